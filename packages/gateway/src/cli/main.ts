@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+import { START_USAGE, start } from './start.ts'
+import { USER_USAGE, user } from './user.ts'
+
+const USAGE = `usage:
+  ${START_USAGE}
+  ${USER_USAGE}`
+
+const commands: Record<string, (argv: string[]) => Promise<void>> = { start, user }
+
+const [command, ...rest] = process.argv.slice(2)
+const run = command === undefined ? undefined : commands[command]
+if (!run) {
+  process.stderr.write(`${command === undefined || command === 'help' || command === '--help' ? '' : `unknown command ${command}\n`}${USAGE}\n`)
+  process.exit(command === 'help' || command === '--help' ? 0 : 2)
+}
+try {
+  await run(rest)
+} catch (err) {
+  const e = err as { code?: string, message?: string }
+  process.stderr.write(`sessiond ${command}: ${e.message ?? String(err)}\n`)
+  process.exit(e.code === 'GW_ERR_CONFIG' ? 78 : 1)
+}

@@ -1,0 +1,47 @@
+import { parseArgs } from 'node:util'
+import closeWithGrace from 'close-with-grace'
+import { loadConfig } from '../config.ts'
+import type { ConfigOverrides } from '../config.ts'
+import { startDaemon } from '../daemon.ts'
+import { createLogger } from '../logger.ts'
+
+export const START_USAGE = 'sessiond start --config FILE [--listen HOST:PORT] [--data DIR]'
+
+/** The few settings deployments change, from the environment. The one place env is read. */
+export function envOverrides (env: NodeJS.ProcessEnv): ConfigOverrides {
+  return {
+    ...(env.SESSIOND_LISTEN && { listen: env.SESSIOND_LISTEN }),
+    ...(env.SESSIOND_DATA && { dataDir: env.SESSIOND_DATA })
+  }
+}
+
+export async function start (argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string', short: 'c' },
+      listen: { type: 'string', short: 'l' },
+      data: { type: 'string', short: 'd' }
+    },
+    strict: true
+  })
+  if (!values.config) throw new Error(`--config is required: ${START_USAGE}`)
+  const config = loadConfig(values.config, {
+    ...envOverrides(process.env),
+    ...(values.listen !== undefined && { listen: values.listen }),
+    ...(values.data !== undefined && { dataDir: values.data })
+  })
+  const logger = createLogger(config.log.level)
+  const daemon = await startDaemon(config, logger)
+  process.stdout.write(`sessiond listening on ${daemon.url}\n`)
+  if (daemon.demo) {
+    process.stdout.write(daemon.demo.password
+      ? `demo login: ${daemon.demo.user} ${daemon.demo.password}\n`
+      : `demo login: ${daemon.demo.user} (password unknown: reset it with sessiond user add ${daemon.demo.user} --password-stdin --replace)\n`)
+  }
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err) logger.error({ err }, 'stopping after an unexpected error')
+    else logger.info({ signal }, 'stopping')
+    await daemon.close()
+  })
+}

@@ -1,0 +1,155 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, isAbsolute, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { Type } from '@sinclair/typebox'
+import type { StaticDecode, TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import { Duration, WorkerRealmFields } from '@sessiond/supervisor'
+import { parse as parseYaml } from 'yaml'
+import { ConfigError } from './errors.ts'
+
+const LISTEN = '^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$'
+/** Paths the gateway itself answers; no realm may mount over them. */
+export const RESERVED_PATHS = ['/login', '/logout', '/healthz', '/_sessiond']
+
+export const RealmSchema = Type.Object({
+  ...WorkerRealmFields,
+  mount: Type.String({ pattern: '^(/[A-Za-z0-9._~-]+)+$', description: 'a path prefix such as /notes, without a trailing slash' }),
+  auth: Type.Union([Type.Literal('required'), Type.Literal('anonymous')], { default: 'required' })
+}, { additionalProperties: false })
+
+export const ConfigSchema = Type.Object({
+  listen: Type.String({ pattern: LISTEN, default: '127.0.0.1:8080', description: 'HOST:PORT' }),
+  dataDir: Type.String({ minLength: 1, default: '.sessiond' }),
+  users: Type.Object({
+    file: Type.Optional(Type.String({ minLength: 1 })),
+    demo: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_.-]{0,31}$', description: 'a user name' }))
+  }, { additionalProperties: false, default: {} }),
+  store: Type.Object({
+    kind: Type.Union([Type.Literal('sqlite'), Type.Literal('memory')], { default: 'sqlite' })
+  }, { additionalProperties: false, default: {} }),
+  session: Type.Object({
+    maxAge: Duration('12h')
+  }, { additionalProperties: false, default: {} }),
+  log: Type.Object({
+    level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l)), { default: 'info' })
+  }, { additionalProperties: false, default: {} }),
+  realms: Type.Array(RealmSchema, { default: [] })
+}, { additionalProperties: false })
+
+type Decoded = StaticDecode<typeof ConfigSchema>
+export type RealmConfig = Decoded['realms'][number]
+export type Config = Readonly<Omit<Decoded, 'users'> & {
+  file: string
+  host: string
+  port: number
+  users: { file: string, demo?: string }
+}>
+
+/** What deployments override without editing the file: flags first, then environment. */
+export interface ConfigOverrides {
+  listen?: string
+  dataDir?: string
+}
+
+function expected (schema: TSchema): string {
+  const consts = (schema.anyOf as TSchema[] | undefined)?.map(s => s.const)
+  if (consts && consts.every(c => c !== undefined)) return `one of ${consts.map(c => JSON.stringify(c)).join(', ')}`
+  if (schema.description) return schema.description
+  if (schema.pattern) return `a string matching ${schema.pattern}`
+  if (schema.type) return `${schema.type === 'object' ? 'an' : 'a'} ${schema.type}` + (schema.minimum !== undefined ? ` >= ${schema.minimum}` : '')
+  return 'a valid value'
+}
+
+function problems (value: unknown): string[] {
+  const seen = new Set<string>()
+  const out: string[] = []
+  for (const e of Value.Errors(ConfigSchema, value)) {
+    const path = e.path || '/'
+    if (seen.has(path)) continue
+    seen.add(path)
+    const unexpected = e.message.startsWith('Unexpected property')
+    out.push(unexpected
+      ? `${path}: unknown key`
+      : `${path}: expected ${expected(e.schema)}, got ${JSON.stringify(e.value) ?? 'nothing'}`)
+  }
+  return out
+}
+
+function fail (file: string, issues: string[]): never {
+  throw new ConfigError(`invalid config ${file}:\n  ${issues.join('\n  ')}`)
+}
+
+/**
+ * Reads, validates and freezes the config. Every problem is reported at
+ * once, each with the file, the path inside it and what was expected.
+ * Relative paths in the file are relative to the file; overrides to the
+ * working directory.
+ */
+export function loadConfig (file: string, overrides: ConfigOverrides = {}): Config {
+  const path = resolve(file)
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new ConfigError(`cannot read config ${path}: ${(err as Error).message}`, { cause: err })
+  }
+  let raw: unknown
+  try {
+    raw = parseYaml(text, { prettyErrors: true, uniqueKeys: true }) ?? {}
+  } catch (err) {
+    fail(path, [(err as Error).message.split('\n')[0]])
+  }
+  if (typeof raw !== 'object' || Array.isArray(raw)) fail(path, ['/: expected a mapping of settings'])
+  const base = dirname(path)
+  const fromFile = raw as Record<string, unknown>
+  const merged = {
+    ...fromFile,
+    ...(overrides.listen !== undefined && { listen: overrides.listen }),
+    ...(overrides.dataDir !== undefined && { dataDir: resolve(overrides.dataDir) })
+  }
+  if (fromFile.dataDir === undefined && overrides.dataDir === undefined) merged.dataDir = resolve('.sessiond')
+
+  const withDefaults = Value.Default(ConfigSchema, structuredClone(merged))
+  const issues = problems(withDefaults)
+  if (issues.length > 0) fail(path, issues)
+  const cfg = Value.Decode(ConfigSchema, withDefaults)
+
+  const names = new Set<string>()
+  const mounts = new Set<string>()
+  cfg.realms.forEach((realm, i) => {
+    if (names.has(realm.name)) issues.push(`/realms/${i}/name: expected a unique name, got ${JSON.stringify(realm.name)} twice`)
+    if (mounts.has(realm.mount)) issues.push(`/realms/${i}/mount: expected a unique mount, got ${JSON.stringify(realm.mount)} twice`)
+    if (RESERVED_PATHS.some(p => realm.mount === p || realm.mount.startsWith(p + '/'))) {
+      issues.push(`/realms/${i}/mount: expected a path outside ${RESERVED_PATHS.join(', ')}, got ${JSON.stringify(realm.mount)}`)
+    }
+    names.add(realm.name)
+    mounts.add(realm.mount)
+    const handler = isAbsolute(realm.handler) ? realm.handler : resolve(base, realm.handler)
+    if (!existsSync(handler)) issues.push(`/realms/${i}/handler: expected an existing module, got ${JSON.stringify(realm.handler)} (${handler})`)
+    realm.handler = pathToFileURL(handler).href
+  })
+  if (issues.length > 0) fail(path, issues)
+
+  const colon = cfg.listen.lastIndexOf(':')
+  const port = Number(cfg.listen.slice(colon + 1))
+  if (port > 65535) fail(path, [`/listen: expected a port from 0 to 65535, got ${port}`])
+  const dataDir = isAbsolute(cfg.dataDir) ? cfg.dataDir : resolve(base, cfg.dataDir)
+  const usersFile = cfg.users.file === undefined ? resolve(dataDir, 'users.json') : resolve(base, cfg.users.file)
+  return deepFreeze({
+    ...cfg,
+    file: path,
+    host: cfg.listen.slice(0, colon).replace(/^\[|\]$/g, ''),
+    port,
+    dataDir,
+    users: { ...cfg.users, file: usersFile }
+  })
+}
+
+function deepFreeze<T> (o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v)
+    Object.freeze(o)
+  }
+  return o
+}

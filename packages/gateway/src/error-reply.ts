@@ -1,0 +1,19 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+
+// Codes whose message is written for clients. Anything else that fails with
+// a 5xx gets a generic message: internals stay in the log.
+const CLIENT_SAFE = /^(GW|SUP|STORE|FST)_ERR_/
+
+/**
+ * The one shape of every error the gateway answers: the status, a short
+ * reason, the code and the request id; one log line with that id.
+ */
+export function errorReply (err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
+  const code = typeof err.code === 'string' ? err.code : 'GW_ERR_INTERNAL'
+  let message = err.message
+  if (status >= 500 && !CLIENT_SAFE.test(code)) message = code === 'SDK_ERR_HANDLER' ? "the realm's handler failed" : 'internal error'
+  if (status >= 500) request.log.error({ err }, 'request failed')
+  else request.log.info({ code, status }, message)
+  return reply.code(status).header('x-request-id', request.id).send({ error: code, message, requestId: request.id })
+}

@@ -1,0 +1,13 @@
+// @sessiond/gateway: the Fastify gateway, the daemon and its config.
+export { buildServer } from './server.ts'
+export type { ServerOptions } from './server.ts'
+export { startDaemon } from './daemon.ts'
+export type { Daemon } from './daemon.ts'
+export { loadConfig, ConfigSchema, RealmSchema } from './config.ts'
+export type { Config, ConfigOverrides, RealmConfig } from './config.ts'
+export { UsersFile } from './users-file.ts'
+export { hashPassword, verifyPassword, OWASP_COST } from './password-hash.ts'
+export type { HashCost } from './password-hash.ts'
+export { createLogger } from './logger.ts'
+export { COOKIE_NAME } from './session-cookie.ts'
+export * from './errors.ts'

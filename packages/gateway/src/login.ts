@@ -1,0 +1,101 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { SessionStore } from '@sessiond/session-store'
+import type { Supervisor } from '@sessiond/supervisor'
+import type { Config } from './config.ts'
+import { escapeHtml, page } from './html.ts'
+import { MAX_PASSWORD_BYTES } from './password-hash.ts'
+import { safeNext } from './safe-next.ts'
+import { clearSession, readSessionId, writeSession } from './session-cookie.ts'
+import type { UsersFile } from './users-file.ts'
+
+export interface LoginOptions {
+  config: Config
+  store: SessionStore
+  supervisor: Supervisor
+  users: UsersFile
+}
+
+const LOGIN_FAILED = 'invalid username or password'
+
+function wantsHtml (request: FastifyRequest): boolean {
+  const accept = request.headers.accept
+  return accept !== undefined && accept.includes('text/html')
+}
+
+function loginPage (next: string, error?: string): string {
+  return page('Log in', `<h1>Log in</h1>
+${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
+<form method="post" action="/login">
+<input type="hidden" name="next" value="${escapeHtml(next)}">
+<label for="username">User name</label><input id="username" name="username" autocomplete="username" required autofocus>
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required maxlength="${MAX_PASSWORD_BYTES}">
+<button type="submit">Log in</button>
+</form>`)
+}
+
+/** A request to a realm that needs a login: browsers go to the form, API clients get 401. */
+export function denyUnauthenticated (request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (wantsHtml(request) && (request.method === 'GET' || request.method === 'HEAD')) {
+    return reply.redirect('/login?next=' + encodeURIComponent(request.url), 302)
+  }
+  return reply.code(401).send({ error: 'GW_ERR_NOT_AUTHENTICATED', message: 'login required', requestId: request.id })
+}
+
+interface LoginBody { username?: unknown, password?: unknown, next?: unknown }
+
+export async function loginRoutes (app: FastifyInstance, { config, store, supervisor, users }: LoginOptions): Promise<void> {
+  app.get('/login', async (request, reply) => {
+    const next = safeNext((request.query as { next?: unknown }).next)
+    return reply.type('text/html; charset=utf-8').send(loginPage(next))
+  })
+
+  app.post('/login', {
+    bodyLimit: 8 * 1024
+  }, async (request, reply) => {
+    const body = (request.body ?? {}) as LoginBody
+    const form = request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') ?? false
+    const next = safeNext(body.next)
+    const username = typeof body.username === 'string' ? body.username : ''
+    const password = typeof body.password === 'string' ? body.password : ''
+    const user = username && password && Buffer.byteLength(password) <= MAX_PASSWORD_BYTES
+      ? await users.verify(username, password)
+      : null
+    if (!user) {
+      request.log.info({ event: 'login-failed' }, 'login failed')
+      if (form) return reply.code(401).type('text/html; charset=utf-8').send(loginPage(next, LOGIN_FAILED))
+      return reply.code(401).send({ error: 'GW_ERR_LOGIN_FAILED', message: LOGIN_FAILED, requestId: request.id })
+    }
+    // A new session id at every login; whatever session the cookie held ends.
+    const previous = readSessionId(request)
+    if (previous) {
+      await store.destroy(previous)
+      await supervisor.stopSession(previous, 'logout')
+    }
+    const session = await store.create(user, config.session.maxAge)
+    writeSession(request, session.id)
+    request.log.info({ event: 'login', user }, 'login')
+    if (form) return reply.redirect(next, 303)
+    return reply.send({ user })
+  })
+
+  app.post('/logout', async (request, reply) => {
+    const sid = readSessionId(request)
+    if (sid) {
+      await store.destroy(sid)
+      await supervisor.stopSession(sid, 'logout')
+    }
+    clearSession(request)
+    if (wantsHtml(request)) return reply.redirect('/login', 303)
+    return reply.send({ ok: true })
+  })
+
+  app.get('/', async (request, reply) => {
+    const sid = readSessionId(request)
+    const session = sid ? await store.lookup(sid) : null
+    const realms = config.realms.map(r => `<li><a href="${escapeHtml(r.mount)}/">${escapeHtml(r.name)}</a> <small>${escapeHtml(r.mount)}/</small></li>`).join('\n')
+    const body = session
+      ? `<h1>Hello, ${escapeHtml(session.user)}</h1><ul>${realms}</ul><form method="post" action="/logout"><button type="submit">Log out</button></form>`
+      : `<h1>sessiond</h1><p><a href="/login">Log in</a> to reach your realms.</p>`
+    return reply.type('text/html; charset=utf-8').send(page('sessiond', body))
+  })
+}

@@ -1,0 +1,99 @@
+import type { Readable } from 'node:stream'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { SessionStore } from '@sessiond/session-store'
+import type { Identity, Supervisor, WorkerResponse } from '@sessiond/supervisor'
+import type { Config, RealmConfig } from './config.ts'
+import { isForwardableResponseHeader, requestHeadersFor } from './forwarded-headers.ts'
+import { denyUnauthenticated } from './login.ts'
+import { readSessionId, writeSession } from './session-cookie.ts'
+
+export interface RealmRouterOptions {
+  config: Config
+  store: SessionStore
+  supervisor: Supervisor
+}
+
+function hasBody (request: FastifyRequest): boolean {
+  const h = request.headers
+  return h['transfer-encoding'] !== undefined || (h['content-length'] !== undefined && h['content-length'] !== '0')
+}
+
+function send (reply: FastifyReply, res: WorkerResponse): FastifyReply {
+  reply.code(res.status)
+  const whole = !(res.body && 'pipe' in res.body)
+  const h = res.headers
+  for (let i = 0; i < h.length; i += 2) {
+    const name = h[i]
+    // A whole body gets its length from Fastify; a worker's own figure could disagree.
+    if (!isForwardableResponseHeader(name) || (whole && res.body && name === 'content-length')) continue
+    reply.header(name, h[i + 1])
+  }
+  if (res.body === null) return reply.send()
+  if (whole) {
+    const u8 = res.body as Uint8Array
+    return reply.send(Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength))
+  }
+  return reply.send(res.body as Readable)
+}
+
+/**
+ * Mounts every realm: `/mount/…` goes to the session's worker for that realm
+ * with the prefix stripped; `/mount` alone redirects to `/mount/`. Bodies are
+ * left unparsed and stream to the worker.
+ */
+export async function realmRouter (app: FastifyInstance, { config, store, supervisor }: RealmRouterOptions): Promise<void> {
+  app.removeAllContentTypeParsers()
+  // Leave every body untouched: the worker reads it as a stream.
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null))
+
+  const maxAge = config.session.maxAge
+  for (const realm of config.realms) {
+    app.all(realm.mount, async (request, reply) => {
+      const q = request.url.indexOf('?')
+      return reply.redirect(realm.mount + '/' + (q === -1 ? '' : request.url.slice(q)), 308)
+    })
+    app.all(realm.mount + '/*', (request, reply) => handle(realm, request, reply))
+  }
+
+  async function handle (realm: RealmConfig, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    let sessionId = readSessionId(request)
+    let identity: () => Promise<Identity | null>
+    if (sessionId !== undefined && supervisor.hasWorker(sessionId, realm.name)) {
+      // A live worker proves the session is valid: no store round trip.
+      const sid = sessionId
+      identity = () => lookupIdentity(sid)
+    } else {
+      const session = sessionId === undefined ? null : await store.lookup(sessionId)
+      if (session) {
+        identity = async () => ({ sessionId: session.id, user: session.user })
+      } else if (realm.auth === 'anonymous') {
+        const fresh = await store.create('anonymous', maxAge)
+        writeSession(request, fresh.id)
+        identity = async () => ({ sessionId: fresh.id, user: fresh.user })
+      } else {
+        return denyUnauthenticated(request, reply)
+      }
+      sessionId = session?.id ?? (await identity())!.sessionId
+    }
+    try {
+      const res = await supervisor.dispatch({
+        sessionId,
+        realm: realm.name,
+        identity,
+        method: request.method,
+        url: `${request.protocol}://${request.host || 'localhost'}${request.url.slice(realm.mount.length)}`,
+        headers: requestHeadersFor(request, realm.mount),
+        body: hasBody(request) ? request.raw : null
+      })
+      return send(reply, res)
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SUP_ERR_NO_SESSION') return denyUnauthenticated(request, reply)
+      throw err
+    }
+  }
+
+  async function lookupIdentity (sid: string): Promise<Identity | null> {
+    const s = await store.lookup(sid)
+    return s && { sessionId: s.id, user: s.user }
+  }
+}

@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto'
+import { readFile, rename, stat, writeFile } from 'node:fs/promises'
+import { InvalidUserNameError, PasswordPolicyError, UserExistsError } from './errors.ts'
+import { MAX_PASSWORD_BYTES, MIN_PASSWORD_BYTES, OWASP_COST, hashPassword, verifyPassword } from './password-hash.ts'
+import type { HashCost } from './password-hash.ts'
+
+export interface UserRecord {
+  password: string
+  groups?: string[]
+}
+
+interface FileShape { users: Record<string, UserRecord> }
+
+/** POSIX-portable account names, so that a login can map to a system user. */
+const USER_NAME = /^[a-z_][a-z0-9_.-]{0,31}$/
+
+export function checkUserName (name: string): void {
+  if (!USER_NAME.test(name)) throw new InvalidUserNameError()
+}
+
+export function checkPassword (password: string): void {
+  const n = Buffer.byteLength(password)
+  if (n < MIN_PASSWORD_BYTES || n > MAX_PASSWORD_BYTES) throw new PasswordPolicyError(MIN_PASSWORD_BYTES, MAX_PASSWORD_BYTES)
+}
+
+/**
+ * The users file: JSON, mode 0600, one scrypt hash per user. It is re-read
+ * when it changes on disk, so `sessiond user add` takes effect on a running
+ * daemon without a restart.
+ */
+export class UsersFile {
+  readonly path: string
+  #users: Record<string, UserRecord> = {}
+  #mtimeMs = -1
+  // Unknown users are checked against this so that they cost the same time.
+  #dummy: Promise<string>
+
+  constructor (path: string) {
+    this.path = path
+    this.#dummy = hashPassword(randomBytes(16).toString('hex'))
+  }
+
+  async #refresh (): Promise<void> {
+    let mtimeMs: number
+    try {
+      mtimeMs = (await stat(this.path)).mtimeMs
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+      this.#users = {}
+      this.#mtimeMs = -1
+      return
+    }
+    if (mtimeMs === this.#mtimeMs) return
+    const parsed = JSON.parse(await readFile(this.path, 'utf8')) as FileShape
+    this.#users = parsed.users ?? {}
+    this.#mtimeMs = mtimeMs
+  }
+
+  async has (name: string): Promise<boolean> {
+    await this.#refresh()
+    return Object.hasOwn(this.#users, name)
+  }
+
+  async groups (name: string): Promise<string[]> {
+    await this.#refresh()
+    return Object.hasOwn(this.#users, name) ? (this.#users[name].groups ?? []) : []
+  }
+
+  /** The user name when the password is right, else null; the same work either way. */
+  async verify (name: string, password: string): Promise<string | null> {
+    await this.#refresh()
+    const known = USER_NAME.test(name) && Object.hasOwn(this.#users, name)
+    const hash = known ? this.#users[name].password : await this.#dummy
+    const ok = await verifyPassword(password, hash)
+    return ok && known ? name : null
+  }
+
+  async add (name: string, password: string, { replace = false, cost = OWASP_COST }: { replace?: boolean, cost?: HashCost } = {}): Promise<void> {
+    checkUserName(name)
+    checkPassword(password)
+    await this.#refresh()
+    if (!replace && Object.hasOwn(this.#users, name)) throw new UserExistsError(name)
+    const users = { ...this.#users, [name]: { ...this.#users[name], password: await hashPassword(password, cost) } }
+    const tmp = `${this.path}.${process.pid}.tmp`
+    await writeFile(tmp, JSON.stringify({ users }, null, 2) + '\n', { mode: 0o600 })
+    await rename(tmp, this.path)
+    this.#users = users
+    this.#mtimeMs = (await stat(this.path)).mtimeMs
+  }
+}

@@ -1,0 +1,10 @@
+// @sessiond/session-store: the store interface and its backends.
+export type { SessionRecord, SessionScope, SessionStore } from './store.ts'
+export { scopeOf } from './store.ts'
+export { MemoryStore } from './memory-store.ts'
+export { SqliteStore } from './sqlite-store.ts'
+export { openStore } from './open-store.ts'
+export type { StoreOptions } from './open-store.ts'
+export { isSessionId, newSessionId } from './session-id.ts'
+export { MAX_KEY_BYTES, MAX_VALUE_BYTES } from './limits.ts'
+export * from './errors.ts'

@@ -1,0 +1,12 @@
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+export const DURATION_PATTERN = '^[0-9]+(\\.[0-9]+)?(ms|s|m|h|d)$'
+const DURATION = new RegExp(DURATION_PATTERN)
+
+/** `250ms`, `30s`, `15m`, `12h`, `7d`, or a number of milliseconds. */
+export function parseDuration (value: string | number): number {
+  if (typeof value === 'number') return value
+  const m = DURATION.exec(value)
+  if (!m) throw new TypeError(`not a duration: ${value}`)
+  return Math.round(Number.parseFloat(value) * UNITS[m[2]])
+}

@@ -1,0 +1,9 @@
+import createError from '@fastify/error'
+
+export const UnknownRealmError = createError('SUP_ERR_UNKNOWN_REALM', 'no realm named %s', 404)
+export const SessionNotFoundError = createError('SUP_ERR_NO_SESSION', 'session does not exist or has expired', 401)
+export const WorkerStartError = createError('SUP_ERR_WORKER_START', 'worker for realm %s failed to start', 502)
+export const WorkerStartTimeoutError = createError('SUP_ERR_WORKER_START_TIMEOUT', 'worker for realm %s did not start within %d ms', 504)
+export const WorkerExitedError = createError('SUP_ERR_WORKER_EXITED', 'worker for realm %s exited', 502)
+export const WorkerStoppedError = createError('SUP_ERR_WORKER_STOPPED', 'worker for realm %s is stopping', 503)
+export const SupervisorClosedError = createError('SUP_ERR_CLOSED', 'supervisor is shutting down', 503)

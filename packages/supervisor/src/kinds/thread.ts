@@ -1,0 +1,296 @@
+// kind: thread — one piscina pool of exactly one thread per worker.
+//
+//   ThreadWorker ── pool.run(task{port}) ──▶ thread-runtime (one task, lives as long as the worker)
+//        │  port1 ◀──── MessageChannel ────▶ port2 (transferred)
+//        └─ pending: id → exchange (response promise, response Readable, request-body window)
+//
+// piscina owns the thread's lifecycle (start, resource limits, termination);
+// the per-request path is one message each way on the owned port.
+import { MessageChannel } from 'node:worker_threads'
+import type { MessagePort } from 'node:worker_threads'
+import { Readable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Piscina } from 'piscina'
+import type { Logger } from 'pino'
+import {
+  ACK_EVERY_BYTES, FlowWindow, PROTOCOL_VERSION, WINDOW_BYTES, decodeError, encodeError, parseFromWorker
+} from '@sessiond/worker-sdk/protocol'
+import type { FromWorker, StopReason, StoreCallMessage, ThreadTask, ThreadTaskResult } from '@sessiond/worker-sdk/protocol'
+import type { SessionScope } from '@sessiond/session-store'
+import { sessionHash } from '@sessiond/worker-sdk'
+import { WorkerExitedError, WorkerStartError, WorkerStartTimeoutError, WorkerStoppedError } from '../errors.ts'
+import type { WorkerRealm } from '../config.ts'
+import type { Identity, WorkerInstance, WorkerRequest, WorkerResponse } from '../worker-instance.ts'
+
+const THREAD_RUNTIME = import.meta.resolve('@sessiond/worker-sdk/thread-runtime')
+
+interface Exchange {
+  resolve: (r: WorkerResponse) => void
+  reject: (e: Error) => void
+  /** The response body while it streams. */
+  stream: Readable | null
+  unacked: number
+  paused: boolean
+  /** The request body while it streams. */
+  body: Readable | null
+  window: FlowWindow | null
+}
+
+export interface ThreadWorkerOptions {
+  realm: WorkerRealm
+  identity: Identity
+  store: SessionScope
+  logger: Logger
+  /** Called once if the worker ends without being asked to stop. */
+  onExit: (err: Error) => void
+}
+
+export class ThreadWorker implements WorkerInstance {
+  #pool: Piscina
+  #port: MessagePort
+  #realm: WorkerRealm
+  #store: SessionScope
+  #log: Logger
+  #pending = new Map<number, Exchange>()
+  #nextId = 1
+  #lastActivity = Date.now()
+  #stopping: Promise<void> | null = null
+  #task: Promise<ThreadTaskResult>
+  #ready: PromiseWithResolvers<void> = Promise.withResolvers()
+
+  static async start (opts: ThreadWorkerOptions): Promise<ThreadWorker> {
+    const w = new ThreadWorker(opts)
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new WorkerStartTimeoutError(opts.realm.name, opts.realm.startTimeout)), opts.realm.startTimeout)
+    })
+    try {
+      await Promise.race([w.#ready.promise, timeout])
+    } catch (err) {
+      await w.#pool.destroy()
+      throw err
+    } finally {
+      clearTimeout(timer)
+    }
+    return w
+  }
+
+  private constructor ({ realm, identity, store, logger, onExit }: ThreadWorkerOptions) {
+    // start() is the only reader of #ready; a rejection after it gave up must not go unhandled.
+    this.#ready.promise.catch(() => { /* start() reports it */ })
+    this.#realm = realm
+    this.#store = store
+    this.#log = logger
+    this.#pool = new Piscina({
+      filename: THREAD_RUNTIME,
+      minThreads: 1,
+      maxThreads: 1,
+      concurrentTasksPerWorker: 1,
+      // The one task never returns while the worker lives; the thread must not
+      // park in Atomics.wait between tasks it will never get.
+      atomics: 'disabled',
+      recordTiming: false,
+      resourceLimits: realm.resourceLimits,
+      closeTimeout: realm.stopTimeout
+    })
+    this.#pool.on('error', (err: Error) => this.#log.error({ err }, 'worker pool error'))
+    const { port1, port2 } = new MessageChannel()
+    this.#port = port1
+    port1.on('message', (m: unknown) => {
+      let msg: FromWorker
+      try {
+        msg = parseFromWorker(m)
+      } catch (err) {
+        this.#log.error({ err }, 'worker broke the protocol')
+        void this.stop('crash')
+        return
+      }
+      this.#onMessage(msg)
+    })
+    const task: ThreadTask = {
+      version: PROTOCOL_VERSION,
+      port: port2,
+      handler: realm.handler,
+      sessionId: identity.sessionId,
+      sessionHash: sessionHash(identity.sessionId),
+      user: identity.user,
+      realm: realm.name,
+      logLevel: logger.level
+    }
+    this.#task = this.#pool.run(task, { transferList: [port2] }) as Promise<ThreadTaskResult>
+    this.#task.then(() => {
+      // A task that ends without a stop request is a worker that quit on its own.
+      if (!this.#stopping) this.#exited(new WorkerExitedError(realm.name), onExit)
+    }, (err: Error) => {
+      const e = this.#stopping ? err : new WorkerStartError(realm.name, { cause: err })
+      this.#ready.reject(e)
+      if (!this.#stopping) this.#exited(new WorkerExitedError(realm.name, { cause: err }), onExit)
+    })
+  }
+
+  get inFlight (): number { return this.#pending.size }
+  get lastActivity (): number { return this.#lastActivity }
+
+  #exited (err: Error, onExit: (err: Error) => void): void {
+    this.#stopping = this.#pool.destroy().catch(() => { /* already gone */ })
+    this.#failAll(err)
+    onExit(err)
+  }
+
+  #failAll (err: Error): void {
+    for (const [id, ex] of this.#pending) this.#fail(id, ex, err)
+  }
+
+  request (req: WorkerRequest): Promise<WorkerResponse> {
+    if (this.#stopping) return Promise.reject(new WorkerStoppedError(this.#realm.name))
+    const id = this.#nextId++
+    this.#lastActivity = Date.now()
+    return new Promise<WorkerResponse>((resolve, reject) => {
+      const ex: Exchange = { resolve, reject, stream: null, unacked: 0, paused: false, body: req.body, window: null }
+      this.#pending.set(id, ex)
+      const more = req.body !== null
+      this.#port.postMessage({ t: 'req', id, method: req.method, url: req.url, headers: req.headers, body: null, more })
+      if (req.body) this.#pumpBody(id, ex, req.body)
+    })
+  }
+
+  #pumpBody (id: number, ex: Exchange, body: Readable): void {
+    const window = ex.window = new FlowWindow(WINDOW_BYTES)
+    const onData = (chunk: Buffer) => {
+      this.#port.postMessage({ t: 'chunk', id, chunk })
+      if (!window.sent(chunk.byteLength)) {
+        body.pause()
+        window.room().then(() => body.resume(), () => { /* exchange over: #finish drains the rest */ })
+      }
+    }
+    body.on('data', onData)
+    body.once('end', () => {
+      if (this.#pending.get(id) === ex) this.#port.postMessage({ t: 'end', id })
+    })
+    body.once('error', (err) => {
+      if (this.#pending.get(id) === ex) {
+        this.#port.postMessage({ t: 'abort', id })
+        this.#fail(id, ex, err)
+      }
+    })
+  }
+
+  #onMessage (m: FromWorker): void {
+    switch (m.t) {
+      case 'ready': return this.#ready.resolve()
+      case 'res': {
+        const ex = this.#pending.get(m.id)
+        if (!ex) return
+        if (!m.more) {
+          ex.resolve({ status: m.status, headers: m.headers, body: m.body })
+          return this.#finish(m.id, ex)
+        }
+        const stream = new Readable({
+          highWaterMark: ACK_EVERY_BYTES,
+          read: () => {
+            if (ex.paused) {
+              ex.paused = false
+              this.#ack(m.id, ex, true)
+            }
+          },
+          destroy: (err, cb) => {
+            // The client went away or the gateway gave up: tell the worker.
+            if (this.#pending.get(m.id) === ex) {
+              this.#port.postMessage({ t: 'abort', id: m.id })
+              this.#finish(m.id, ex)
+            }
+            cb(err)
+          }
+        })
+        ex.stream = stream
+        if (m.body) this.#onChunk(m.id, ex, m.body)
+        ex.resolve({ status: m.status, headers: m.headers, body: stream })
+        return
+      }
+      case 'chunk': {
+        const ex = this.#pending.get(m.id)
+        if (ex?.stream) this.#onChunk(m.id, ex, m.chunk)
+        return
+      }
+      case 'end': {
+        const ex = this.#pending.get(m.id)
+        if (!ex) return
+        this.#finish(m.id, ex)
+        ex.stream?.push(null)
+        return
+      }
+      case 'ack': {
+        this.#pending.get(m.id)?.window?.release(m.bytes)
+        return
+      }
+      case 'error': {
+        const ex = this.#pending.get(m.id)
+        if (ex) this.#fail(m.id, ex, decodeError(m.error))
+        return
+      }
+      case 'store': return void this.#onStoreCall(m)
+      default: {
+        const never: never = m
+        throw new Error(`unhandled message ${(never as { t: string }).t}`)
+      }
+    }
+  }
+
+  #onChunk (id: number, ex: Exchange, chunk: Uint8Array): void {
+    ex.unacked += chunk.byteLength
+    if (ex.stream!.push(chunk)) this.#ack(id, ex, false)
+    else ex.paused = true
+  }
+
+  #ack (id: number, ex: Exchange, force: boolean): void {
+    if (ex.unacked === 0 || (!force && ex.unacked < ACK_EVERY_BYTES)) return
+    this.#port.postMessage({ t: 'ack', id, bytes: ex.unacked })
+    ex.unacked = 0
+  }
+
+  /** The exchange is over from the worker's side. */
+  #finish (id: number, ex: Exchange): void {
+    this.#pending.delete(id)
+    this.#lastActivity = Date.now()
+    if (ex.window) {
+      ex.window.close(new Error('exchange finished'))
+      // The worker answered without reading all of the body: discard the rest
+      // so that the connection stays usable for keep-alive.
+      if (ex.body && !ex.body.readableEnded) {
+        ex.body.removeAllListeners('data')
+        ex.body.resume()
+      }
+    }
+  }
+
+  #fail (id: number, ex: Exchange, err: Error): void {
+    this.#finish(id, ex)
+    if (ex.stream) ex.stream.destroy(err)
+    else ex.reject(err)
+  }
+
+  async #onStoreCall (m: StoreCallMessage): Promise<void> {
+    try {
+      const fn = this.#store[m.op] as (...args: string[]) => Promise<unknown>
+      const value = await fn(...m.args)
+      this.#port.postMessage({ t: 'store-result', id: m.id, value })
+    } catch (err) {
+      this.#port.postMessage({ t: 'store-result', id: m.id, error: encodeError(err, 'STORE_ERR_FAILED') })
+    }
+  }
+
+  stop (reason: StopReason): Promise<void> {
+    this.#stopping ??= this.#stop(reason)
+    return this.#stopping
+  }
+
+  async #stop (reason: StopReason): Promise<void> {
+    this.#port.postMessage({ t: 'stop', reason })
+    const deadline = sleep(this.#realm.stopTimeout, 'timeout', { ref: false })
+    const outcome = await Promise.race([this.#task.then(() => 'stopped', () => 'failed'), deadline])
+    if (outcome === 'timeout') this.#log.warn({ reason }, 'worker did not stop in time; terminating its thread')
+    this.#failAll(new WorkerStoppedError(this.#realm.name))
+    this.#port.close()
+    await this.#pool.destroy()
+  }
+}

@@ -1,0 +1,149 @@
+// The supervisor keeps one dedicated worker per (session, realm).
+//
+//   dispatch ─▶ table.get(session, realm) ── live ──▶ worker.request()
+//                   │ none
+//                   └─▶ spawn: wait for a previous worker of the slot to finish
+//                        stopping → resolve identity (store, cold path only)
+//                        → kind.start() → entry.worker set → request
+//   idle reaper / stopSession / close ─▶ retire: out of the table first (so a
+//                        new request spawns afresh), then stop in the background
+import type { Logger } from 'pino'
+import type { StopReason } from '@sessiond/worker-sdk/protocol'
+import { scopeOf } from '@sessiond/session-store'
+import type { SessionStore } from '@sessiond/session-store'
+import { sessionHash } from '@sessiond/worker-sdk'
+import type { WorkerRealm } from './config.ts'
+import { SessionNotFoundError, SupervisorClosedError, UnknownRealmError } from './errors.ts'
+import { IdleReaper } from './idle-reaper.ts'
+import { ThreadWorker } from './kinds/thread.ts'
+import type { Identity, WorkerInstance, WorkerRequest, WorkerResponse } from './worker-instance.ts'
+import { WorkerTable } from './worker-table.ts'
+import type { WorkerEntry } from './worker-table.ts'
+
+export interface SupervisorOptions {
+  realms: readonly WorkerRealm[]
+  store: SessionStore
+  logger: Logger
+}
+
+export interface DispatchRequest extends WorkerRequest {
+  sessionId: string
+  realm: string
+  /** Who the session belongs to; called only when a worker must be started. */
+  identity: () => Promise<Identity | null>
+}
+
+export interface SupervisorStats {
+  workers: number
+  byRealm: Record<string, number>
+  spawned: number
+  reaped: number
+  crashed: number
+}
+
+export class Supervisor {
+  #realms: Map<string, WorkerRealm>
+  #store: SessionStore
+  #log: Logger
+  #table = new WorkerTable()
+  #reaper: IdleReaper
+  #closed = false
+  #counts = { spawned: 0, reaped: 0, crashed: 0 }
+
+  constructor ({ realms, store, logger }: SupervisorOptions) {
+    this.#realms = new Map(realms.map(r => [r.name, r]))
+    this.#store = store
+    this.#log = logger
+    this.#reaper = new IdleReaper(
+      this.#table,
+      (realm) => this.#realms.get(realm)?.idleTimeout ?? 0,
+      (entry) => { this.#counts.reaped++; this.#retire(entry, 'idle') },
+      IdleReaper.period(realms.map(r => r.idleTimeout))
+    )
+  }
+
+  /** True when the session has a live worker for the realm: proof enough that the session is valid. */
+  hasWorker (sessionId: string, realm: string): boolean {
+    return this.#table.get(sessionId, realm)?.worker != null
+  }
+
+  dispatch (req: DispatchRequest): Promise<WorkerResponse> {
+    const worker = this.#table.get(req.sessionId, req.realm)?.worker
+    // The hot path: a live worker, no awaits before the message is posted.
+    if (worker) return worker.request(req)
+    return this.#dispatchCold(req)
+  }
+
+  async #dispatchCold (req: DispatchRequest): Promise<WorkerResponse> {
+    if (this.#closed) throw new SupervisorClosedError()
+    const realm = this.#realms.get(req.realm)
+    if (!realm) throw new UnknownRealmError(req.realm)
+    const entry = this.#table.get(req.sessionId, req.realm) ?? this.#spawn(req, realm)
+    const worker = await entry.ready
+    return worker.request(req)
+  }
+
+  #spawn (req: DispatchRequest, realm: WorkerRealm): WorkerEntry {
+    const { sessionId } = req
+    const entry: WorkerEntry = { sessionId, realm: realm.name, ready: null as unknown as Promise<WorkerInstance>, worker: null }
+    entry.ready = (async () => {
+      await this.#table.stopped(sessionId, realm.name)
+      const identity = await req.identity()
+      if (!identity || identity.sessionId !== sessionId) throw new SessionNotFoundError()
+      const log = this.#log.child({ realm: realm.name, session: sessionHash(sessionId) })
+      const worker = await ThreadWorker.start({
+        realm,
+        identity,
+        store: scopeOf(this.#store, sessionId),
+        logger: log,
+        onExit: (err) => {
+          this.#counts.crashed++
+          log.error({ err }, 'worker exited unexpectedly')
+          this.#table.delete(entry)
+        }
+      })
+      this.#counts.spawned++
+      // Logout or shutdown may have retired the slot while the worker started.
+      if (this.#closed || !this.#table.delete(entry)) {
+        await worker.stop(this.#closed ? 'shutdown' : 'logout')
+        throw this.#closed ? new SupervisorClosedError() : new SessionNotFoundError()
+      }
+      entry.worker = worker
+      this.#table.add(entry)
+      log.debug('worker started')
+      return worker
+    })()
+    entry.ready.catch(() => this.#table.delete(entry))
+    this.#table.add(entry)
+    return entry
+  }
+
+  /** Takes the entry out of the table at once and stops its worker in the background. */
+  #retire (entry: WorkerEntry, reason: StopReason): Promise<void> {
+    if (!this.#table.delete(entry)) return Promise.resolve()
+    const done = entry.ready.then(w => w.stop(reason), () => { /* never started: nothing to stop */ })
+    this.#table.trackStop(entry.sessionId, entry.realm, done)
+    return done
+  }
+
+  /** Stops every worker of a session (logout, expiry, destroy). */
+  async stopSession (sessionId: string, reason: StopReason = 'logout'): Promise<void> {
+    await Promise.all(this.#table.ofSession(sessionId).map(e => this.#retire(e, reason)))
+  }
+
+  stats (): SupervisorStats {
+    const byRealm: Record<string, number> = {}
+    for (const r of this.#realms.keys()) byRealm[r] = 0
+    for (const e of this.#table.entries()) if (e.worker) byRealm[e.realm]++
+    return { workers: this.#table.size, byRealm, ...this.#counts }
+  }
+
+  async close (): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#reaper.close()
+    const entries = [...this.#table.entries()]
+    await Promise.all(entries.map(e => this.#retire(e, 'shutdown')))
+    await this.#table.allStopped()
+  }
+}

@@ -1,0 +1,33 @@
+import type { Readable } from 'node:stream'
+import type { StopReason } from '@sessiond/worker-sdk/protocol'
+
+/** One request as it reaches a worker: the path is already relative to the realm's mount. */
+export interface WorkerRequest {
+  method: string
+  url: string
+  /** Flat `[name, value, …]`, hop-by-hop headers already removed. */
+  headers: string[]
+  /** The streamed body, or null when the request has none. */
+  body: Readable | null
+}
+
+export interface WorkerResponse {
+  status: number
+  headers: string[]
+  /** Whole when it fit in one message, streamed otherwise. */
+  body: Uint8Array | Readable | null
+}
+
+/** What every worker kind offers the supervisor. */
+export interface WorkerInstance {
+  readonly inFlight: number
+  /** When the worker last started or finished an exchange (ms, monotonic enough: Date.now()). */
+  readonly lastActivity: number
+  request (req: WorkerRequest): Promise<WorkerResponse>
+  stop (reason: StopReason): Promise<void>
+}
+
+export interface Identity {
+  sessionId: string
+  user: string
+}

@@ -1,0 +1,28 @@
+// Coded errors of the worker-sdk. Kept free of dependencies so that a
+// handler's thread or process loads as little as possible.
+
+export class SdkError extends Error {
+  readonly code: string
+  readonly statusCode: number
+  constructor (code: string, message: string, statusCode: number, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'SdkError'
+    this.code = code
+    this.statusCode = statusCode
+  }
+}
+
+export const invalidHandler = (what: string): SdkError =>
+  new SdkError('SDK_ERR_INVALID_HANDLER', `handler module ${what}`, 500)
+
+export const handlerFailed = (cause: unknown): SdkError =>
+  new SdkError('SDK_ERR_HANDLER', 'handler failed', 500, { cause })
+
+export const badResponse = (what: string): SdkError =>
+  new SdkError('SDK_ERR_BAD_RESPONSE', `handler returned ${what}, expected a Response`, 500)
+
+export const workerStopping = (): SdkError =>
+  new SdkError('SDK_ERR_STOPPING', 'worker is stopping', 503)
+
+export const badRequest = (cause: unknown): SdkError =>
+  new SdkError('SDK_ERR_BAD_REQUEST', 'request could not be built', 400, { cause })

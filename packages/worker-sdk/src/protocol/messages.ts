@@ -1,0 +1,83 @@
+// The thread transport's messages: types only. One MessagePort per worker
+// carries every request of that worker, multiplexed by `id`; bodies flow as
+// `chunk` messages under a per-stream window acknowledged with `ack`.
+//
+//   supervisor                                   worker
+//   req {id, head, body?, more} ───────────────▶
+//   chunk {id} … end {id}        ───────────────▶ (request body, if more)
+//                                ◀─────────────── ack {id, bytes}
+//                                ◀─────────────── res {id, status, headers, body?, more}
+//                                ◀─────────────── chunk {id} … end {id}
+//   ack {id, bytes}              ───────────────▶
+//   abort {id}                   ───────────────▶ (client went away)
+//                                ◀─────────────── error {id, error}
+//                                ◀─────────────── store {id, op, args}
+//   store-result {id, …}         ───────────────▶
+//   stop {reason}                ───────────────▶ (worker answers by ending its task)
+
+export const PROTOCOL_VERSION = 1
+
+/** Headers as a flat list `[name, value, name, value, …]`: cheaper to clone than pairs. */
+export type HeaderList = string[]
+
+export interface EncodedError {
+  code: string
+  message: string
+  statusCode: number
+}
+
+export interface RequestMessage {
+  t: 'req'
+  id: number
+  method: string
+  url: string
+  headers: HeaderList
+  /** The whole body when it is already known (`more: false`), else its first part or null. */
+  body: Uint8Array | null
+  more: boolean
+}
+
+export interface ResponseMessage {
+  t: 'res'
+  id: number
+  status: number
+  headers: HeaderList
+  body: Uint8Array | null
+  more: boolean
+}
+
+export interface ChunkMessage { t: 'chunk', id: number, chunk: Uint8Array }
+export interface EndMessage { t: 'end', id: number }
+export interface AckMessage { t: 'ack', id: number, bytes: number }
+export interface AbortMessage { t: 'abort', id: number }
+export interface ErrorMessage { t: 'error', id: number, error: EncodedError }
+export interface StopMessage { t: 'stop', reason: StopReason }
+export interface ReadyMessage { t: 'ready' }
+
+export type StopReason = 'idle' | 'logout' | 'shutdown' | 'crash' | 'replaced'
+
+export const STORE_OPS = ['get', 'put', 'remove', 'keys', 'getAll', 'exists'] as const
+export type StoreOp = typeof STORE_OPS[number]
+
+export interface StoreCallMessage { t: 'store', id: number, op: StoreOp, args: string[] }
+export interface StoreResultMessage { t: 'store-result', id: number, value?: unknown, error?: EncodedError }
+
+export type ToWorker = RequestMessage | ChunkMessage | EndMessage | AckMessage | AbortMessage | StopMessage | StoreResultMessage
+export type FromWorker = ReadyMessage | ResponseMessage | ChunkMessage | EndMessage | AckMessage | ErrorMessage | StoreCallMessage
+
+/** What the supervisor hands the thread runtime as its one long-running task. */
+export interface ThreadTask {
+  version: number
+  port: MessagePort | import('node:worker_threads').MessagePort
+  handler: string
+  sessionId: string
+  sessionHash: string
+  user: string
+  realm: string
+  logLevel: string
+}
+
+/** What that task resolves with when the worker stops. */
+export interface ThreadTaskResult {
+  stopped: StopReason
+}

