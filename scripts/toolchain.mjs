@@ -111,7 +111,16 @@ const TASKS = {
   start: (args) => [['node', ['packages/gateway/src/cli/main.ts', 'start', '--config', 'examples/demo.yaml', ...args]]],
   typecheck: () => [['tsc', ['-p', '.', '--noEmit']]],
   lint: () => [['biome', ['check', '.']]],
-  'test:unit': (args) => [['node', ['scripts/run-tests.mjs', ...args]]],
+  // Every test file, or only the files given: `npm run test:only -- test/x.test.ts`.
+  // Tests that measure the daemon's memory run alone afterwards, so that other
+  // test files competing for the two cores do not skew their figures.
+  'test:unit': (args) => args.length > 0
+    ? [['node', ['--test', '--test-timeout=300000', ...args]]]
+    : [
+        ['node', ['--test', '--test-concurrency=2', '--test-timeout=300000',
+          'packages/*/test/**/*.test.ts', 'test/*.test.ts', 'examples/**/*.test.ts']],
+        ['node', ['--test', '--test-concurrency=1', '--test-timeout=300000', 'test/memory/*.test.ts']]
+      ],
   test: (args) => [...TASKS.typecheck(), ...TASKS.lint(), ...TASKS['test:unit'](args)],
   bench: (args) => [['node', ['bench/run.ts', ...args]]],
   pnpm: (args) => [['pnpm', args]]

@@ -53,6 +53,7 @@ export interface ConfigOverrides {
 }
 
 function expected (schema: TSchema): string {
+  if (schema.const !== undefined) return JSON.stringify(schema.const)
   const consts = (schema.anyOf as TSchema[] | undefined)?.map(s => s.const)
   if (consts && consts.every(c => c !== undefined)) return `one of ${consts.map(c => JSON.stringify(c)).join(', ')}`
   if (schema.description) return schema.description

@@ -33,15 +33,16 @@ export async function start (argv: string[]): Promise<void> {
   })
   const logger = createLogger(config.log.level)
   const daemon = await startDaemon(config, logger)
+  // Signal handling first: a supervisor that reads the banner may signal at once.
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err) logger.error({ err }, 'stopping after an unexpected error')
+    else logger.info({ signal }, 'stopping')
+    await daemon.close()
+  })
   process.stdout.write(`sessiond listening on ${daemon.url}\n`)
   if (daemon.demo) {
     process.stdout.write(daemon.demo.password
       ? `demo login: ${daemon.demo.user} ${daemon.demo.password}\n`
       : `demo login: ${daemon.demo.user} (password unknown: reset it with sessiond user add ${daemon.demo.user} --password-stdin --replace)\n`)
   }
-  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
-    if (err) logger.error({ err }, 'stopping after an unexpected error')
-    else logger.info({ signal }, 'stopping')
-    await daemon.close()
-  })
 }

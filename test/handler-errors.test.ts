@@ -1,0 +1,59 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { getJson, startDaemon } from './helpers/daemon.ts'
+
+test('a handler that throws gets the client a 500 with the request id; the worker and other sessions go on', async (t) => {
+  const d = await startDaemon(t)
+  const alice = await d.login('alice', 'alice-password')
+  const bob = await d.login('bob', 'bob-password')
+  assert.equal((await getJson(d.url + '/lab/count', alice)).body.count, 1)
+  assert.equal((await getJson(d.url + '/lab/count', bob)).body.count, 1)
+
+  const boom = await getJson(d.url + '/lab/boom', alice)
+  assert.equal(boom.status, 500)
+  assert.equal(boom.body.error, 'SDK_ERR_HANDLER')
+  assert.ok(boom.body.requestId)
+  assert.equal(boom.headers.get('x-request-id'), boom.body.requestId)
+  assert.doesNotMatch(JSON.stringify(boom.body), /kaboom|secret/, 'internals stay in the log')
+  assert.ok(JSON.stringify(boom.body).length < 200, 'a short body')
+
+  assert.equal((await getJson(d.url + '/lab/count', alice)).body.count, 2, 'same worker, state intact')
+  assert.equal((await getJson(d.url + '/lab/count', bob)).body.count, 2)
+  // The daemon logged it once, with the request id.
+  const lines = d.output().split('\n').filter(l => l.includes(boom.body.requestId))
+  assert.ok(lines.length >= 1, 'a log line names the request id')
+})
+
+test('a worker that crashes answers 502 and the next request starts a new worker; others are untouched', async (t) => {
+  const d = await startDaemon(t)
+  const alice = await d.login('alice', 'alice-password')
+  const bob = await d.login('bob', 'bob-password')
+  const before = await getJson(d.url + '/lab/count', alice)
+  assert.equal((await getJson(d.url + '/lab/count', bob)).body.count, 1)
+  // The crash lands 300 ms after its answer; a request in flight then gets 502.
+  const crash = await getJson(d.url + '/lab/crash?after=300', alice)
+  assert.equal(crash.status, 200)
+  const during = await getJson(d.url + '/lab/slow?ms=2000', alice)
+  assert.equal(during.status, 502)
+  assert.equal(during.body.error, 'SUP_ERR_WORKER_EXITED')
+  const after = await getJson(d.url + '/lab/count', alice)
+  assert.equal(after.status, 200)
+  assert.equal(after.body.count, 1, 'a new worker')
+  assert.notEqual(after.body.threadId, before.body.threadId)
+  assert.equal((await getJson(d.url + '/lab/count', bob)).body.count, 2, 'bob\'s worker never noticed')
+})
+
+test('a handler module that fails to load answers 502 and the daemon keeps serving', async (t) => {
+  const { writeFile, mkdtemp } = await import('node:fs/promises')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const dir = await mkdtemp(join(tmpdir(), 'sessiond-bad-'))
+  const bad = join(dir, 'bad.ts')
+  await writeFile(bad, 'export default { nope: true }\n')
+  const d = await startDaemon(t, { realms: [{ name: 'bad', mount: '/bad', handler: bad }, { name: 'lab', mount: '/lab' }] })
+  const alice = await d.login('alice', 'alice-password')
+  const res = await getJson(d.url + '/bad/x', alice)
+  assert.equal(res.status, 502)
+  assert.equal(res.body.error, 'SUP_ERR_WORKER_START')
+  assert.equal((await getJson(d.url + '/lab/count', alice)).body.count, 1)
+})
