@@ -35,7 +35,7 @@ test('the demo config boots: it prints its URL and a random demo login that work
 
   const a = await login(url, user, password)
   const b = await login(url, user, password)
-  const counts = []
+  const counts: Array<{ user: string, count: number, threadId: number, path: string }> = []
   for (let i = 0; i < 3; i++) counts.push((await getJson(url + '/counter/', a)).body)
   assert.deepEqual(counts.map(c => [c.user, c.count]), [['demo', 1], ['demo', 2], ['demo', 3]])
   assert.equal((await getJson(url + '/counter/', b)).body.count, 1, 'another session counts on its own')

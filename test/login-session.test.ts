@@ -5,7 +5,7 @@ import { cookieOf, getJson, startDaemon } from './helpers/daemon.ts'
 test('login, cookie, realm: the worker keeps this session\'s state between requests', async (t) => {
   const d = await startDaemon(t)
   const cookie = await d.login('alice', 'alice-password')
-  const counts = []
+  const counts: Array<{ user: string, count: number, threadId: number, path: string }> = []
   for (let i = 0; i < 3; i++) counts.push((await getJson(d.url + '/lab/count', cookie)).body)
   assert.deepEqual(counts.map(c => c.count), [1, 2, 3])
   assert.ok(counts.every(c => c.user === 'alice' && c.threadId === counts[0].threadId))

@@ -10,7 +10,7 @@ export default defineHandler({
     ctx.log.debug('counter worker started')
   },
 
-  fetch (request, ctx) {
+  fetch (_request, ctx) {
     count++
     return Response.json({ user: ctx.user, count, worker: { pid: process.pid, threadId } })
   },

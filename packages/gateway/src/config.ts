@@ -55,7 +55,7 @@ export interface ConfigOverrides {
 function expected (schema: TSchema): string {
   if (schema.const !== undefined) return JSON.stringify(schema.const)
   const consts = (schema.anyOf as TSchema[] | undefined)?.map(s => s.const)
-  if (consts && consts.every(c => c !== undefined)) return `one of ${consts.map(c => JSON.stringify(c)).join(', ')}`
+  if (consts?.every(c => c !== undefined)) return `one of ${consts.map(c => JSON.stringify(c)).join(', ')}`
   if (schema.description) return schema.description
   if (schema.pattern) return `a string matching ${schema.pattern}`
   if (schema.type) return `${schema.type === 'object' ? 'an' : 'a'} ${schema.type}` + (schema.minimum !== undefined ? ` >= ${schema.minimum}` : '')

@@ -18,8 +18,7 @@ export interface LoginOptions {
 const LOGIN_FAILED = 'invalid username or password'
 
 function wantsHtml (request: FastifyRequest): boolean {
-  const accept = request.headers.accept
-  return accept !== undefined && accept.includes('text/html')
+  return request.headers.accept?.includes('text/html') ?? false
 }
 
 function loginPage (next: string, error?: string): string {
