@@ -27,6 +27,7 @@ export async function startDaemon (config: Config, logger: Logger): Promise<Daem
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
   const cookieKey = await loadCookieKey(config.dataDir)
   const users = new UsersFile(config.users.file)
+  await users.prepare()
   const demo = config.users.demo ? await ensureDemoUser(users, config.users.demo, config.dataDir) : null
   const store = openStore({ kind: config.store.kind, dataDir: config.dataDir })
   const supervisor = new Supervisor({ realms: config.realms, store, logger: logger.child({ component: 'supervisor' }) })

@@ -33,11 +33,16 @@ export class UsersFile {
   #users: Record<string, UserRecord> = {}
   #mtimeMs = -1
   // Unknown users are checked against this so that they cost the same time.
-  #dummy: Promise<string>
+  #dummy: Promise<string> | null = null
 
   constructor (path: string) {
     this.path = path
-    this.#dummy = hashPassword(randomBytes(16).toString('hex'))
+  }
+
+  /** Computes the stand-in hash for unknown users ahead of the first login. */
+  prepare (): Promise<string> {
+    this.#dummy ??= hashPassword(randomBytes(16).toString('hex'))
+    return this.#dummy
   }
 
   async #refresh (): Promise<void> {
@@ -70,7 +75,7 @@ export class UsersFile {
   async verify (name: string, password: string): Promise<string | null> {
     await this.#refresh()
     const known = USER_NAME.test(name) && Object.hasOwn(this.#users, name)
-    const hash = known ? this.#users[name].password : await this.#dummy
+    const hash = known ? this.#users[name].password : await this.prepare()
     const ok = await verifyPassword(password, hash)
     return ok && known ? name : null
   }
