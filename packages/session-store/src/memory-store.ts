@@ -54,7 +54,9 @@ export class MemoryStore implements SessionStore {
   }
 
   async keys (id: string): Promise<string[]> {
-    return [...this.#live(id).data.keys()].sort()
+    // Code-point order, as SQLite's BINARY collation sorts UTF-8; a plain
+    // sort() compares UTF-16 units and would put U+1F600 before U+FF01.
+    return [...this.#live(id).data.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
   }
 
   async getAll (id: string): Promise<Record<string, string>> {

@@ -109,9 +109,8 @@ export class SqliteStore implements SessionStore {
 
   async getAll (id: string): Promise<Record<string, string>> {
     this.#live(id)
-    const out: Record<string, string> = {}
-    for (const r of this.#q.all.all(id) as Array<{ key: string, value: string }>) out[r.key] = r.value
-    return out
+    // fromEntries defines own properties: assigning out[key] would drop a key named __proto__.
+    return Object.fromEntries((this.#q.all.all(id) as Array<{ key: string, value: string }>).map(r => [r.key, r.value]))
   }
 
   async gc (now = Date.now()): Promise<number> {
