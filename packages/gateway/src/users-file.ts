@@ -14,6 +14,13 @@ interface FileShape { users: Record<string, UserRecord> }
 /** POSIX-portable account names, so that a login can map to a system user. */
 const USER_NAME = /^[a-z_][a-z0-9_.-]{0,31}$/
 
+/**
+ * File timestamps are coarse (a few ms on ext4, 1 s or 2 s elsewhere): two
+ * writes within one tick share an mtime. An mtime younger than this is not
+ * trusted to mean "unchanged" (git's "racily clean" rule); the file is read again.
+ */
+const RACY_MS = 2000
+
 export function checkUserName (name: string): void {
   if (!USER_NAME.test(name)) throw new InvalidUserNameError()
 }
@@ -58,7 +65,11 @@ export class UsersFile {
     if (mtimeMs === this.#mtimeMs) return
     const parsed = JSON.parse(await readFile(this.path, 'utf8')) as FileShape
     this.#users = parsed.users ?? {}
-    this.#mtimeMs = mtimeMs
+    this.#remember(mtimeMs)
+  }
+
+  #remember (mtimeMs: number): void {
+    this.#mtimeMs = Date.now() - mtimeMs > RACY_MS ? mtimeMs : -1
   }
 
   async has (name: string): Promise<boolean> {
@@ -90,6 +101,6 @@ export class UsersFile {
     await writeFile(tmp, JSON.stringify({ users }, null, 2) + '\n', { mode: 0o600 })
     await rename(tmp, this.path)
     this.#users = users
-    this.#mtimeMs = (await stat(this.path)).mtimeMs
+    this.#remember((await stat(this.path)).mtimeMs)
   }
 }

@@ -1,0 +1,42 @@
+import { test } from 'node:test'
+import type { TestContext } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { COOKIE_KEY_BYTES, loadCookieKey } from '../src/cookie-key.ts'
+
+const keyFileError = (err: unknown) => (err as { code?: string }).code === 'GW_ERR_KEY_FILE'
+
+async function dataDir (t: TestContext): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'sessiond-key-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  return dir
+}
+
+test('the first start creates a 32-byte key with mode 0600; later starts read the same key', async (t) => {
+  const dir = await dataDir(t)
+  const key = await loadCookieKey(dir)
+  assert.equal(key.length, COOKIE_KEY_BYTES)
+  assert.equal(COOKIE_KEY_BYTES, 32)
+  assert.equal((await stat(join(dir, 'cookie.key'))).mode & 0o777, 0o600)
+  assert.deepEqual(await loadCookieKey(dir), key)
+  assert.notDeepEqual(await loadCookieKey(await dataDir(t)), key, 'each data directory gets its own random key')
+})
+
+test('a key file that others can read fails with GW_ERR_KEY_FILE', async (t) => {
+  const dir = await dataDir(t)
+  await writeFile(join(dir, 'cookie.key'), Buffer.alloc(COOKIE_KEY_BYTES, 1), { mode: 0o644 })
+  await assert.rejects(loadCookieKey(dir), (err: Error) => keyFileError(err) && /mode 644/.test(err.message))
+})
+
+test('a key file of the wrong size fails with GW_ERR_KEY_FILE', async (t) => {
+  const dir = await dataDir(t)
+  await writeFile(join(dir, 'cookie.key'), Buffer.alloc(16, 1), { mode: 0o600 })
+  await assert.rejects(loadCookieKey(dir), (err: Error) => keyFileError(err) && /16 bytes/.test(err.message))
+})
+
+test('a data directory that does not exist fails with GW_ERR_KEY_FILE', async (t) => {
+  const dir = await dataDir(t)
+  await assert.rejects(loadCookieKey(join(dir, 'missing')), keyFileError)
+})
