@@ -5,6 +5,7 @@ import type { Handler } from './handler.ts'
 import { SdkError, badRequest, badResponse, handlerFailed, workerStopping } from './errors.ts'
 import { encodeError } from './protocol/error-codec.ts'
 import { ACK_EVERY_BYTES, FlowWindow, WINDOW_BYTES } from './protocol/flow-window.ts'
+import { countStreamedBytes } from './protocol/gc-pacer.ts'
 import { parseToWorker } from './protocol/parse.ts'
 import type { HeaderList, RequestMessage, StopReason, ToWorker } from './protocol/messages.ts'
 import type { PortStoreClient } from './store-client.ts'
@@ -61,6 +62,7 @@ export class PortServer {
         if (!ex?.body) return
         ex.body.enqueue(m.chunk)
         ex.unacked += m.chunk.byteLength
+        countStreamedBytes(m.chunk.byteLength)
         if ((ex.body.desiredSize ?? 0) <= 0) ex.paused = true
         else this.#ack(m.id, ex)
         return
@@ -185,6 +187,7 @@ export class PortServer {
         const r = await next
         if (r.done) break
         this.#port.postMessage({ t: 'chunk', id, chunk: r.value })
+        countStreamedBytes(r.value.byteLength)
         if (!ex.window.sent(r.value.byteLength)) await ex.window.room()
         next = reader.read()
       }

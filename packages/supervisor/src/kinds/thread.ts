@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Piscina } from 'piscina'
 import type { Logger } from 'pino'
 import {
-  ACK_EVERY_BYTES, FlowWindow, PROTOCOL_VERSION, WINDOW_BYTES, decodeError, encodeError, parseFromWorker
+  ACK_EVERY_BYTES, FlowWindow, PROTOCOL_VERSION, WINDOW_BYTES, countStreamedBytes, decodeError, encodeError, parseFromWorker
 } from '@sessiond/worker-sdk/protocol'
 import type { FromWorker, StopReason, StoreCallMessage, ThreadTask, ThreadTaskResult } from '@sessiond/worker-sdk/protocol'
 import type { SessionScope } from '@sessiond/session-store'
@@ -158,6 +158,7 @@ export class ThreadWorker implements WorkerInstance {
     const window = ex.window = new FlowWindow(WINDOW_BYTES)
     const onData = (chunk: Buffer) => {
       this.#port.postMessage({ t: 'chunk', id, chunk })
+      countStreamedBytes(chunk.byteLength)
       if (!window.sent(chunk.byteLength)) {
         body.pause()
         window.room().then(() => body.resume(), () => { /* exchange over: #finish drains the rest */ })
@@ -238,6 +239,7 @@ export class ThreadWorker implements WorkerInstance {
 
   #onChunk (id: number, ex: Exchange, chunk: Uint8Array): void {
     ex.unacked += chunk.byteLength
+    countStreamedBytes(chunk.byteLength)
     if (ex.stream!.push(chunk)) this.#ack(id, ex, false)
     else ex.paused = true
   }
