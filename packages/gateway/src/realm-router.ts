@@ -56,30 +56,13 @@ export async function realmRouter (app: FastifyInstance, { config, store, superv
   }
 
   async function handle (realm: RealmConfig, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    let sessionId = readSessionId(request)
-    let identity: () => Promise<Identity | null>
-    if (sessionId !== undefined && supervisor.hasWorker(sessionId, realm.name)) {
-      // A live worker proves the session is valid: no store round trip.
-      const sid = sessionId
-      identity = () => lookupIdentity(sid)
-    } else {
-      const session = sessionId === undefined ? null : await store.lookup(sessionId)
-      if (session) {
-        identity = async () => ({ sessionId: session.id, user: session.user })
-      } else if (realm.auth === 'anonymous') {
-        const fresh = await store.create('anonymous', maxAge)
-        writeSession(request, fresh.id)
-        identity = async () => ({ sessionId: fresh.id, user: fresh.user })
-      } else {
-        return denyUnauthenticated(request, reply)
-      }
-      sessionId = session?.id ?? (await identity())!.sessionId
-    }
+    const session = await resolveSession(realm, request)
+    if (!session) return denyUnauthenticated(request, reply)
     try {
       const res = await supervisor.dispatch({
-        sessionId,
+        sessionId: session.sessionId,
         realm: realm.name,
-        identity,
+        identity: session.identity,
         method: request.method,
         url: `${request.protocol}://${request.host || 'localhost'}${request.url.slice(realm.mount.length)}`,
         headers: requestHeadersFor(request, realm.mount),
@@ -90,6 +73,22 @@ export async function realmRouter (app: FastifyInstance, { config, store, superv
       if ((err as { code?: string }).code === 'SUP_ERR_NO_SESSION') return denyUnauthenticated(request, reply)
       throw err
     }
+  }
+
+  /**
+   * The session this request belongs to, and how to learn its user should a
+   * worker have to be started. Null when the realm needs a login and there is none.
+   */
+  async function resolveSession (realm: RealmConfig, request: FastifyRequest): Promise<{ sessionId: string, identity: () => Promise<Identity | null> } | null> {
+    const sid = readSessionId(request)
+    // A live worker proves the session is valid: no store round trip.
+    if (sid !== undefined && supervisor.hasWorker(sid, realm.name)) return { sessionId: sid, identity: () => lookupIdentity(sid) }
+    const known = sid === undefined ? null : await store.lookup(sid)
+    if (known) return { sessionId: known.id, identity: async () => ({ sessionId: known.id, user: known.user }) }
+    if (realm.auth !== 'anonymous') return null
+    const fresh = await store.create('anonymous', maxAge)
+    writeSession(request, fresh.id)
+    return { sessionId: fresh.id, identity: async () => ({ sessionId: fresh.id, user: fresh.user }) }
   }
 
   async function lookupIdentity (sid: string): Promise<Identity | null> {
