@@ -1,0 +1,15 @@
+// `npm run bench`: every benchmark in turn, then a summary table, also
+// written to bench/results/latest.md. Flags and environment: see options.ts
+// (`npm run bench -- --quick`, `BENCH_ROUNDS=3 BENCH_SECONDS=2 npm run bench`).
+import { fileURLToPath } from 'node:url'
+import { runBenchmarks } from './benchmark.ts'
+import { coldStart } from './cold-start.ts'
+import { httpThroughput } from './http-throughput.ts'
+import { threadTransport } from './thread-transport.ts'
+import { workerRss } from './worker-rss.ts'
+
+const LATEST = fileURLToPath(new URL('./results/latest.md', import.meta.url))
+
+// The in-process transport bench goes last: its threads live in this process.
+const ok = await runBenchmarks([httpThroughput, coldStart, workerRss, threadTransport], process.argv.slice(2), { writeTo: LATEST })
+process.exitCode = ok ? 0 : 1

@@ -1,0 +1,71 @@
+// A real sessiond daemon for the benchmarks: a temporary data directory with
+// a pre-written users file, a config with one `hello` thread realm, and the
+// CLI started as a child process exactly as a deployment starts it.
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { hashPassword } from '@sessiond/gateway'
+import { tempDir } from './cleanup.ts'
+import { startServerProcess } from './server-process.ts'
+import type { ServerProcess } from './server-process.ts'
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url))
+export const HELLO_HANDLER = fileURLToPath(new URL('./fixtures/hello.ts', import.meta.url))
+const CLI = join(ROOT, 'packages/gateway/src/cli/main.ts')
+
+export const BENCH_USER = 'bench'
+export const BENCH_PASSWORD = 'bench-password'
+/** Cheap scrypt so that logging in 50 sessions takes milliseconds, not seconds. */
+const BENCH_COST = { ln: 10, r: 8, p: 1 }
+
+/** A daemon that must not use Node's compile cache, whatever the caller's environment says (see compile-cache.ts). */
+export const NO_COMPILE_CACHE: Readonly<Record<string, string>> = { NODE_DISABLE_COMPILE_CACHE: '1' }
+
+export interface SessiondDaemon extends ServerProcess {
+  dataDir: string
+}
+
+export interface SessiondOptions {
+  /** Extra Node flags for the daemon (e.g. --cpu-prof). */
+  nodeArgs?: string[]
+  /** Extra environment; by default NO_COMPILE_CACHE. */
+  env?: Readonly<Record<string, string>>
+}
+
+export async function startSessiond ({ nodeArgs = [], env = NO_COMPILE_CACHE }: SessiondOptions = {}): Promise<SessiondDaemon> {
+  const dir = tempDir('sessiond')
+  try {
+    const config = join(dir.path, 'sessiond.yaml')
+    await writeFile(config, [
+      'realms:',
+      '  - name: hello',
+      '    mount: /hello',
+      `    handler: ${JSON.stringify(HELLO_HANDLER)}`,
+      '    kind: thread',
+      '    auth: required',
+      '    idleTimeout: 15m',
+      ''
+    ].join('\n'))
+    const data = join(dir.path, 'data')
+    await mkdir(data, { mode: 0o700 })
+    const hash = await hashPassword(BENCH_PASSWORD, BENCH_COST)
+    await writeFile(join(data, 'users.json'), JSON.stringify({ users: { [BENCH_USER]: { password: hash } } }), { mode: 0o600 })
+    const server = await startServerProcess('sessiond', [
+      ...nodeArgs, CLI, 'start', '--config', config, '--listen', '127.0.0.1:0', '--data', data
+    ], { cwd: dir.path, env })
+    return {
+      ...server,
+      dataDir: data,
+      async stop () {
+        try {
+          await server.stop()
+        } finally {
+          dir.remove()
+        }
+      }
+    }
+  } catch (err) {
+    dir.remove()
+    throw err
+  }
+}
