@@ -56,7 +56,7 @@ async function run (opts: BenchOptions): Promise<SummaryRow[]> {
   try {
     cache = await primedCompileCache()
     const n = opts.rssWorkers
-    for (const [label, env] of [['default', undefined], ['NODE_COMPILE_CACHE', cache.env]] as const) {
+    for (const [label, env] of [['compile cache off', undefined], ['compile cache on (default)', cache.env]] as const) {
       const daemon = await startSessiond(env ? { env } : {})
       subjects.push({ label, daemon, cookies: await loginMany(daemon.url, n), points: [] })
     }

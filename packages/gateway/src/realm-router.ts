@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { SessionStore } from '@sessiond/session-store'
-import type { Identity, Supervisor, WorkerResponse } from '@sessiond/supervisor'
+import type { DispatchRequest, Identity, Supervisor, WorkerResponse } from '@sessiond/supervisor'
 import type { Config, RealmConfig } from './config.ts'
 import { isForwardableResponseHeader, requestHeadersFor } from './forwarded-headers.ts'
 import { denyUnauthenticated } from './login.ts'
@@ -56,39 +56,37 @@ export async function realmRouter (app: FastifyInstance, { config, store, superv
   }
 
   async function handle (realm: RealmConfig, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    const session = await resolveSession(realm, request)
-    if (!session) return denyUnauthenticated(request, reply)
+    let sessionId = readSessionId(request)
+    if (sessionId === undefined) {
+      if (realm.auth !== 'anonymous') return denyUnauthenticated(request, reply)
+      sessionId = await newAnonymousSession(request)
+    }
+    const call: DispatchRequest = {
+      sessionId,
+      realm: realm.name,
+      // Consulted only when no worker is live: a live worker proves the session
+      // is valid, so the hot path makes no store round trip.
+      identity: lookupIdentity,
+      method: request.method,
+      url: `${request.protocol}://${request.host || 'localhost'}${request.url.slice(realm.mount.length)}`,
+      headers: requestHeadersFor(request, realm.mount),
+      body: hasBody(request) ? request.raw : null
+    }
     try {
-      const res = await supervisor.dispatch({
-        sessionId: session.sessionId,
-        realm: realm.name,
-        identity: session.identity,
-        method: request.method,
-        url: `${request.protocol}://${request.host || 'localhost'}${request.url.slice(realm.mount.length)}`,
-        headers: requestHeadersFor(request, realm.mount),
-        body: hasBody(request) ? request.raw : null
-      })
-      return send(reply, res)
+      return send(reply, await supervisor.dispatch(call))
     } catch (err) {
-      if ((err as { code?: string }).code === 'SUP_ERR_NO_SESSION') return denyUnauthenticated(request, reply)
-      throw err
+      if ((err as { code?: string }).code !== 'SUP_ERR_NO_SESSION') throw err
+      if (realm.auth !== 'anonymous') return denyUnauthenticated(request, reply)
+      // An anonymous visitor whose session expired simply gets a new one.
+      call.sessionId = await newAnonymousSession(request)
+      return send(reply, await supervisor.dispatch(call))
     }
   }
 
-  /**
-   * The session this request belongs to, and how to learn its user should a
-   * worker have to be started. Null when the realm needs a login and there is none.
-   */
-  async function resolveSession (realm: RealmConfig, request: FastifyRequest): Promise<{ sessionId: string, identity: () => Promise<Identity | null> } | null> {
-    const sid = readSessionId(request)
-    // A live worker proves the session is valid: no store round trip.
-    if (sid !== undefined && supervisor.hasWorker(sid, realm.name)) return { sessionId: sid, identity: () => lookupIdentity(sid) }
-    const known = sid === undefined ? null : await store.lookup(sid)
-    if (known) return { sessionId: known.id, identity: async () => ({ sessionId: known.id, user: known.user }) }
-    if (realm.auth !== 'anonymous') return null
+  async function newAnonymousSession (request: FastifyRequest): Promise<string> {
     const fresh = await store.create('anonymous', maxAge)
     writeSession(request, fresh.id)
-    return { sessionId: fresh.id, identity: async () => ({ sessionId: fresh.id, user: fresh.user }) }
+    return fresh.id
   }
 
   async function lookupIdentity (sid: string): Promise<Identity | null> {

@@ -29,8 +29,8 @@ export interface SupervisorOptions {
 export interface DispatchRequest extends WorkerRequest {
   sessionId: string
   realm: string
-  /** Who the session belongs to; called only when a worker must be started. */
-  identity: () => Promise<Identity | null>
+  /** Who the session belongs to, or null if it does not exist; called only when a worker must be started. */
+  identity: (sessionId: string) => Promise<Identity | null>
 }
 
 export interface SupervisorStats {
@@ -88,7 +88,7 @@ export class Supervisor {
     const entry: WorkerEntry = { sessionId, realm: realm.name, ready: null as unknown as Promise<WorkerInstance>, worker: null }
     entry.ready = (async () => {
       await this.#table.stopped(sessionId, realm.name)
-      const identity = await req.identity()
+      const identity = await req.identity(sessionId)
       if (!identity || identity.sessionId !== sessionId) throw new SessionNotFoundError()
       const log = this.#log.child({ realm: realm.name, session: sessionHash(sessionId) })
       const worker = await ThreadWorker.start({

@@ -1,5 +1,4 @@
 import type { MessagePort } from 'node:worker_threads'
-import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { HandlerContext } from './context.ts'
 import type { Handler } from './handler.ts'
 import { SdkError, badRequest, badResponse, handlerFailed, workerStopping } from './errors.ts'
@@ -20,8 +19,6 @@ interface Exchange {
   window: FlowWindow
   reader: ReadableStreamDefaultReader<Uint8Array> | null
 }
-
-const TURN = Symbol('turn')
 
 /**
  * Serves one handler over one MessagePort: the worker side of the thread
@@ -176,8 +173,8 @@ export class PortServer {
       // A body that is already complete (a string, a buffer) goes out in the
       // same message as the head; anything slower starts streaming at once.
       let next: Promise<ReadableStreamReadResult<Uint8Array>> = reader.read()
-      const early = await Promise.race([next, nextTurn(TURN)])
-      if (early !== TURN && early.done) {
+      const early = await settledWithinMicrotasks(next)
+      if (early?.done) {
         this.#port.postMessage({ t: 'res', id, status: res.status, headers, body: first.value, more: false })
         return this.#finish(id, ex)
       }
@@ -222,4 +219,16 @@ function toHeaders (list: HeaderList): Headers {
   const h = new Headers()
   for (let i = 0; i < list.length; i += 2) h.append(list[i], list[i + 1])
   return h
+}
+
+/**
+ * The value of `p` if it settles within a few microtask turns, else undefined.
+ * A complete body's last read resolves in one turn; waiting for a macrotask
+ * (setImmediate) instead would cost every response an event-loop iteration.
+ */
+async function settledWithinMicrotasks<T> (p: Promise<T>): Promise<T | undefined> {
+  let value: T | undefined
+  p.then(v => { value = v }, () => { /* the caller awaits p itself and sees the error */ })
+  for (let i = 0; i < 3 && value === undefined; i++) await null
+  return value
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { enableCompileCache } from 'node:module'
 import { START_USAGE, start } from './start.ts'
 import { USER_USAGE, user } from './user.ts'
 
@@ -7,6 +8,13 @@ const USAGE = `usage:
   ${USER_USAGE}`
 
 const commands: Record<string, (argv: string[]) => Promise<void>> = { start, user }
+
+// Every worker thread compiles (and strips the types of) the same modules;
+// Node's on-disk compile cache lets each new worker skip that work (measured:
+// bench/cold-start.ts, bench/worker-rss.ts). Workers inherit the directory
+// through the environment.
+const cache = enableCompileCache()
+if (cache.directory && !process.env.NODE_COMPILE_CACHE) process.env.NODE_COMPILE_CACHE = cache.directory
 
 const [command, ...rest] = process.argv.slice(2)
 const run = command === undefined ? undefined : commands[command]
