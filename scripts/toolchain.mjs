@@ -105,6 +105,38 @@ function installDeps ({ nodeBin, pnpm, env }) {
   writeFileSync(stamp, digest)
 }
 
+// Debian packages that tests start for real (servers, interpreters, browsers),
+// keyed by the command that proves each is there. Tests never skip when one
+// is missing under CI=true: the bootstrap installs them, as root, first.
+const SYSTEM_PACKAGES = {
+  test: {
+    // 'redis-server': 'redis-server',
+  },
+  bench: { wrk: 'wrk' }
+}
+
+function hasCommand (cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0
+}
+
+function ensureSystemPackages (task) {
+  const wanted = SYSTEM_PACKAGES[task] ?? {}
+  const missing = Object.entries(wanted).filter(([cmd]) => !hasCommand(cmd)).map(([, pkg]) => pkg)
+  if (missing.length === 0) return
+  if (process.getuid?.() !== 0) {
+    const msg = `missing system packages: ${missing.join(' ')}; install them with: sudo apt-get install -y ${missing.join(' ')}`
+    if (process.env.CI === 'true') die(msg)
+    log(msg + ' (tests that need them will fail)')
+    return
+  }
+  log(`installing system packages: ${missing.join(' ')}`)
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+  if (run('apt-get', ['update', '-qq'], { env }) !== 0 ||
+    run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env }) !== 0) {
+    die(`apt-get install ${missing.join(' ')} failed`)
+  }
+}
+
 const TASKS = {
   // The CLI with the project's own Node.
   sessiond: (args) => [['node', ['packages/gateway/src/cli/main.ts', ...args]]],
@@ -132,6 +164,7 @@ function main () {
   if (!TASKS[task]) die(`unknown task ${task}; one of ${Object.keys(TASKS).join(', ')}`)
   const tc = toolchain()
   if (task !== 'pnpm') installDeps(tc)
+  ensureSystemPackages(task === 'test:unit' ? 'test' : task)
   for (const [cmd, cmdArgs] of TASKS[task](args)) {
     const bin = cmd === 'node' ? tc.nodeBin : cmd === 'pnpm' ? tc.nodeBin : cmd
     const argv = cmd === 'pnpm' ? [tc.pnpm, ...cmdArgs] : cmdArgs
