@@ -73,3 +73,16 @@ test('a second start of the demo reuses its users and prints the same demo login
   assert.equal(first.code, 0, 'SIGINT stops it with exit code 0')
   assert.equal(second.demo, first.demo)
 })
+
+test('the counter example keeps counting across an idle stop', async (t) => {
+  const { startDaemon } = await import('./helpers/daemon.ts')
+  const d = await startDaemon(t, { realms: [{ name: 'counter', mount: '/counter', handler: join(ROOT, 'examples/counter/handler.ts'), idleTimeout: '200ms' }] })
+  const cookie = await d.login('alice', 'alice-password')
+  const first = await getJson(d.url + '/counter/', cookie)
+  assert.equal((await getJson(d.url + '/counter/', cookie)).body.count, 2)
+  // Let the idle timeout and a sweep pass: the worker hibernates and stops.
+  await new Promise(resolve => setTimeout(resolve, 600))
+  const after = await getJson(d.url + '/counter/', cookie)
+  assert.notEqual(after.body.worker.threadId, first.body.worker.threadId, 'a new worker')
+  assert.equal(after.body.count, 3)
+})

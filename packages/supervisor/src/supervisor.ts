@@ -14,6 +14,7 @@ import type { SessionStore } from '@sessiond/session-store'
 import { sessionHash } from '@sessiond/worker-sdk'
 import type { WorkerRealm } from './config.ts'
 import { SessionNotFoundError, SupervisorClosedError, UnknownRealmError } from './errors.ts'
+import { HibernationStore } from './hibernation-store.ts'
 import { IdleReaper } from './idle-reaper.ts'
 import { ThreadWorker } from './kinds/thread.ts'
 import type { Identity, WorkerInstance, WorkerRequest, WorkerResponse } from './worker-instance.ts'
@@ -48,12 +49,14 @@ export class Supervisor {
   #table = new WorkerTable()
   #reaper: IdleReaper
   #closed = false
+  #hibernation: HibernationStore
   #counts = { spawned: 0, reaped: 0, crashed: 0 }
 
   constructor ({ realms, store, logger }: SupervisorOptions) {
     this.#realms = new Map(realms.map(r => [r.name, r]))
     this.#store = store
     this.#log = logger
+    this.#hibernation = new HibernationStore(store)
     this.#reaper = new IdleReaper(
       this.#table,
       (realm) => this.#realms.get(realm)?.idleTimeout ?? 0,
@@ -91,11 +94,13 @@ export class Supervisor {
       const identity = await req.identity(sessionId)
       if (!identity || identity.sessionId !== sessionId) throw new SessionNotFoundError()
       const log = this.#log.child({ realm: realm.name, session: sessionHash(sessionId) })
+      const resume = await this.#hibernation.load(sessionId, realm.name, log)
       const worker = await ThreadWorker.start({
         realm,
         identity,
         store: scopeOf(this.#store, sessionId),
         logger: log,
+        resume,
         onExit: (err) => {
           this.#counts.crashed++
           log.error({ err }, 'worker exited unexpectedly')
@@ -110,7 +115,9 @@ export class Supervisor {
       }
       entry.worker = worker
       this.#table.add(entry)
-      log.debug('worker started')
+      // The state is consumed: a later crash must not resume from it again.
+      if (resume) await this.#hibernation.clear(sessionId, realm.name, log)
+      log.debug({ resumed: resume !== undefined }, 'worker started')
       return worker
     })()
     entry.ready.catch(() => this.#table.delete(entry))
@@ -121,7 +128,12 @@ export class Supervisor {
   /** Takes the entry out of the table at once and stops its worker in the background. */
   #retire (entry: WorkerEntry, reason: StopReason): Promise<void> {
     if (!this.#table.delete(entry)) return Promise.resolve()
-    const done = entry.ready.then(w => w.stop(reason), () => { /* never started: nothing to stop */ })
+    const done = entry.ready.then(
+      async (w) => {
+        const hibernated = await w.stop(reason)
+        if (hibernated) await this.#hibernation.save(entry.sessionId, entry.realm, hibernated, this.#log)
+      },
+      () => { /* never started: nothing to stop */ })
     this.#table.trackStop(entry.sessionId, entry.realm, done)
     return done
   }

@@ -24,7 +24,13 @@ export interface WorkerInstance {
   /** When the worker last started or finished an exchange (ms, monotonic enough: Date.now()). */
   readonly lastActivity: number
   request (req: WorkerRequest): Promise<WorkerResponse>
-  stop (reason: StopReason): Promise<void>
+  /** Stops the worker; answers what its handler's `hibernate` returned, when it ran. */
+  stop (reason: StopReason): Promise<Hibernated | undefined>
+}
+
+/** State a handler handed over at an idle stop or shutdown, for `resume` next time. */
+export interface Hibernated {
+  state: unknown
 }
 
 export interface Identity {

@@ -6,7 +6,7 @@
 import pino from 'pino'
 import type { HandlerContext } from './context.ts'
 import { handlerFromModule } from './handler.ts'
-import { PROTOCOL_VERSION } from './protocol/messages.ts'
+import { HIBERNATING_STOPS, PROTOCOL_VERSION } from './protocol/messages.ts'
 import type { StopReason, ThreadTask, ThreadTaskResult } from './protocol/messages.ts'
 import { PortServer } from './port-server.ts'
 import { PortStoreClient } from './store-client.ts'
@@ -32,16 +32,19 @@ export default async function runThreadWorker (task: ThreadTask): Promise<Thread
 
   const { promise: stopped, resolve: onStop } = Promise.withResolvers<StopReason>()
   const server = new PortServer(port, handler, ctx, store, onStop)
-  await handler.start?.(ctx)
+  if (task.resume && handler.resume) await handler.resume(task.resume.state, ctx)
+  else await handler.start?.(ctx)
   port.postMessage({ t: 'ready' })
 
   const reason = await stopped
   stopController.abort(new SdkError('SDK_ERR_STOPPING', `worker stopping: ${reason}`, 503))
+  let hibernated: ThreadTaskResult['hibernated']
   try {
+    if (handler.hibernate && HIBERNATING_STOPS.has(reason)) hibernated = { state: await handler.hibernate(ctx) }
     await handler.stop?.(ctx)
   } finally {
     server.close()
   }
-  return { stopped: reason }
+  return { stopped: reason, ...(hibernated && { hibernated }) }
 }
 

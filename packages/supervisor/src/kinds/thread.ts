@@ -20,7 +20,7 @@ import type { SessionScope } from '@sessiond/session-store'
 import { sessionHash } from '@sessiond/worker-sdk'
 import { WorkerExitedError, WorkerStartError, WorkerStartTimeoutError, WorkerStoppedError } from '../errors.ts'
 import type { WorkerRealm } from '../config.ts'
-import type { Identity, WorkerInstance, WorkerRequest, WorkerResponse } from '../worker-instance.ts'
+import type { Hibernated, Identity, WorkerInstance, WorkerRequest, WorkerResponse } from '../worker-instance.ts'
 
 const THREAD_RUNTIME = import.meta.resolve('@sessiond/worker-sdk/thread-runtime')
 
@@ -43,6 +43,8 @@ export interface ThreadWorkerOptions {
   logger: Logger
   /** Called once if the worker ends without being asked to stop. */
   onExit: (err: Error) => void
+  /** Saved state to resume from instead of a cold start. */
+  resume?: Hibernated
 }
 
 export class ThreadWorker implements WorkerInstance {
@@ -54,7 +56,7 @@ export class ThreadWorker implements WorkerInstance {
   #pending = new Map<number, Exchange>()
   #nextId = 1
   #lastActivity = Date.now()
-  #stopping: Promise<void> | null = null
+  #stopping: Promise<Hibernated | undefined> | null = null
   #task: Promise<ThreadTaskResult>
   #ready: PromiseWithResolvers<void> = Promise.withResolvers()
 
@@ -75,7 +77,7 @@ export class ThreadWorker implements WorkerInstance {
     return w
   }
 
-  private constructor ({ realm, identity, store, logger, onExit }: ThreadWorkerOptions) {
+  private constructor ({ realm, identity, store, logger, onExit, resume }: ThreadWorkerOptions) {
     // start() is the only reader of #ready; a rejection after it gave up must not go unhandled.
     this.#ready.promise.catch(() => { /* start() reports it */ })
     this.#realm = realm
@@ -115,7 +117,8 @@ export class ThreadWorker implements WorkerInstance {
       sessionHash: sessionHash(identity.sessionId),
       user: identity.user,
       realm: realm.name,
-      logLevel: logger.level
+      logLevel: logger.level,
+      ...(resume && { resume })
     }
     this.#task = this.#pool.run(task, { transferList: [port2] }) as Promise<ThreadTaskResult>
     this.#task.then(() => {
@@ -132,7 +135,7 @@ export class ThreadWorker implements WorkerInstance {
   get lastActivity (): number { return this.#lastActivity }
 
   #exited (err: Error, onExit: (err: Error) => void): void {
-    this.#stopping = this.#pool.destroy().catch(() => { /* already gone */ })
+    this.#stopping = this.#pool.destroy().then(() => undefined, () => undefined)
     this.#failAll(err)
     onExit(err)
   }
@@ -281,18 +284,19 @@ export class ThreadWorker implements WorkerInstance {
     }
   }
 
-  stop (reason: StopReason): Promise<void> {
+  stop (reason: StopReason): Promise<Hibernated | undefined> {
     this.#stopping ??= this.#stop(reason)
     return this.#stopping
   }
 
-  async #stop (reason: StopReason): Promise<void> {
+  async #stop (reason: StopReason): Promise<Hibernated | undefined> {
     this.#port.postMessage({ t: 'stop', reason })
-    const deadline = sleep(this.#realm.stopTimeout, 'timeout', { ref: false })
-    const outcome = await Promise.race([this.#task.then(() => 'stopped', () => 'failed'), deadline])
-    if (outcome === 'timeout') this.#log.warn({ reason }, 'worker did not stop in time; terminating its thread')
+    const deadline = sleep(this.#realm.stopTimeout, null, { ref: false })
+    const outcome = await Promise.race([this.#task.catch(() => null), deadline])
+    if (outcome === null) this.#log.warn({ reason }, 'worker did not stop cleanly in time; terminating its thread')
     this.#failAll(new WorkerStoppedError(this.#realm.name))
     this.#port.close()
     await this.#pool.destroy()
+    return outcome?.hibernated
   }
 }

@@ -75,9 +75,16 @@ export interface ThreadTask {
   user: string
   realm: string
   logLevel: string
+  /** Present when the worker resumes from saved state instead of starting cold. */
+  resume?: { state: unknown }
 }
 
 /** What that task resolves with when the worker stops. */
 export interface ThreadTaskResult {
   stopped: StopReason
+  /** What `hibernate` returned, when it was asked to (idle stop, shutdown). */
+  hibernated?: { state: unknown }
 }
+
+/** Stops before which a handler's `hibernate` runs: the session goes on, its worker pauses. */
+export const HIBERNATING_STOPS: ReadonlySet<StopReason> = new Set(['idle', 'shutdown'])

@@ -1,0 +1,57 @@
+import type { Logger } from 'pino'
+import type { SessionStore } from '@sessiond/session-store'
+import type { Hibernated } from './worker-instance.ts'
+
+/** The session-data key under which a realm's hibernated worker state waits. */
+export function hibernationKey (realm: string): string {
+  return `sessiond:hibernated:${realm}`
+}
+
+/**
+ * Saved worker state lives in the session store beside the session's data,
+ * as JSON: it survives a daemon restart and reaches whichever host resumes
+ * the session. Failures here never fail a request: the worst case is a cold
+ * start, which a handler must handle anyway.
+ */
+export class HibernationStore {
+  #store: SessionStore
+
+  constructor (store: SessionStore) {
+    this.#store = store
+  }
+
+  async save (sessionId: string, realm: string, { state }: Hibernated, log: Logger): Promise<void> {
+    let json: string | undefined
+    try {
+      json = JSON.stringify(state)
+    } catch (err) {
+      log.warn({ err, realm }, 'hibernated state is not JSON; it is dropped')
+      return
+    }
+    if (json === undefined) return
+    try {
+      await this.#store.put(sessionId, hibernationKey(realm), json)
+    } catch (err) {
+      // Logout or expiry may have ended the session meanwhile: nothing to resume then.
+      log.debug({ err, realm }, 'hibernated state not saved')
+    }
+  }
+
+  async load (sessionId: string, realm: string, log: Logger): Promise<Hibernated | undefined> {
+    try {
+      const json = await this.#store.get(sessionId, hibernationKey(realm))
+      return json === undefined ? undefined : { state: JSON.parse(json) as unknown }
+    } catch (err) {
+      log.warn({ err, realm }, 'hibernated state unreadable; starting cold')
+      return undefined
+    }
+  }
+
+  async clear (sessionId: string, realm: string, log: Logger): Promise<void> {
+    try {
+      await this.#store.remove(sessionId, hibernationKey(realm))
+    } catch (err) {
+      log.debug({ err, realm }, 'hibernated state not cleared')
+    }
+  }
+}
