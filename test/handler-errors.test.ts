@@ -57,3 +57,22 @@ test('a handler module that fails to load answers 502 and the daemon keeps servi
   assert.equal(res.body.error, 'SUP_ERR_WORKER_START')
   assert.equal((await getJson(d.url + '/lab/count', alice)).body.count, 1)
 })
+
+test('a worker that keeps crashing gets its session 503 with Retry-After while it backs off', async (t) => {
+  const d = await startDaemon(t)
+  const alice = await d.login('alice', 'alice-password')
+  const bob = await d.login('bob', 'bob-password')
+  for (let i = 0; i < 3; i++) {
+    await getJson(d.url + '/lab/crash?after=0', alice)
+    // The crash lands right after the answer; wait for the worker to be gone.
+    for (let k = 0; k < 50; k++) {
+      const r = await getJson(d.url + '/lab/slow?ms=50', alice)
+      if (r.status !== 200) break
+    }
+  }
+  const res = await getJson(d.url + '/lab/count', alice)
+  assert.equal(res.status, 503)
+  assert.equal(res.body.error, 'SUP_ERR_WORKER_BACKOFF')
+  assert.ok(Number(res.headers.get('retry-after')) >= 1)
+  assert.equal((await getJson(d.url + '/lab/count', bob)).body.count, 1, 'other sessions are untouched')
+})

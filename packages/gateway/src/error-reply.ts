@@ -13,6 +13,11 @@ export function errorReply (err: FastifyError, request: FastifyRequest, reply: F
   const code = typeof err.code === 'string' ? err.code : 'GW_ERR_INTERNAL'
   let message = err.message
   if (status >= 500 && !CLIENT_SAFE.test(code)) message = code === 'SDK_ERR_HANDLER' ? "the realm's handler failed" : 'internal error'
+  // The rest of an oversized body is not worth reading: close rather than drain (HTTP/2 streams have no such header).
+  if (status === 413 && request.raw.httpVersionMajor === 1) reply.header('connection', 'close')
+  // Backoff and capacity errors say when to come back.
+  const retryAfter = (err as { retryAfter?: unknown }).retryAfter
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter))
   if (status >= 500) request.log.error({ err }, 'request failed')
   else request.log.info({ code, status }, message)
   return reply.code(status).header('x-request-id', request.id).send({ error: code, message, requestId: request.id })

@@ -18,6 +18,8 @@ export const WorkerRealmFields = {
   idleTimeout: Duration('15m'),
   startTimeout: Duration('10s'),
   stopTimeout: Duration('5s'),
+  /** Longest wait for a response's head; past it the request gets 504 and the worker is recycled. 0: no limit. */
+  requestTimeout: Duration('60s'),
   resourceLimits: Type.Optional(Type.Object({
     maxOldGenerationSizeMb: Type.Optional(Type.Integer({ minimum: 8 })),
     maxYoungGenerationSizeMb: Type.Optional(Type.Integer({ minimum: 1 })),

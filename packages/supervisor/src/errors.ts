@@ -7,3 +7,10 @@ export const WorkerStartTimeoutError = createError('SUP_ERR_WORKER_START_TIMEOUT
 export const WorkerExitedError = createError('SUP_ERR_WORKER_EXITED', 'worker for realm %s exited', 502)
 export const WorkerStoppedError = createError('SUP_ERR_WORKER_STOPPED', 'worker for realm %s is stopping', 503)
 export const SupervisorClosedError = createError('SUP_ERR_CLOSED', 'supervisor is shutting down', 503)
+export const WorkerTimeoutError = createError('SUP_ERR_WORKER_TIMEOUT', 'worker for realm %s did not answer within %d ms', 504)
+export const WorkerBackoffError = createError('SUP_ERR_WORKER_BACKOFF', 'worker for realm %s keeps crashing; retry later', 503)
+
+/** Seconds a client should wait, carried to the gateway's Retry-After header. */
+export function withRetryAfter<E extends Error> (err: E, seconds: number): E & { retryAfter: number } {
+  return Object.assign(err, { retryAfter: Math.max(1, Math.ceil(seconds)) })
+}

@@ -13,7 +13,9 @@ import { scopeOf } from '@sessiond/session-store'
 import type { SessionStore } from '@sessiond/session-store'
 import { sessionHash } from '@sessiond/worker-sdk'
 import type { WorkerRealm } from './config.ts'
-import { SessionNotFoundError, SupervisorClosedError, UnknownRealmError } from './errors.ts'
+import { CrashBackoff, DEFAULT_CRASH_BACKOFF } from './crash-backoff.ts'
+import type { CrashBackoffOptions } from './crash-backoff.ts'
+import { SessionNotFoundError, SupervisorClosedError, UnknownRealmError, WorkerBackoffError, withRetryAfter } from './errors.ts'
 import { HibernationStore } from './hibernation-store.ts'
 import { IdleReaper } from './idle-reaper.ts'
 import { ThreadWorker } from './kinds/thread.ts'
@@ -25,6 +27,8 @@ export interface SupervisorOptions {
   realms: readonly WorkerRealm[]
   store: SessionStore
   logger: Logger
+  /** When a slot whose worker keeps crashing waits before it may start another. */
+  crashBackoff?: CrashBackoffOptions
 }
 
 export interface DispatchRequest extends WorkerRequest {
@@ -50,13 +54,15 @@ export class Supervisor {
   #reaper: IdleReaper
   #closed = false
   #hibernation: HibernationStore
+  #backoff: CrashBackoff
   #counts = { spawned: 0, reaped: 0, crashed: 0 }
 
-  constructor ({ realms, store, logger }: SupervisorOptions) {
+  constructor ({ realms, store, logger, crashBackoff = DEFAULT_CRASH_BACKOFF }: SupervisorOptions) {
     this.#realms = new Map(realms.map(r => [r.name, r]))
     this.#store = store
     this.#log = logger
     this.#hibernation = new HibernationStore(store)
+    this.#backoff = new CrashBackoff(crashBackoff)
     this.#reaper = new IdleReaper(
       this.#table,
       (realm) => this.#realms.get(realm)?.idleTimeout ?? 0,
@@ -81,6 +87,8 @@ export class Supervisor {
     if (this.#closed) throw new SupervisorClosedError()
     const realm = this.#realms.get(req.realm)
     if (!realm) throw new UnknownRealmError(req.realm)
+    const wait = this.#backoff.wait(WorkerTable.key(req.sessionId, req.realm))
+    if (wait > 0) throw withRetryAfter(new WorkerBackoffError(req.realm), wait / 1000)
     const entry = this.#table.get(req.sessionId, req.realm) ?? this.#spawn(req, realm)
     const worker = await entry.ready
     return worker.request(req)
@@ -103,6 +111,7 @@ export class Supervisor {
         resume,
         onExit: (err) => {
           this.#counts.crashed++
+          this.#backoff.record(WorkerTable.key(sessionId, realm.name))
           log.error({ err }, 'worker exited unexpectedly')
           this.#table.delete(entry)
         }
@@ -135,6 +144,8 @@ export class Supervisor {
       },
       () => { /* never started: nothing to stop */ })
     this.#table.trackStop(entry.sessionId, entry.realm, done)
+    // A session that logs out starts its next life without the old crash record.
+    if (reason === 'logout') this.#backoff.forget(WorkerTable.key(entry.sessionId, entry.realm))
     return done
   }
 

@@ -93,3 +93,14 @@ test('close stops every worker and refuses new work', async (t) => {
   const s2 = await store.create('bob', 60_000)
   await assert.rejects(get(s2.id, 'bob'), { code: 'SUP_ERR_CLOSED', statusCode: 503 })
 })
+
+test('a request with no answer within the realm\'s requestTimeout gets 504 and its worker is recycled', async (t) => {
+  const { store, supervisor, get } = setup(t, [realm({ requestTimeout: 300 })])
+  const s = await store.create('alice', 60_000)
+  const before = await get(s.id, 'alice')
+  await assert.rejects(get(s.id, 'alice', '/hang'), { code: 'SUP_ERR_WORKER_TIMEOUT', statusCode: 504 })
+  assert.equal(supervisor.hasWorker(s.id, 'r'), false, 'the hung worker is gone')
+  const after = await get(s.id, 'alice')
+  assert.equal(after.json.count, 1)
+  assert.notEqual(after.json.threadId, before.json.threadId)
+})

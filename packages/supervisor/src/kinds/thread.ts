@@ -18,13 +18,15 @@ import {
 import type { FromWorker, StopReason, StoreCallMessage, ThreadTask, ThreadTaskResult } from '@sessiond/worker-sdk/protocol'
 import type { SessionScope } from '@sessiond/session-store'
 import { sessionHash } from '@sessiond/worker-sdk'
-import { WorkerExitedError, WorkerStartError, WorkerStartTimeoutError, WorkerStoppedError } from '../errors.ts'
+import { WorkerExitedError, WorkerStartError, WorkerStartTimeoutError, WorkerStoppedError, WorkerTimeoutError } from '../errors.ts'
 import type { WorkerRealm } from '../config.ts'
 import type { Hibernated, Identity, WorkerInstance, WorkerRequest, WorkerResponse } from '../worker-instance.ts'
 
 const THREAD_RUNTIME = import.meta.resolve('@sessiond/worker-sdk/thread-runtime')
 
 interface Exchange {
+  /** Armed until the response head arrives. */
+  timer: NodeJS.Timeout | null
   resolve: (r: WorkerResponse) => void
   reject: (e: Error) => void
   /** The response body while it streams. */
@@ -59,6 +61,7 @@ export class ThreadWorker implements WorkerInstance {
   #stopping: Promise<Hibernated | undefined> | null = null
   #task: Promise<ThreadTaskResult>
   #ready: PromiseWithResolvers<void> = Promise.withResolvers()
+  #onExit: (err: Error) => void
 
   static async start (opts: ThreadWorkerOptions): Promise<ThreadWorker> {
     const w = new ThreadWorker(opts)
@@ -81,6 +84,7 @@ export class ThreadWorker implements WorkerInstance {
     // start() is the only reader of #ready; a rejection after it gave up must not go unhandled.
     this.#ready.promise.catch(() => { /* start() reports it */ })
     this.#realm = realm
+    this.#onExit = onExit
     this.#store = store
     this.#log = logger
     this.#pool = new Piscina({
@@ -123,21 +127,29 @@ export class ThreadWorker implements WorkerInstance {
     this.#task = this.#pool.run(task, { transferList: [port2] }) as Promise<ThreadTaskResult>
     this.#task.then(() => {
       // A task that ends without a stop request is a worker that quit on its own.
-      if (!this.#stopping) this.#exited(new WorkerExitedError(realm.name), onExit)
+      if (!this.#stopping) this.#exited(new WorkerExitedError(realm.name))
     }, (err: Error) => {
       const e = this.#stopping ? err : new WorkerStartError(realm.name, { cause: err })
       this.#ready.reject(e)
-      if (!this.#stopping) this.#exited(new WorkerExitedError(realm.name, { cause: err }), onExit)
+      if (!this.#stopping) this.#exited(new WorkerExitedError(realm.name, { cause: err }))
     })
   }
 
   get inFlight (): number { return this.#pending.size }
   get lastActivity (): number { return this.#lastActivity }
 
-  #exited (err: Error, onExit: (err: Error) => void): void {
+  #exited (err: Error): void {
     this.#stopping = this.#pool.destroy().then(() => undefined, () => undefined)
     this.#failAll(err)
-    onExit(err)
+    this.#onExit(err)
+  }
+
+  /** A request got no answer in time: the worker is presumed hung and recycled at once. */
+  #timedOut (id: number, ex: Exchange): void {
+    if (this.#stopping || this.#pending.get(id) !== ex) return
+    this.#log.warn({ timeoutMs: this.#realm.requestTimeout }, 'worker did not answer in time; recycling it')
+    this.#fail(id, ex, new WorkerTimeoutError(this.#realm.name, this.#realm.requestTimeout))
+    this.#exited(new WorkerExitedError(this.#realm.name))
   }
 
   #failAll (err: Error): void {
@@ -149,8 +161,10 @@ export class ThreadWorker implements WorkerInstance {
     const id = this.#nextId++
     this.#lastActivity = Date.now()
     return new Promise<WorkerResponse>((resolve, reject) => {
-      const ex: Exchange = { resolve, reject, stream: null, unacked: 0, paused: false, body: req.body, window: null }
+      const ex: Exchange = { timer: null, resolve, reject, stream: null, unacked: 0, paused: false, body: req.body, window: null }
       this.#pending.set(id, ex)
+      const limit = this.#realm.requestTimeout
+      if (limit > 0) ex.timer = setTimeout(() => this.#timedOut(id, ex), limit).unref()
       const more = req.body !== null
       this.#port.postMessage({ t: 'req', id, method: req.method, url: req.url, headers: req.headers, body: null, more })
       if (req.body) this.#pumpBody(id, ex, req.body)
@@ -185,6 +199,7 @@ export class ThreadWorker implements WorkerInstance {
       case 'res': {
         const ex = this.#pending.get(m.id)
         if (!ex) return
+        if (ex.timer) clearTimeout(ex.timer)
         if (!m.more) {
           ex.resolve({ status: m.status, headers: m.headers, body: m.body })
           return this.#finish(m.id, ex)
@@ -256,6 +271,7 @@ export class ThreadWorker implements WorkerInstance {
   /** The exchange is over from the worker's side. */
   #finish (id: number, ex: Exchange): void {
     this.#pending.delete(id)
+    if (ex.timer) clearTimeout(ex.timer)
     this.#lastActivity = Date.now()
     if (ex.window) {
       ex.window.close(new Error('exchange finished'))
