@@ -1,0 +1,69 @@
+import { createServer } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { HandlerContext } from './context.ts'
+import type { Handler } from './handler.ts'
+
+export interface HttpModeOptions {
+  /** A unix socket path, or a loopback port. */
+  socket?: string
+  port?: number
+}
+
+function toRequest (req: IncomingMessage, signal: AbortSignal): Request {
+  const headers = new Headers()
+  const raw = req.rawHeaders
+  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1])
+  const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
+  return new Request(`http://${req.headers.host ?? 'localhost'}${req.url}`, {
+    method: req.method,
+    headers,
+    body: hasBody ? Readable.toWeb(req) as ReadableStream<Uint8Array> : null,
+    signal,
+    // @ts-expect-error: duplex is required by undici for streamed bodies but missing from lib.dom
+    duplex: 'half'
+  })
+}
+
+async function respond (res: ServerResponse, response: Response): Promise<void> {
+  const headers: string[] = []
+  for (const [k, v] of response.headers) headers.push(k, v)
+  res.writeHead(response.status, headers)
+  if (!response.body) return void res.end()
+  await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), res)
+}
+
+/**
+ * Serves a handler as plain HTTP/1.1: the worker side of the process kind.
+ * Bodies stream both ways; a handler error answers 500 with a short body
+ * and is logged, and the server goes on.
+ *
+ * @example
+ * const server = await serveHttp(handler, ctx, { socket: process.env.SESSIOND_SOCKET })
+ */
+export async function serveHttp (handler: Handler, ctx: HandlerContext, { socket, port }: HttpModeOptions): Promise<Server> {
+  const server = createServer((req, res) => {
+    const abort = new AbortController()
+    res.once('close', () => { if (!res.writableFinished) abort.abort(new Error('client went away')) })
+    Promise.resolve()
+      .then(() => handler.fetch(toRequest(req, abort.signal), ctx))
+      .then(response => {
+        if (!(response instanceof Response)) throw new TypeError('handler did not return a Response')
+        return respond(res, response)
+      })
+      .catch((err: unknown) => {
+        if (abort.signal.aborted) return
+        ctx.log.error({ err }, 'handler failed')
+        if (res.headersSent) return void res.destroy()
+        res.writeHead(500, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ error: 'SDK_ERR_HANDLER', message: 'handler failed' }))
+      })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    if (socket) server.listen(socket, resolve)
+    else server.listen(port ?? 0, '127.0.0.1', resolve)
+  })
+  return server
+}

@@ -1,0 +1,44 @@
+// The entry of a `process` worker: a Node child process that serves one
+// (session, realm) handler over HTTP on the socket the supervisor chose.
+import pino from 'pino'
+import type { HandlerContext, SessionData } from './context.ts'
+import { SdkError } from './errors.ts'
+import { handlerFromModule } from './handler.ts'
+import { serveHttp } from './http-mode.ts'
+
+const env = process.env
+const required = (name: string): string => {
+  const v = env[name]
+  if (!v) throw new SdkError('SDK_ERR_ENV', `${name} is not set: this entry is started by the sessiond supervisor`, 500)
+  return v
+}
+
+const unavailable = (): Promise<never> => Promise.reject(new SdkError('SDK_ERR_STORE_UNAVAILABLE', 'the session store is not reachable from process workers yet', 503))
+// Process workers reach the store over its HTTP API once the daemon provides one.
+const store: SessionData = { get: unavailable, put: unavailable, remove: unavailable, keys: unavailable, getAll: unavailable, exists: unavailable }
+
+const stop = new AbortController()
+const realm = required('SESSIOND_REALM')
+const ctx: HandlerContext = Object.freeze({
+  sessionId: required('SESSIOND_SESSION_ID'),
+  user: required('SESSIOND_USER'),
+  realm,
+  store,
+  log: pino({ level: env.SESSIOND_LOG_LEVEL ?? 'info', base: { realm, session: env.SESSIOND_SESSION_HASH } }),
+  signal: stop.signal
+})
+
+const handler = handlerFromModule(await import(required('SESSIOND_HANDLER')), env.SESSIOND_HANDLER!)
+await handler.start?.(ctx)
+const server = await serveHttp(handler, ctx, env.SESSIOND_SOCKET ? { socket: env.SESSIOND_SOCKET } : { port: Number(required('PORT')) })
+
+process.once('SIGTERM', async () => {
+  stop.abort(new SdkError('SDK_ERR_STOPPING', 'worker stopping', 503))
+  server.close()
+  server.closeIdleConnections()
+  try {
+    await handler.stop?.(ctx)
+  } finally {
+    process.exit(0)
+  }
+})
