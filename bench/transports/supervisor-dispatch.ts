@@ -20,7 +20,7 @@ export class SupervisorDispatch implements Transport {
 
   async start (workers: number): Promise<void> {
     this.#supervisor = new Supervisor({
-      realms: [{ name: 'hello', kind: 'thread', handler: pathToFileURL(HELLO_HANDLER).href, idleTimeout: 900_000, startTimeout: 10_000, stopTimeout: 5_000, requestTimeout: 60_000 }],
+      realms: [{ name: 'hello', kind: 'thread', handler: pathToFileURL(HELLO_HANDLER).href, idleTimeout: 900_000, startTimeout: 10_000, stopTimeout: 5_000, requestTimeout: 60_000, listen: 'unix' }],
       store: this.#store,
       logger: pino({ level: 'silent' })
     })

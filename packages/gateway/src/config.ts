@@ -126,9 +126,16 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
     }
     names.add(realm.name)
     mounts.add(realm.mount)
-    const handler = isAbsolute(realm.handler) ? realm.handler : resolve(base, realm.handler)
-    if (!existsSync(handler)) issues.push(`/realms/${i}/handler: expected an existing module, got ${JSON.stringify(realm.handler)} (${handler})`)
-    realm.handler = pathToFileURL(handler).href
+    if (realm.kind === 'exec') {
+      if (!realm.command) issues.push(`/realms/${i}/command: expected an argv array such as ["python3", "app.py"] for kind exec, got nothing`)
+      if (realm.handler !== undefined) issues.push(`/realms/${i}/handler: expected no handler for kind exec (it runs command)`)
+    } else if (realm.handler === undefined) {
+      issues.push(`/realms/${i}/handler: expected the path of the handler module for kind ${realm.kind}, got nothing`)
+    } else {
+      const handler = isAbsolute(realm.handler) ? realm.handler : resolve(base, realm.handler)
+      if (!existsSync(handler)) issues.push(`/realms/${i}/handler: expected an existing module, got ${JSON.stringify(realm.handler)} (${handler})`)
+      realm.handler = pathToFileURL(handler).href
+    }
   })
   if (issues.length > 0) fail(path, issues)
 

@@ -13,8 +13,18 @@ export const Duration = (defaultValue: string) => Type.Transform(
 /** What the supervisor needs to know of a realm. The gateway adds mount and auth. */
 export const WorkerRealmFields = {
   name: Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$', description: 'a lower-case name: letters, digits and dashes' }),
-  kind: Type.Literal('thread', { default: 'thread' }),
-  handler: Type.String({ minLength: 1, description: 'the path of the handler module' }),
+  kind: Type.Union([Type.Literal('thread'), Type.Literal('process'), Type.Literal('exec')], { default: 'thread' }),
+  /** thread and process: the handler module. */
+  handler: Type.Optional(Type.String({ minLength: 1, description: 'the path of the handler module' })),
+  /** exec: the argv to run; $PORT and $SESSIOND_SOCKET are substituted. */
+  command: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'an argv array such as ["python3", "app.py", "$PORT"]' })),
+  /** process and exec: a unix socket in a private directory, or a loopback port for servers that only speak TCP. */
+  listen: Type.Union([Type.Literal('unix'), Type.Literal('port')], { default: 'unix' }),
+  /** process and exec: the system account to run as — fixed, or the account named like the login. Needs root. */
+  runAs: Type.Optional(Type.Union([
+    Type.Literal('session-user'),
+    Type.Object({ user: Type.String({ minLength: 1 }), group: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false })
+  ], { description: '"session-user" or { user, group }' })),
   idleTimeout: Duration('15m'),
   startTimeout: Duration('10s'),
   stopTimeout: Duration('5s'),

@@ -14,3 +14,6 @@ export const WorkerBackoffError = createError('SUP_ERR_WORKER_BACKOFF', 'worker 
 export function withRetryAfter<E extends Error> (err: E, seconds: number): E & { retryAfter: number } {
   return Object.assign(err, { retryAfter: Math.max(1, Math.ceil(seconds)) })
 }
+export const SocketPathTooLongError = createError('SUP_ERR_SOCKET_PATH', 'socket path %s is longer than %d bytes: use a shorter data directory', 500)
+export const RunAsNeedsRootError = createError('SUP_ERR_RUN_AS_NEEDS_ROOT', 'realm %s sets runAs, which needs the supervisor to run as root', 500)
+export const RunAsUnknownUserError = createError('SUP_ERR_RUN_AS_USER', 'no system account %s to run the worker as', 403)

@@ -7,6 +7,9 @@
 //                        → kind.start() → entry.worker set → request
 //   idle reaper / stopSession / close ─▶ retire: out of the table first (so a
 //                        new request spawns afresh), then stop in the background
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Logger } from 'pino'
 import type { StopReason } from '@sessiond/worker-sdk/protocol'
 import { scopeOf } from '@sessiond/session-store'
@@ -15,11 +18,16 @@ import { sessionHash } from '@sessiond/worker-sdk'
 import type { WorkerRealm } from './config.ts'
 import { CrashBackoff, DEFAULT_CRASH_BACKOFF } from './crash-backoff.ts'
 import type { CrashBackoffOptions } from './crash-backoff.ts'
-import { SessionNotFoundError, SupervisorClosedError, UnknownRealmError, WorkerBackoffError, withRetryAfter } from './errors.ts'
+import { RunAsNeedsRootError, SessionNotFoundError, SupervisorClosedError, UnknownRealmError, WorkerBackoffError, withRetryAfter } from './errors.ts'
+import { resolveSpawnIdentity } from './spawn-identity.ts'
 import { HibernationStore } from './hibernation-store.ts'
 import { IdleReaper } from './idle-reaper.ts'
+import { execSpec } from './kinds/exec.ts'
+import { HttpChildWorker } from './kinds/http-child.ts'
+import { processSpec } from './kinds/process.ts'
 import { ThreadWorker } from './kinds/thread.ts'
-import type { Identity, WorkerInstance, WorkerRequest, WorkerResponse } from './worker-instance.ts'
+import { createEndpoint } from './worker-endpoint.ts'
+import type { Hibernated, Identity, WorkerInstance, WorkerRequest, WorkerResponse } from './worker-instance.ts'
 import { WorkerTable } from './worker-table.ts'
 import type { WorkerEntry } from './worker-table.ts'
 
@@ -29,6 +37,8 @@ export interface SupervisorOptions {
   logger: Logger
   /** When a slot whose worker keeps crashing waits before it may start another. */
   crashBackoff?: CrashBackoffOptions
+  /** Where process and exec workers get their private socket directories (default: a fresh one under the temp dir). */
+  runDir?: string
 }
 
 export interface DispatchRequest extends WorkerRequest {
@@ -55,9 +65,14 @@ export class Supervisor {
   #closed = false
   #hibernation: HibernationStore
   #backoff: CrashBackoff
+  #runDirOption: string | undefined
+  #runDirReady: Promise<string> | null = null
   #counts = { spawned: 0, reaped: 0, crashed: 0 }
 
-  constructor ({ realms, store, logger, crashBackoff = DEFAULT_CRASH_BACKOFF }: SupervisorOptions) {
+  constructor ({ realms, store, logger, crashBackoff = DEFAULT_CRASH_BACKOFF, runDir }: SupervisorOptions) {
+    this.#runDirOption = runDir
+    const needsRoot = realms.find(r => r.runAs !== undefined && r.kind !== 'thread')
+    if (needsRoot && process.getuid?.() !== 0) throw new RunAsNeedsRootError(needsRoot.name)
     this.#realms = new Map(realms.map(r => [r.name, r]))
     this.#store = store
     this.#log = logger
@@ -102,20 +117,23 @@ export class Supervisor {
       const identity = await req.identity(sessionId)
       if (!identity || identity.sessionId !== sessionId) throw new SessionNotFoundError()
       const log = this.#log.child({ realm: realm.name, session: sessionHash(sessionId) })
-      const resume = await this.#hibernation.load(sessionId, realm.name, log)
-      const worker = await ThreadWorker.start({
-        realm,
-        identity,
-        store: scopeOf(this.#store, sessionId),
-        logger: log,
-        resume,
-        onExit: (err) => {
-          this.#counts.crashed++
-          this.#backoff.record(WorkerTable.key(sessionId, realm.name))
-          log.error({ err }, 'worker exited unexpectedly')
-          this.#table.delete(entry)
-        }
-      })
+      const onExit = (err: Error) => {
+        this.#counts.crashed++
+        this.#backoff.record(WorkerTable.key(sessionId, realm.name))
+        log.error({ err }, 'worker exited unexpectedly')
+        this.#table.delete(entry)
+      }
+      let worker: WorkerInstance
+      let resume: Hibernated | undefined
+      if (realm.kind === 'thread') {
+        resume = await this.#hibernation.load(sessionId, realm.name, log)
+        worker = await ThreadWorker.start({ realm, identity, store: scopeOf(this.#store, sessionId), logger: log, resume, onExit })
+      } else {
+        const runAs = realm.runAs ? await resolveSpawnIdentity(realm.runAs, identity.user) : undefined
+        const endpoint = await createEndpoint(await this.#runDir(), realm.listen, runAs)
+        const spec = realm.kind === 'exec' ? execSpec(realm, identity, endpoint, runAs) : processSpec(realm, identity, endpoint, this.#log.level, runAs)
+        worker = await HttpChildWorker.start({ realm, endpoint, spec, logger: log, onExit })
+      }
       this.#counts.spawned++
       // Logout or shutdown may have retired the slot while the worker started.
       if (this.#closed || !this.#table.delete(entry)) {
@@ -132,6 +150,21 @@ export class Supervisor {
     entry.ready.catch(() => this.#table.delete(entry))
     this.#table.add(entry)
     return entry
+  }
+
+  /**
+   * The directory holding the workers' private directories: mode 0711, so a
+   * worker running as another user can reach its own directory by path but
+   * cannot list the others.
+   */
+  #runDir (): Promise<string> {
+    this.#runDirReady ??= (async () => {
+      const dir = this.#runDirOption ?? await mkdtemp(join(tmpdir(), 'sessiond-'))
+      await mkdir(dir, { recursive: true })
+      await chmod(dir, 0o711)
+      return dir
+    })()
+    return this.#runDirReady
   }
 
   /** Takes the entry out of the table at once and stops its worker in the background. */
@@ -168,5 +201,6 @@ export class Supervisor {
     const entries = [...this.#table.entries()]
     await Promise.all(entries.map(e => this.#retire(e, 'shutdown')))
     await this.#table.allStopped()
+    if (this.#runDirReady && this.#runDirOption === undefined) await rm(await this.#runDirReady, { recursive: true, force: true })
   }
 }

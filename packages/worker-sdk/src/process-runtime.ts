@@ -28,6 +28,17 @@ const ctx: HandlerContext = Object.freeze({
   signal: stop.signal
 })
 
+// Started as root for a realm with runAs: become the account first, with its
+// supplementary groups, before any handler code is loaded.
+if (env.SESSIOND_RUN_AS) {
+  const [user, uid, gid] = env.SESSIOND_RUN_AS.split(':')
+  // POSIX-only API that @types/node does not declare.
+  ;(process as unknown as { initgroups (user: string, extraGroup: number): void }).initgroups(user, Number(gid))
+  process.setgid!(Number(gid))
+  process.setuid!(Number(uid))
+  delete env.SESSIOND_RUN_AS
+}
+
 const handler = handlerFromModule(await import(required('SESSIOND_HANDLER')), env.SESSIOND_HANDLER!)
 await handler.start?.(ctx)
 const server = await serveHttp(handler, ctx, env.SESSIOND_SOCKET ? { socket: env.SESSIOND_SOCKET } : { port: Number(required('PORT')) })

@@ -116,7 +116,7 @@ export class ThreadWorker implements WorkerInstance {
     const task: ThreadTask = {
       version: PROTOCOL_VERSION,
       port: port2,
-      handler: realm.handler,
+      handler: realm.handler!,
       sessionId: identity.sessionId,
       sessionHash: sessionHash(identity.sessionId),
       user: identity.user,

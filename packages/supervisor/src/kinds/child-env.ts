@@ -1,0 +1,21 @@
+import type { WorkerEndpoint } from '../worker-endpoint.ts'
+import type { Identity } from '../worker-instance.ts'
+
+// A child worker gets a curated environment, not the daemon's: whatever
+// secrets a deployment put in the daemon's environment stay there.
+const PASSED_THROUGH = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR', 'NODE_COMPILE_CACHE']
+
+/** The environment every child worker starts with, per the exec contract. */
+export function childEnv (identity: Identity, realm: string, endpoint: WorkerEndpoint, daemonEnv: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const name of PASSED_THROUGH) {
+    const v = daemonEnv[name]
+    if (v !== undefined) env[name] = v
+  }
+  env.SESSIOND_SESSION_ID = identity.sessionId
+  env.SESSIOND_USER = identity.user
+  env.SESSIOND_REALM = realm
+  if (endpoint.kind === 'unix') env.SESSIOND_SOCKET = endpoint.socketPath
+  else env.PORT = String(endpoint.port)
+  return env
+}

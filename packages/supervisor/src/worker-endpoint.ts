@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto'
+import { chown, mkdir, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { SocketPathTooLongError } from './errors.ts'
+
+/** sun_path is 108 bytes on Linux, including the terminating NUL. */
+const MAX_SOCKET_PATH = 107
+
+/** Where a child worker listens: a unix socket in a private directory, or a loopback port. */
+export type WorkerEndpoint =
+  | { kind: 'unix', dir: string, socketPath: string }
+  | { kind: 'port', dir: string, port: number }
+
+/**
+ * A fresh private directory (mode 0700, owned by the worker's user) holding
+ * its socket: no other session's worker can reach the socket, whatever the
+ * socket's own mode.
+ */
+export async function createEndpoint (runDir: string, listen: 'unix' | 'port', owner?: { uid: number, gid: number }): Promise<WorkerEndpoint> {
+  const dir = join(runDir, randomBytes(6).toString('base64url'))
+  await mkdir(dir, { mode: 0o700 })
+  if (owner) await chown(dir, owner.uid, owner.gid)
+  if (listen === 'port') return { kind: 'port', dir, port: await freeLoopbackPort() }
+  const socketPath = join(dir, 'w.sock')
+  if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
+    await rm(dir, { recursive: true, force: true })
+    throw new SocketPathTooLongError(socketPath, MAX_SOCKET_PATH)
+  }
+  return { kind: 'unix', dir, socketPath }
+}
+
+export function removeEndpoint (endpoint: WorkerEndpoint): Promise<void> {
+  return rm(endpoint.dir, { recursive: true, force: true })
+}
+
+/** A port the kernel just gave us on 127.0.0.1; the child binds it right after. */
+function freeLoopbackPort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.unref()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number }
+      srv.close(() => resolve(port))
+    })
+  })
+}

@@ -1,0 +1,27 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { ROOT, getJson, startDaemon } from './helpers/daemon.ts'
+
+test('process and exec realms serve each session from its own process, through the real gateway', async (t) => {
+  const d = await startDaemon(t, {
+    realms: [
+      { name: 'proc', mount: '/proc', kind: 'process', handler: join(ROOT, 'packages/supervisor/test/fixtures/process-counter.ts') },
+      { name: 'notes', mount: '/notes', kind: 'exec', handler: undefined, command: ['python3', join(ROOT, 'examples/python-notes/app.py')] }
+    ]
+  })
+  const alice = await d.login('alice', 'alice-password')
+  const bob = await d.login('bob', 'bob-password')
+  const a1 = await getJson(d.url + '/proc/', alice)
+  const a2 = await getJson(d.url + '/proc/', alice)
+  const b1 = await getJson(d.url + '/proc/', bob)
+  assert.deepEqual([a1.body.count, a2.body.count, b1.body.count], [1, 2, 1])
+  assert.notEqual(a1.body.pid, b1.body.pid)
+  assert.equal(a1.body.pid, a2.body.pid)
+
+  const posted = await getJson(d.url + '/notes/', alice, { method: 'POST', body: 'call mum', headers: { 'x-sessiond-user': 'root' } })
+  assert.equal(posted.status, 201)
+  const mine = await getJson(d.url + '/notes/', alice, { headers: { 'x-sessiond-user': 'root' } })
+  assert.deepEqual([mine.body.user, mine.body.notes], ['alice', ['call mum']])
+  assert.deepEqual((await getJson(d.url + '/notes/', bob)).body.notes, [])
+})
