@@ -28,6 +28,8 @@ export const WorkerRealmFields = {
   idleTimeout: Duration('15m'),
   startTimeout: Duration('10s'),
   stopTimeout: Duration('5s'),
+  /** At most this many workers of this realm on the host; at the limit the least recently used idle one makes room. */
+  maxWorkers: Type.Optional(Type.Integer({ minimum: 1 })),
   /** Longest wait for a response's head; past it the request gets 504 and the worker is recycled. 0: no limit. */
   requestTimeout: Duration('60s'),
   resourceLimits: Type.Optional(Type.Object({

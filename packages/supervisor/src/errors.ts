@@ -17,3 +17,4 @@ export function withRetryAfter<E extends Error> (err: E, seconds: number): E & {
 export const SocketPathTooLongError = createError('SUP_ERR_SOCKET_PATH', 'socket path %s is longer than %d bytes: use a shorter data directory', 500)
 export const RunAsNeedsRootError = createError('SUP_ERR_RUN_AS_NEEDS_ROOT', 'realm %s sets runAs, which needs the supervisor to run as root', 500)
 export const RunAsUnknownUserError = createError('SUP_ERR_RUN_AS_USER', 'no system account %s to run the worker as', 403)
+export const WorkerLimitError = createError('SUP_ERR_WORKER_LIMIT', 'no room for another worker: the %s limit of %d workers is reached and none is idle', 503)

@@ -18,7 +18,9 @@ import { sessionHash } from '@sessiond/worker-sdk'
 import type { WorkerRealm } from './config.ts'
 import { CrashBackoff, DEFAULT_CRASH_BACKOFF } from './crash-backoff.ts'
 import type { CrashBackoffOptions } from './crash-backoff.ts'
-import { RunAsNeedsRootError, SessionNotFoundError, SupervisorClosedError, UnknownRealmError, WorkerBackoffError, withRetryAfter } from './errors.ts'
+import { RunAsNeedsRootError, SessionNotFoundError, SupervisorClosedError, UnknownRealmError, WorkerBackoffError, WorkerLimitError, withRetryAfter } from './errors.ts'
+import { makeRoom } from './worker-limits.ts'
+import type { WorkerLimits } from './worker-limits.ts'
 import { resolveSpawnIdentity } from './spawn-identity.ts'
 import { HibernationStore } from './hibernation-store.ts'
 import { IdleReaper } from './idle-reaper.ts'
@@ -39,6 +41,7 @@ export interface SupervisorOptions {
   crashBackoff?: CrashBackoffOptions
   /** Where process and exec workers get their private socket directories (default: a fresh one under the temp dir). */
   runDir?: string
+  limits?: WorkerLimits
 }
 
 export interface DispatchRequest extends WorkerRequest {
@@ -65,12 +68,14 @@ export class Supervisor {
   #closed = false
   #hibernation: HibernationStore
   #backoff: CrashBackoff
+  #limits: WorkerLimits
   #runDirOption: string | undefined
   #runDirReady: Promise<string> | null = null
   #counts = { spawned: 0, reaped: 0, crashed: 0 }
 
-  constructor ({ realms, store, logger, crashBackoff = DEFAULT_CRASH_BACKOFF, runDir }: SupervisorOptions) {
+  constructor ({ realms, store, logger, crashBackoff = DEFAULT_CRASH_BACKOFF, runDir, limits = {} }: SupervisorOptions) {
     this.#runDirOption = runDir
+    this.#limits = limits
     const needsRoot = realms.find(r => r.runAs !== undefined && r.kind !== 'thread')
     if (needsRoot && process.getuid?.() !== 0) throw new RunAsNeedsRootError(needsRoot.name)
     this.#realms = new Map(realms.map(r => [r.name, r]))
@@ -116,6 +121,10 @@ export class Supervisor {
       await this.#table.stopped(sessionId, realm.name)
       const identity = await req.identity(sessionId)
       if (!identity || identity.sessionId !== sessionId) throw new SessionNotFoundError()
+      entry.user = identity.user
+      const room = makeRoom(this.#table.entries(), entry, this.#limits, realm.maxWorkers)
+      if (room.full) throw withRetryAfter(new WorkerLimitError(room.full.scope, room.full.limit), 1)
+      for (const victim of room.evict) void this.#retire(victim, 'idle')
       const log = this.#log.child({ realm: realm.name, session: sessionHash(sessionId) })
       const onExit = (err: Error) => {
         this.#counts.crashed++

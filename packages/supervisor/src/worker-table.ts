@@ -4,6 +4,8 @@ import type { WorkerInstance } from './worker-instance.ts'
 export interface WorkerEntry {
   readonly sessionId: string
   readonly realm: string
+  /** The session's user, known once its identity was resolved. */
+  user?: string
   /** Settles when the worker is ready (or failed to start). */
   ready: Promise<WorkerInstance>
   /** Set once ready: the hot path reads it without awaiting. */
