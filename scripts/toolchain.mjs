@@ -110,9 +110,13 @@ function installDeps ({ nodeBin, pnpm, env }) {
 // is missing under CI=true: the bootstrap installs them, as root, first.
 const SYSTEM_PACKAGES = {
   test: {
-    // 'redis-server': 'redis-server',
+    'redis-server': 'redis-server',
+    // examples/php-session-handler is tested with Debian's PHP.
+    php: 'php-cli',
+    // `sessiond cert` makes its certificates with the system's openssl.
+    openssl: 'openssl'
   },
-  bench: { wrk: 'wrk' }
+  bench: { wrk: 'wrk', 'redis-server': 'redis-server' }
 }
 
 function hasCommand (cmd) {
@@ -150,7 +154,7 @@ const TASKS = {
     ? [['node', ['--test', '--test-timeout=300000', ...args]]]
     : [
         ['node', ['--test', '--test-concurrency=2', '--test-timeout=300000',
-          'packages/*/test/**/*.test.ts', 'test/*.test.ts', 'examples/**/*.test.ts']],
+          'packages/*/test/**/*.test.ts', 'test/*.test.ts', 'test/bad-input/*.test.ts', 'examples/**/*.test.ts']],
         ['node', ['--test', '--test-concurrency=1', '--test-timeout=300000', 'test/memory/*.test.ts']]
       ],
   test: (args) => [...TASKS.typecheck(), ...TASKS.lint(), ...TASKS['test:unit'](args)],

@@ -28,11 +28,15 @@ test('the session cookie is HttpOnly, SameSite=Lax, and not Secure over plain HT
 
 test('a form login redirects 303 to a same-origin next and nowhere else', async (t) => {
   const d = await startDaemon(t)
+  // A form post carries the token that GET /login bound to its cookie (csrf-guard.ts).
+  const page = await fetch(d.url + '/login')
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1]
+  const pre = cookieOf(page)
   const form = (next: string) => fetch(d.url + '/login', {
     method: 'POST',
     redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ username: 'alice', password: 'alice-password', next }).toString()
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: pre },
+    body: new URLSearchParams({ username: 'alice', password: 'alice-password', next, csrf }).toString()
   })
   const ok = await form('/lab/count?x=1')
   assert.equal(ok.status, 303)

@@ -31,6 +31,8 @@ export interface DaemonOptions {
   realms?: RealmSpec[]
   users?: Record<string, string>
   extra?: Record<string, unknown>
+  /** Reuse the data directory of an earlier daemon (its store, keys and users) instead of a fresh one. */
+  dataDir?: string
 }
 
 export interface RunningDaemon {
@@ -45,13 +47,13 @@ export interface RunningDaemon {
 
 export async function startDaemon (t: TestContext, opts: DaemonOptions = {}): Promise<RunningDaemon> {
   const dir = await mkdtemp(join(tmpdir(), 'sessiond-test-'))
-  const dataDir = join(dir, 'data')
+  const dataDir = opts.dataDir ?? join(dir, 'data')
   const users: Record<string, { password: string }> = {}
   for (const [name, pw] of Object.entries(opts.users ?? { alice: 'alice-password', bob: 'bob-password' })) {
     users[name] = { password: await hashPassword(pw, TEST_COST) }
   }
   const { mkdir } = await import('node:fs/promises')
-  await mkdir(dataDir, { mode: 0o700 })
+  await mkdir(dataDir, { mode: 0o700, recursive: true })
   await writeFile(join(dataDir, 'users.json'), JSON.stringify({ users }), { mode: 0o600 })
   const config = {
     log: { level: 'warn' },
@@ -70,7 +72,7 @@ export async function startDaemon (t: TestContext, opts: DaemonOptions = {}): Pr
   const url = await new Promise<string>((resolve, reject) => {
     lines.on('line', (line) => {
       out += line + '\n'
-      const m = /^sessiond listening on (http:\/\/\S+)$/.exec(line)
+      const m = /^sessiond listening on (https?:\/\/\S+)$/.exec(line)
       if (m) resolve(m[1])
     })
     child.once('exit', (code) => reject(new Error(`daemon exited with ${code} before listening:\n${out}`)))

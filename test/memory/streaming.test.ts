@@ -25,7 +25,8 @@ function upload (size: number, hash: ReturnType<typeof createHash>): ReadableStr
 }
 
 test('200 MiB up and 200 MiB down stream through a worker; the daemon\'s RSS grows by less than 64 MiB', async (t) => {
-  const d = await startDaemon(t)
+  // Far past the default 10 MiB body limit: this realm accepts big uploads.
+  const d = await startDaemon(t, { realms: [{ name: 'lab', mount: '/lab', bodyLimit: '1GiB' }] })
   const cookie = await d.login('alice', 'alice-password')
   // Warm up: the worker exists and both directions have streamed once.
   const warm = createHash('sha256')
@@ -54,7 +55,8 @@ test('200 MiB up and 200 MiB down stream through a worker; the daemon\'s RSS gro
 })
 
 test('a slow reader slows the worker down instead of filling memory', async (t) => {
-  const d = await startDaemon(t)
+  // Far past the default 10 MiB body limit: this realm accepts big uploads.
+  const d = await startDaemon(t, { realms: [{ name: 'lab', mount: '/lab', bodyLimit: '1GiB' }] })
   const cookie = await d.login('alice', 'alice-password')
   await getJson(d.url + '/lab/count', cookie)
   // Warm up the streaming path once, as the first test does.

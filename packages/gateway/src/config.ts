@@ -6,6 +6,7 @@ import type { StaticDecode, TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { Duration, WorkerRealmFields } from '@sessiond/supervisor'
 import { parse as parseYaml } from 'yaml'
+import { ByteSize } from './byte-size.ts'
 import { ConfigError } from './errors.ts'
 
 const LISTEN = '^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$'
@@ -14,9 +15,37 @@ export const RESERVED_PATHS = ['/login', '/logout', '/healthz', '/_sessiond']
 
 export const RealmSchema = Type.Object({
   ...WorkerRealmFields,
-  mount: Type.String({ pattern: '^(/[A-Za-z0-9._~-]+)+$', description: 'a path prefix such as /notes, without a trailing slash' }),
-  auth: Type.Union([Type.Literal('required'), Type.Literal('anonymous')], { default: 'required' })
+  mount: Type.String({ pattern: '^(/(?!\\.\\.?(/|$))[A-Za-z0-9._~-]+)+$', description: 'a path prefix such as /notes, without a trailing slash or dot segments' }),
+  auth: Type.Union([Type.Literal('required'), Type.Literal('anonymous')], { default: 'required' }),
+  bodyLimit: Type.Optional(ByteSize()),
+  /** Serve the realm only to requests with this Host header (its own origin: a subdomain per realm). */
+  host: Type.Optional(Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[0-9]{1,5})?$', description: 'a lower-case host name as the Host header carries it, with the port when it is not the default' })),
+  /** A Content-Security-Policy for every response of the realm (see realm-csp.ts); the worker's own is replaced. */
+  csp: Type.Optional(Type.Object({
+    policy: Type.Optional(Type.String({ minLength: 1, pattern: '^[^\\r\\n]+$', description: 'a policy on one line' })),
+    sandbox: Type.Optional(Type.Union([
+      Type.Boolean(),
+      Type.String({ pattern: '^(\\s*allow-(forms|modals|orientation-lock|pointer-lock|popups|popups-to-escape-sandbox|presentation|scripts|top-navigation|top-navigation-by-user-activation|downloads))*\\s*$', description: 'sandbox allowances such as "allow-scripts allow-forms" (never allow-same-origin)' })
+    ]))
+  }, { additionalProperties: false })),
+  /** Only these users and members of these groups reach the realm; others get 403. */
+  allow: Type.Optional(Type.Object({
+    users: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    groups: Type.Optional(Type.Array(Type.String({ minLength: 1 })))
+  }, { additionalProperties: false }))
 }, { additionalProperties: false })
+
+/** What one client may cost the gateway: sizes, timeouts, connections. */
+export const LimitsSchema = Type.Object({
+  bodyLimit: ByteSize('10MiB'),
+  maxHeaderSize: ByteSize('16KiB'),
+  headersTimeout: Duration('10s'),
+  requestTimeout: Duration('5m'),
+  keepAliveTimeout: Duration('5s'),
+  connectionTimeout: Duration('2m'),
+  maxRequestsPerSocket: Type.Integer({ minimum: 0, default: 1000, description: 'an integer >= 0 (0: unlimited)' }),
+  maxConnections: Type.Integer({ minimum: 1, default: 10_000 })
+}, { additionalProperties: false, default: {} })
 
 export const ConfigSchema = Type.Object({
   listen: Type.String({ pattern: LISTEN, default: '127.0.0.1:8080', description: 'HOST:PORT' }),
@@ -26,14 +55,34 @@ export const ConfigSchema = Type.Object({
     demo: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_.-]{0,31}$', description: 'a user name' }))
   }, { additionalProperties: false, default: {} }),
   store: Type.Object({
-    kind: Type.Union([Type.Literal('sqlite'), Type.Literal('memory')], { default: 'sqlite' })
+    kind: Type.Union([Type.Literal('sqlite'), Type.Literal('memory'), Type.Literal('redis')], { default: 'sqlite' }),
+    url: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'a redis:// or rediss:// URL' })),
+    protocolListen: Type.Optional(Type.String({ pattern: `^[0-9]{1,5}$|${LISTEN}`, description: 'PORT (on 127.0.0.1) or HOST:PORT for the line-protocol listener (off when absent)' }))
   }, { additionalProperties: false, default: {} }),
   session: Type.Object({
-    maxAge: Duration('12h')
+    maxAge: Duration('12h'),
+    /** A session unused this long is over (0: no idle limit). */
+    idleTimeout: Duration('2h')
+  }, { additionalProperties: false, default: {} }),
+  login: Type.Object({
+    attemptsPerUser: Type.Integer({ minimum: 1, default: 5, description: 'failed logins for one account before delays begin' }),
+    attemptsPerIp: Type.Integer({ minimum: 1, default: 20, description: 'failed logins from one client address before delays begin' }),
+    delay: Duration('1s'),
+    maxDelay: Duration('15m')
   }, { additionalProperties: false, default: {} }),
   log: Type.Object({
     level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l)), { default: 'info' })
   }, { additionalProperties: false, default: {} }),
+  limits: LimitsSchema,
+  /** Serve HTTPS (HTTP/2 by ALPN, HTTP/1.1 for the rest) on `listen`. */
+  tls: Type.Optional(Type.Object({
+    cert: Type.String({ minLength: 1, description: 'the path of a PEM certificate (chain)' }),
+    key: Type.String({ minLength: 1, description: 'the path of its PEM private key' })
+  }, { additionalProperties: false })),
+  /** Strict-Transport-Security max-age on every response to an HTTPS client, direct or via a trusted proxy (0: none). */
+  hsts: Duration('180d'),
+  /** Proxies whose X-Forwarded-For/-Proto/-Host are believed; from anyone else those headers change nothing. */
+  trustProxy: Type.Array(Type.String({ pattern: '^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$', description: 'an IP address or CIDR range' }), { default: [] }),
   realms: Type.Array(RealmSchema, { default: [] })
 }, { additionalProperties: false })
 
@@ -50,6 +99,7 @@ export type Config = Readonly<Omit<Decoded, 'users'> & {
 export interface ConfigOverrides {
   listen?: string
   dataDir?: string
+  storeUrl?: string
 }
 
 function expected (schema: TSchema): string {
@@ -62,6 +112,12 @@ function expected (schema: TSchema): string {
   return 'a valid value'
 }
 
+/** A value as an error message quotes it: whole when short, cut when a file holds something huge. */
+function shown (value: unknown): string {
+  const text = JSON.stringify(value) ?? 'nothing'
+  return text.length > 120 ? `${text.slice(0, 100)}… (${text.length} characters)` : text
+}
+
 function problems (value: unknown): string[] {
   const seen = new Set<string>()
   const out: string[] = []
@@ -72,7 +128,7 @@ function problems (value: unknown): string[] {
     const unexpected = e.message.startsWith('Unexpected property')
     out.push(unexpected
       ? `${path}: unknown key`
-      : `${path}: expected ${expected(e.schema)}, got ${JSON.stringify(e.value) ?? 'nothing'}`)
+      : `${path}: expected ${expected(e.schema)}, got ${shown(e.value)}`)
   }
   return out
 }
@@ -107,7 +163,11 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
   const merged = {
     ...fromFile,
     ...(overrides.listen !== undefined && { listen: overrides.listen }),
-    ...(overrides.dataDir !== undefined && { dataDir: resolve(overrides.dataDir) })
+    ...(overrides.dataDir !== undefined && { dataDir: resolve(overrides.dataDir) }),
+    // A store URL from outside the file means Redis: the deployment moved the sessions there.
+    ...(overrides.storeUrl !== undefined && {
+      store: { ...(isMapping(fromFile.store) && fromFile.store), kind: 'redis', url: overrides.storeUrl }
+    })
   }
   if (fromFile.dataDir === undefined && overrides.dataDir === undefined) merged.dataDir = resolve('.sessiond')
 
@@ -120,12 +180,14 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
   const mounts = new Set<string>()
   cfg.realms.forEach((realm, i) => {
     if (names.has(realm.name)) issues.push(`/realms/${i}/name: expected a unique name, got ${JSON.stringify(realm.name)} twice`)
-    if (mounts.has(realm.mount)) issues.push(`/realms/${i}/mount: expected a unique mount, got ${JSON.stringify(realm.mount)} twice`)
+    // Realms on different hosts may share a mount.
+    const where = `${realm.host ?? '*'} ${realm.mount}`
+    if (mounts.has(where)) issues.push(`/realms/${i}/mount: expected a unique mount, got ${JSON.stringify(realm.mount)} twice${realm.host ? ` on ${realm.host}` : ''}`)
     if (RESERVED_PATHS.some(p => realm.mount === p || realm.mount.startsWith(p + '/'))) {
       issues.push(`/realms/${i}/mount: expected a path outside ${RESERVED_PATHS.join(', ')}, got ${JSON.stringify(realm.mount)}`)
     }
     names.add(realm.name)
-    mounts.add(realm.mount)
+    mounts.add(where)
     if (realm.kind === 'exec') {
       if (!realm.command) issues.push(`/realms/${i}/command: expected an argv array such as ["python3", "app.py"] for kind exec, got nothing`)
       if (realm.handler !== undefined) issues.push(`/realms/${i}/handler: expected no handler for kind exec (it runs command)`)
@@ -137,12 +199,18 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
       realm.handler = pathToFileURL(handler).href
     }
   })
+  const { headersTimeout, requestTimeout } = cfg.limits
+  if (requestTimeout > 0 && headersTimeout > requestTimeout) {
+    issues.push(`/limits/headersTimeout: expected at most requestTimeout (${requestTimeout} ms), got ${headersTimeout} ms`)
+  }
+  if (cfg.store.kind === 'redis' && cfg.store.url === undefined) issues.push('/store/url: expected a redis:// URL when store.kind is redis (or SESSIOND_STORE_URL)')
   if (issues.length > 0) fail(path, issues)
 
   const colon = cfg.listen.lastIndexOf(':')
   const port = Number(cfg.listen.slice(colon + 1))
   if (port > 65535) fail(path, [`/listen: expected a port from 0 to 65535, got ${port}`])
   const dataDir = isAbsolute(cfg.dataDir) ? cfg.dataDir : resolve(base, cfg.dataDir)
+  const tls = cfg.tls && { ...cfg.tls, cert: resolve(base, cfg.tls.cert), key: resolve(base, cfg.tls.key) }
   const usersFile = cfg.users.file === undefined ? resolve(dataDir, 'users.json') : resolve(base, cfg.users.file)
   return deepFreeze({
     ...cfg,
@@ -150,8 +218,13 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
     host: cfg.listen.slice(0, colon).replace(/^\[|\]$/g, ''),
     port,
     dataDir,
+    tls,
     users: { ...cfg.users, file: usersFile }
   })
+}
+
+function isMapping (v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 function deepFreeze<T> (o: T): T {

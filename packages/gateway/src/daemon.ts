@@ -1,13 +1,14 @@
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { openStore } from '@sessiond/session-store'
+import { LineProtocolListener, openStore } from '@sessiond/session-store'
 import type { SessionStore } from '@sessiond/session-store'
 import { Supervisor } from '@sessiond/supervisor'
 import type { Config } from './config.ts'
-import { loadCookieKey } from './cookie-key.ts'
+import { loadCookieKeys } from './cookie-key.ts'
 import { ensureDemoUser } from './demo-user.ts'
+import { ConfigError } from './errors.ts'
 import { buildServer } from './server.ts'
 import { UsersFile } from './users-file.ts'
 
@@ -16,6 +17,8 @@ export interface Daemon {
   url: string
   supervisor: Supervisor
   store: SessionStore
+  /** The line-protocol listener, when `store.protocolListen` is set. */
+  lineProtocol: LineProtocolListener | null
   demo: { user: string, password: string | null } | null
   close (): Promise<void>
 }
@@ -25,13 +28,19 @@ const GC_EVERY_MS = 10 * 60_000
 /** One process: gateway + embedded supervisor + session store, listening. */
 export async function startDaemon (config: Config, logger: Logger): Promise<Daemon> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
-  const cookieKey = await loadCookieKey(config.dataDir)
+  const [cookieKey, ...previousCookieKeys] = await loadCookieKeys(config.dataDir)
+  const tls = config.tls && { cert: await readTlsFile(config.tls.cert), key: await readTlsFile(config.tls.key) }
   const users = new UsersFile(config.users.file)
   await users.prepare()
   const demo = config.users.demo ? await ensureDemoUser(users, config.users.demo, config.dataDir) : null
-  const store = openStore({ kind: config.store.kind, dataDir: config.dataDir })
+  // A Redis that cannot be reached stops start-up here, with STORE_ERR_CONNECT naming it.
+  const store = await openStore({ kind: config.store.kind, url: config.store.url, dataDir: config.dataDir })
   const supervisor = new Supervisor({ realms: config.realms, store, logger: logger.child({ component: 'supervisor' }) })
-  const app = await buildServer({ config, logger, store, supervisor, users, cookieKey })
+  // destroy and regenerate_id from any path (HTTP API, line protocol, a handle) end the id's workers too.
+  store.onSessionEnd(id => {
+    supervisor.stopSession(id, 'logout').catch(err => logger.error({ err }, 'stopping the workers of an ended session failed'))
+  })
+  const app = await buildServer({ config, logger, store, supervisor, users, cookieKey, previousCookieKeys, tls })
 
   const gc = setInterval(() => {
     store.gc().then(n => { if (n > 0) logger.debug({ removed: n }, 'expired sessions collected') },
@@ -39,10 +48,21 @@ export async function startDaemon (config: Config, logger: Logger): Promise<Daem
   }, GC_EVERY_MS)
   gc.unref()
 
+  let lineProtocol: LineProtocolListener | null = null
   try {
     await app.listen({ host: config.host, port: config.port })
+    if (config.store.protocolListen) {
+      // A bare port listens on loopback: the protocol has no authentication of its own.
+      const at = config.store.protocolListen.lastIndexOf(':')
+      lineProtocol = await LineProtocolListener.listen(store, {
+        host: at === -1 ? '127.0.0.1' : config.store.protocolListen.slice(0, at).replace(/^\[|\]$/g, ''),
+        port: Number(config.store.protocolListen.slice(at + 1)),
+        ttlMs: config.session.maxAge
+      })
+    }
   } catch (err) {
     clearInterval(gc)
+    await app.close()
     await supervisor.close()
     await store.close()
     throw err
@@ -52,19 +72,36 @@ export async function startDaemon (config: Config, logger: Logger): Promise<Daem
   let closing: Promise<void> | null = null
   return {
     app,
-    url: `http://${host}:${addr.port}`,
+    url: `${tls ? 'https' : 'http'}://${host}:${addr.port}`,
     supervisor,
     store,
+    lineProtocol,
     demo,
     close () {
       closing ??= (async () => {
         clearInterval(gc)
         // Stop taking requests and let in-flight ones finish, then stop every worker, then the store.
-        await app.close()
+        // A keep-alive connection whose last response ends after close() began
+        // would otherwise hold the close open until its keep-alive timeout.
+        const sweep = setInterval(() => app.server.closeIdleConnections(), 50)
+        try {
+          await app.close()
+        } finally {
+          clearInterval(sweep)
+        }
+        await lineProtocol?.close()
         await supervisor.close()
         await store.close()
       })()
       return closing
     }
+  }
+}
+
+async function readTlsFile (file: string): Promise<Buffer> {
+  try {
+    return await readFile(file)
+  } catch (err) {
+    throw new ConfigError(`cannot read TLS file ${file}: ${(err as Error).message}`, { cause: err })
   }
 }

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { COOKIE_NAME } from './session-cookie.ts'
+import { COOKIE_NAME, SECURE_COOKIE_NAME } from './session-cookie.ts'
 
 // Connection-level headers that a proxy must not pass on (RFC 9110 §7.6.1),
 // plus the ones the gateway sets itself so that a client cannot spoof them.
@@ -19,10 +19,13 @@ function connectionTokens (value: string | string[] | undefined): Set<string> | 
   return tokens.length > 0 ? new Set(tokens) : null
 }
 
-/** Drops our own session cookie from a Cookie header, keeping the realm's cookies. */
+/** Drops our own session cookies from a Cookie header, keeping the realm's cookies. */
 function withoutSessionCookie (cookie: string): string {
   if (!cookie.includes(COOKIE_NAME)) return cookie
-  return cookie.split(';').filter(part => part.trim().split('=', 1)[0] !== COOKIE_NAME).join(';').trim()
+  return cookie.split(';').filter(part => {
+    const name = part.trim().split('=', 1)[0]
+    return name !== COOKIE_NAME && name !== SECURE_COOKIE_NAME
+  }).join(';').trim()
 }
 
 /**
@@ -37,6 +40,8 @@ export function requestHeadersFor (request: FastifyRequest, prefix: string): str
   const out: string[] = []
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i].toLowerCase()
+    // HTTP/2 pseudo-headers (:method, :path, :authority, :scheme) are not headers a worker can take.
+    if (name.charCodeAt(0) === 58 /* : */) continue
     if (HOP_BY_HOP.has(name) || OURS.has(name) || extra?.has(name)) continue
     if (name === 'cookie') {
       const kept = withoutSessionCookie(raw[i + 1])

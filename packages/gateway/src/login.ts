@@ -2,10 +2,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { SessionStore } from '@sessiond/session-store'
 import type { Supervisor } from '@sessiond/supervisor'
 import type { Config } from './config.ts'
+import { CSRF_FIELD, csrfGuard, csrfToken, renewCsrfToken } from './csrf-guard.ts'
+import { TooManyLoginsError } from './errors.ts'
 import { escapeHtml, page } from './html.ts'
 import { MAX_PASSWORD_BYTES } from './password-hash.ts'
+import { LoginThrottle } from './login-throttle.ts'
 import { safeNext } from './safe-next.ts'
-import { clearSession, readSessionId, writeSession } from './session-cookie.ts'
+import { SerialByKey } from './serial-by-key.ts'
+import { activeSessionId, clearSession, readSessionId, writeSession } from './session-cookie.ts'
 import type { UsersFile } from './users-file.ts'
 
 export interface LoginOptions {
@@ -21,10 +25,11 @@ function wantsHtml (request: FastifyRequest): boolean {
   return request.headers.accept?.includes('text/html') ?? false
 }
 
-function loginPage (next: string, error?: string): string {
+function loginPage (next: string, token: string, error?: string): string {
   return page('Log in', `<h1>Log in</h1>
 ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
 <form method="post" action="/login">
+<input type="hidden" name="${CSRF_FIELD}" value="${escapeHtml(token)}">
 <input type="hidden" name="next" value="${escapeHtml(next)}">
 <label for="username">User name</label><input id="username" name="username" autocomplete="username" required autofocus>
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required maxlength="${MAX_PASSWORD_BYTES}">
@@ -42,28 +47,56 @@ export function denyUnauthenticated (request: FastifyRequest, reply: FastifyRepl
 
 interface LoginBody { username?: unknown, password?: unknown, next?: unknown }
 
+interface Attempt { form: boolean, next: string, username: string, password: string, userKey: string, ipKey: string }
+
 export async function loginRoutes (app: FastifyInstance, { config, store, supervisor, users }: LoginOptions): Promise<void> {
+  const { attemptsPerUser, attemptsPerIp, delay, maxDelay } = config.login
+  const perUser = new LoginThrottle({ freeAttempts: attemptsPerUser, delayMs: delay, maxDelayMs: maxDelay })
+  const perIp = new LoginThrottle({ freeAttempts: attemptsPerIp, delayMs: delay, maxDelayMs: maxDelay })
+  const inTurn = new SerialByKey()
+
   app.get('/login', async (request, reply) => {
     const next = safeNext((request.query as { next?: unknown }).next)
-    return reply.type('text/html; charset=utf-8').send(loginPage(next))
+    return reply.type('text/html; charset=utf-8').send(loginPage(next, csrfToken(request)))
   })
 
   app.post('/login', {
-    bodyLimit: 8 * 1024
+    bodyLimit: 8 * 1024,
+    preHandler: csrfGuard
   }, async (request, reply) => {
     const body = (request.body ?? {}) as LoginBody
     const form = request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') ?? false
     const next = safeNext(body.next)
     const username = typeof body.username === 'string' ? body.username : ''
     const password = typeof body.password === 'string' ? body.password : ''
+    // Unknown names are throttled like real ones, so a lockout tells nothing about who exists.
+    const userKey = 'u:' + username.slice(0, 64)
+    const ipKey = 'ip:' + request.ip
+    // One account's attempts are checked in turn: each sees the failures of those before it.
+    return inTurn.run(userKey, () => attempt(request, reply, { form, next, username, password, userKey, ipKey }))
+  })
+
+  async function attempt (request: FastifyRequest, reply: FastifyReply, { form, next, username, password, userKey, ipKey }: Attempt): Promise<FastifyReply> {
+    const wait = Math.max(perUser.retryAfter(userKey), perIp.retryAfter(ipKey))
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000)
+      request.log.info({ event: 'login-throttled' }, 'login throttled')
+      reply.header('retry-after', String(seconds))
+      if (form) return reply.code(429).type('text/html; charset=utf-8').send(loginPage(next, csrfToken(request), `Too many failed logins: try again in ${seconds} s.`))
+      throw new TooManyLoginsError(seconds)
+    }
     const user = username && password && Buffer.byteLength(password) <= MAX_PASSWORD_BYTES
       ? await users.verify(username, password)
       : null
     if (!user) {
+      perUser.fail(userKey)
+      perIp.fail(ipKey)
       request.log.info({ event: 'login-failed' }, 'login failed')
-      if (form) return reply.code(401).type('text/html; charset=utf-8').send(loginPage(next, LOGIN_FAILED))
+      if (form) return reply.code(401).type('text/html; charset=utf-8').send(loginPage(next, csrfToken(request), LOGIN_FAILED))
       return reply.code(401).send({ error: 'GW_ERR_LOGIN_FAILED', message: LOGIN_FAILED, requestId: request.id })
     }
+    // The address keeps its count: one good account must not wipe the guesses made against others.
+    perUser.succeed(userKey)
     // A new session id at every login; whatever session the cookie held ends.
     const previous = readSessionId(request)
     if (previous) {
@@ -71,13 +104,14 @@ export async function loginRoutes (app: FastifyInstance, { config, store, superv
       await supervisor.stopSession(previous, 'logout')
     }
     const session = await store.create(user, config.session.maxAge)
-    writeSession(request, session.id)
+    writeSession(request, session.id, user)
+    renewCsrfToken(request)
     request.log.info({ event: 'login', user }, 'login')
     if (form) return reply.redirect(next, 303)
     return reply.send({ user })
-  })
+  }
 
-  app.post('/logout', async (request, reply) => {
+  app.post('/logout', { preHandler: csrfGuard }, async (request, reply) => {
     const sid = readSessionId(request)
     if (sid) {
       await store.destroy(sid)
@@ -89,11 +123,11 @@ export async function loginRoutes (app: FastifyInstance, { config, store, superv
   })
 
   app.get('/', async (request, reply) => {
-    const sid = readSessionId(request)
+    const sid = activeSessionId(request, config.session.idleTimeout)
     const session = sid ? await store.lookup(sid) : null
     const realms = config.realms.map(r => `<li><a href="${escapeHtml(r.mount)}/">${escapeHtml(r.name)}</a> <small>${escapeHtml(r.mount)}/</small></li>`).join('\n')
     const body = session
-      ? `<h1>Hello, ${escapeHtml(session.user)}</h1><ul>${realms}</ul><form method="post" action="/logout"><button type="submit">Log out</button></form>`
+      ? `<h1>Hello, ${escapeHtml(session.user)}</h1><ul>${realms}</ul><form method="post" action="/logout"><input type="hidden" name="${CSRF_FIELD}" value="${escapeHtml(csrfToken(request))}"><button type="submit">Log out</button></form>`
       : `<h1>sessiond</h1><p><a href="/login">Log in</a> to reach your realms.</p>`
     return reply.type('text/html; charset=utf-8').send(page('sessiond', body))
   })

@@ -1,24 +1,47 @@
+import type { Http2ServerRequest } from 'node:http2'
 import type { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { SessionStore } from '@sessiond/session-store'
 import type { DispatchRequest, Identity, Supervisor, WorkerResponse } from '@sessiond/supervisor'
+import { limitBody } from './body-limit.ts'
 import type { Config, RealmConfig } from './config.ts'
+import { BodyTooLargeError, RealmForbiddenError } from './errors.ts'
 import { isForwardableResponseHeader, requestHeadersFor } from './forwarded-headers.ts'
 import { denyUnauthenticated } from './login.ts'
-import { readSessionId, writeSession } from './session-cookie.ts'
+import { realmAllows } from './realm-access.ts'
+import { realmCspHeader } from './realm-csp.ts'
+import { activeSessionId, readSessionUser, writeSession } from './session-cookie.ts'
+import type { UsersFile } from './users-file.ts'
 
 export interface RealmRouterOptions {
   config: Config
   store: SessionStore
   supervisor: Supervisor
+  users: UsersFile
 }
 
-function hasBody (request: FastifyRequest): boolean {
+/**
+ * The body to stream to the worker, or null. A declared length over the
+ * realm's limit fails here, before any worker is found or spawned; a body of
+ * unknown length is counted as it streams.
+ */
+function bodyOf (request: FastifyRequest, limit: number): Readable | null {
   const h = request.headers
-  return h['transfer-encoding'] !== undefined || (h['content-length'] !== undefined && h['content-length'] !== '0')
+  const length = h['content-length']
+  if (request.raw.httpVersionMajor === 2) {
+    // HTTP/2 frames the body itself: it may come without a length, and there is none when the headers ended the stream.
+    if ((request.raw as unknown as Http2ServerRequest).stream.endAfterHeaders || length === '0') return null
+    if (length === undefined) return limitBody(request.raw, limit)
+  } else {
+    if (h['transfer-encoding'] !== undefined) return limitBody(request.raw, limit)
+    if (length === undefined || length === '0') return null
+  }
+  // llhttp has already refused a Content-Length that is not one plain decimal number.
+  if (Number(length) > limit) throw new BodyTooLargeError(limit)
+  return request.raw
 }
 
-function send (reply: FastifyReply, res: WorkerResponse): FastifyReply {
+function send (reply: FastifyReply, res: WorkerResponse, csp: string | null): FastifyReply {
   reply.code(res.status)
   const whole = !(res.body && 'pipe' in res.body)
   const h = res.headers
@@ -26,8 +49,10 @@ function send (reply: FastifyReply, res: WorkerResponse): FastifyReply {
     const name = h[i]
     // A whole body gets its length from Fastify; a worker's own figure could disagree.
     if (!isForwardableResponseHeader(name) || (whole && res.body && name === 'content-length')) continue
+    if (csp !== null && name === 'content-security-policy') continue
     reply.header(name, h[i + 1])
   }
+  if (csp !== null) reply.header('content-security-policy', csp)
   if (res.body === null) return reply.send()
   if (whole) {
     const u8 = res.body as Uint8Array
@@ -41,25 +66,42 @@ function send (reply: FastifyReply, res: WorkerResponse): FastifyReply {
  * with the prefix stripped; `/mount` alone redirects to `/mount/`. Bodies are
  * left unparsed and stream to the worker.
  */
-export async function realmRouter (app: FastifyInstance, { config, store, supervisor }: RealmRouterOptions): Promise<void> {
+export async function realmRouter (app: FastifyInstance, { config, store, supervisor, users }: RealmRouterOptions): Promise<void> {
   app.removeAllContentTypeParsers()
   // Leave every body untouched: the worker reads it as a stream.
   app.addContentTypeParser('*', (_request, _payload, done) => done(null))
 
   const maxAge = config.session.maxAge
+  const cspOf = new Map(config.realms.map(r => [r.name, realmCspHeader(r.csp)]))
   for (const realm of config.realms) {
-    app.all(realm.mount, async (request, reply) => {
+    // A host realm answers only on its own Host (find-my-way's host constraint); elsewhere its mount is free.
+    const on = realm.host ? { constraints: { host: realm.host } } : {}
+    app.all(realm.mount, on, async (request, reply) => {
       const q = request.url.indexOf('?')
       return reply.redirect(realm.mount + '/' + (q === -1 ? '' : request.url.slice(q)), 308)
     })
-    app.all(realm.mount + '/*', (request, reply) => handle(realm, request, reply))
+    app.all(realm.mount + '/*', on, (request, reply) => handle(realm, request, reply))
   }
 
   async function handle (realm: RealmConfig, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    let sessionId = readSessionId(request)
+    // The worker reads the URL below the mount: the raw URL must spell the mount exactly (see isCanonicalPath).
+    if (!request.url.startsWith(realm.mount + '/')) {
+      reply.callNotFound()
+      return reply
+    }
+    // The client broke its request or left before we got here: no one is waiting for an answer.
+    if (request.raw.destroyed) return reply.hijack()
+    const body = bodyOf(request, realm.bodyLimit ?? config.limits.bodyLimit)
+    let sessionId = activeSessionId(request, config.session.idleTimeout)
     if (sessionId === undefined) {
       if (realm.auth !== 'anonymous') return denyUnauthenticated(request, reply)
       sessionId = await newAnonymousSession(request)
+    }
+    if (realm.allow && realm.auth !== 'anonymous') {
+      // Cookies from before the user name travelled in them cost one store lookup.
+      const user = readSessionUser(request) ?? (await store.lookup(sessionId))?.user
+      if (user === undefined) return denyUnauthenticated(request, reply)
+      if (!(await realmAllows(realm.allow, user, users))) throw new RealmForbiddenError()
     }
     const call: DispatchRequest = {
       sessionId,
@@ -70,22 +112,22 @@ export async function realmRouter (app: FastifyInstance, { config, store, superv
       method: request.method,
       url: `${request.protocol}://${request.host || 'localhost'}${request.url.slice(realm.mount.length)}`,
       headers: requestHeadersFor(request, realm.mount),
-      body: hasBody(request) ? request.raw : null
+      body
     }
     try {
-      return send(reply, await supervisor.dispatch(call))
+      return send(reply, await supervisor.dispatch(call), cspOf.get(realm.name) ?? null)
     } catch (err) {
       if ((err as { code?: string }).code !== 'SUP_ERR_NO_SESSION') throw err
       if (realm.auth !== 'anonymous') return denyUnauthenticated(request, reply)
       // An anonymous visitor whose session expired simply gets a new one.
       call.sessionId = await newAnonymousSession(request)
-      return send(reply, await supervisor.dispatch(call))
+      return send(reply, await supervisor.dispatch(call), cspOf.get(realm.name) ?? null)
     }
   }
 
   async function newAnonymousSession (request: FastifyRequest): Promise<string> {
     const fresh = await store.create('anonymous', maxAge)
-    writeSession(request, fresh.id)
+    writeSession(request, fresh.id, 'anonymous')
     return fresh.id
   }
 

@@ -1,15 +1,22 @@
 import Fastify, { LogController } from 'fastify'
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import type { Server } from 'node:http'
+import type { FastifyBaseLogger, FastifyHttpOptions, FastifyInstance } from 'fastify'
 import fastifyFormbody from '@fastify/formbody'
 import type { Logger } from 'pino'
+import { storeHttpApi } from '@sessiond/session-store'
 import type { SessionStore } from '@sessiond/session-store'
 import type { Supervisor } from '@sessiond/supervisor'
 import type { Config } from './config.ts'
 import { errorReply } from './error-reply.ts'
+import { BadFramingError } from './errors.ts'
 import { loginRoutes } from './login.ts'
 import { realmRouter } from './realm-router.ts'
 import { requestIdGenerator } from './request-id.ts'
-import { registerSessionCookie } from './session-cookie.ts'
+import { framingProblem } from './request-framing.ts'
+import { isCanonicalPath } from './request-path.ts'
+import { registerSecurityHeaders } from './security-headers.ts'
+import { readSessionId, registerSessionCookie } from './session-cookie.ts'
+import { storeTokenKey } from './store-token-key.ts'
 import type { UsersFile } from './users-file.ts'
 
 export interface ServerOptions {
@@ -19,27 +26,83 @@ export interface ServerOptions {
   supervisor: Supervisor
   users: UsersFile
   cookieKey: Buffer
+  /** Keys that sealed cookies before the last `sessiond keys rotate`: they still open, never seal. */
+  previousCookieKeys?: Buffer[]
+  /** PEM certificate and key: the listener speaks HTTPS, HTTP/2 by ALPN with HTTP/1.1 for the rest. */
+  tls?: { cert: Buffer, key: Buffer }
 }
 
 /** The Fastify gateway: login, the session cookie, realms, health. */
-export async function buildServer ({ config, logger, store, supervisor, users, cookieKey }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer ({ config, logger, store, supervisor, users, cookieKey, previousCookieKeys = [], tls }: ServerOptions): Promise<FastifyInstance> {
+  // One code path for both listeners; Fastify's types split on http2, the instance's API does not.
   const app = Fastify({
+    ...(tls && {
+      http2: true,
+      https: { allowHTTP1: true, cert: tls.cert, key: tls.key, settings: { maxHeaderListSize: config.limits.maxHeaderSize } }
+    }),
     loggerInstance: logger.child({ component: 'gateway' }) as FastifyBaseLogger,
     // The hot path logs nothing at info: errors log themselves in errorReply.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     genReqId: requestIdGenerator(),
-    return503OnClosing: true
-  })
+    return503OnClosing: true,
+    ...edgeOptions(config.limits),
+    // proxy-addr's list: only these peers' X-Forwarded-* set request.ip, protocol and host.
+    trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
+    // Fastify's defaults, stated: a JSON body with __proto__ or constructor.prototype is a 400.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error'
+  } as FastifyHttpOptions<Server>) as unknown as FastifyInstance
+  app.server.maxConnections = config.limits.maxConnections
   app.setErrorHandler(errorReply)
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'GW_ERR_NOT_FOUND', message: 'no such path', requestId: request.id }))
 
-  await registerSessionCookie(app, cookieKey, config.session.maxAge)
+  // Before anything else reads the request: refuse what could be framed or routed two ways.
+  app.addHook('onRequest', async (request, reply) => {
+    // A client that breaks its body (a bad chunk) or goes away before a handler reads it makes
+    // Node destroy the request with an error; with no listener yet, that error would end the process.
+    request.raw.on('error', ignoreClientError)
+    const problem = framingProblem(request.raw)
+    if (problem) throw new BadFramingError(problem)
+    if (!isCanonicalPath(request.url)) return reply.callNotFound()
+  })
+
+  if (config.hsts > 0) {
+    const hsts = `max-age=${Math.floor(config.hsts / 1000)}; includeSubDomains`
+    app.addHook('onSend', async (request, reply) => {
+      if (request.protocol === 'https') reply.header('strict-transport-security', hsts)
+    })
+  }
+
+  await registerSessionCookie(app, [cookieKey, ...previousCookieKeys], config.session.maxAge)
   app.get('/healthz', async () => ({ ok: true }))
 
   await app.register(async (gatewayOwn) => {
+    await registerSecurityHeaders(gatewayOwn)
     await gatewayOwn.register(fastifyFormbody, { bodyLimit: 8 * 1024 })
     await loginRoutes(gatewayOwn, { config, store, supervisor, users })
   })
-  await app.register(async (realms) => realmRouter(realms, { config, store, supervisor }))
+  // The session's data by URL: a store token (exec workers' SESSIOND_STORE_URL) or the browser's own cookie.
+  await app.register(storeHttpApi, { prefix: '/_sessiond/store', store, tokenKey: storeTokenKey(cookieKey), sessionFromRequest: readSessionId })
+  await app.register(async (realms) => realmRouter(realms, { config, store, supervisor, users }))
   return app
+}
+
+function ignoreClientError (): void {
+  // Whoever streams the body listens for its own errors; this one only keeps an unread body's from being uncaught.
+}
+
+/** Node's and Fastify's connection limits from the config: none of them left at "forever". */
+function edgeOptions (limits: Config['limits']) {
+  return {
+    http: {
+      maxHeaderSize: limits.maxHeaderSize,
+      headersTimeout: limits.headersTimeout,
+      // Node checks header and request timeouts on this beat (30 s by default): a timeout can overrun by up to one beat.
+      connectionsCheckingInterval: Math.max(250, Math.min(limits.headersTimeout / 4, 5000))
+    },
+    requestTimeout: limits.requestTimeout,
+    keepAliveTimeout: limits.keepAliveTimeout,
+    connectionTimeout: limits.connectionTimeout,
+    maxRequestsPerSocket: limits.maxRequestsPerSocket
+  }
 }

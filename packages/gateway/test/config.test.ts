@@ -88,7 +88,7 @@ test('every problem is reported at once with the file, its path and what was exp
     '  - name: a',
     '    mount: /a',
     '    handler: ./handler.ts',
-    '    kind: process',
+    '    kind: fork',
     '    port: 3000',
     '  - name: b',
     '    mount: no-slash',
@@ -109,7 +109,7 @@ test('every problem is reported at once with the file, its path and what was exp
   assert.ok(issues.includes('/colour: unknown key'))
   assert.ok(issues.includes('/realms/0/port: unknown key'))
   assert.ok(issues.includes('/listen: expected HOST:PORT, got "nowhere"'))
-  assert.ok(issues.includes('/realms/0/kind: expected "thread", got "process"'))
+  assert.ok(issues.includes('/realms/0/kind: expected one of "thread", "process", "exec", got "fork"'))
   assert.match(message, /\/log\/level: expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent", got "loud"/)
   assert.match(message, /\/realms\/1\/mount: expected a path prefix such as \/notes.*, got "no-slash"/)
   assert.match(message, /\/realms\/1\/idleTimeout: expected a duration.*, got "soon"/)
@@ -199,4 +199,23 @@ test('the loaded config is frozen all the way down', async (t) => {
   assert.ok(Object.isFrozen(cfg.users))
   assert.throws(() => { (cfg as { port: number }).port = 1 }, TypeError)
   assert.throws(() => { (cfg.realms as unknown[]).push({}) }, TypeError)
+})
+
+test('edge limits have real defaults and take units', async (t) => {
+  const { write } = await workspace(t)
+  const cfg = loadConfig(await write('sessiond.yaml', `${oneRealm}    bodyLimit: 64KiB\nlimits:\n  headersTimeout: 5s\n  maxHeaderSize: 8KiB\n`))
+  assert.equal(cfg.realms[0].bodyLimit, 65_536)
+  assert.equal(cfg.limits.bodyLimit, 10 * 1024 * 1024)
+  assert.equal(cfg.limits.headersTimeout, 5000)
+  assert.equal(cfg.limits.maxHeaderSize, 8192)
+  assert.ok(cfg.limits.requestTimeout > 0, 'a request timeout, unlike Fastify\'s default of none')
+  assert.ok(cfg.limits.keepAliveTimeout > 0 && cfg.limits.maxConnections > 0)
+})
+
+test('a headers timeout longer than the request timeout is refused', async (t) => {
+  const { write } = await workspace(t)
+  const msg = configError(await write('sessiond.yaml', `${oneRealm}limits:\n  headersTimeout: 2m\n  requestTimeout: 1m\n  bodyLimit: lots\n`))
+  assert.match(msg, /\/limits\/bodyLimit: expected a size/)
+  const only = configError(await write('b.yaml', `${oneRealm}limits:\n  headersTimeout: 2m\n  requestTimeout: 1m\n`))
+  assert.match(only, /\/limits\/headersTimeout: expected at most requestTimeout/)
 })

@@ -1,51 +1,115 @@
-import { NoSessionError } from './errors.ts'
-import { checkKey, checkValue } from './limits.ts'
+import { applyDelta, isEmptyDelta } from './data-delta.ts'
+import type { DataDelta } from './data-delta.ts'
+import { LockLostError, NoSessionError } from './errors.ts'
+import { compareKeys } from './key-order.ts'
+import { checkKey } from './limits.ts'
+import type { Busy, LockTimings } from './locking-backend.ts'
+import { LockingStore } from './locking-store.ts'
 import { newSessionId } from './session-id.ts'
-import type { SessionRecord, SessionStore } from './store.ts'
+import type { SessionRecord } from './store.ts'
 
-interface Entry { record: SessionRecord, data: Map<string, string> }
+interface Entry {
+  record: SessionRecord
+  data: Map<string, string>
+  lastSeen: number
+  fence: number
+  lock: { token: number, until: number } | null
+}
 
-/** Sessions in this process's memory: for tests and throwaway daemons. */
-export class MemoryStore implements SessionStore {
+/**
+ * Sessions in this process's memory: for tests and throwaway daemons. Every
+ * atomic step is one synchronous turn of the event loop.
+ */
+export class MemoryStore extends LockingStore {
   readonly kind = 'memory'
   #sessions = new Map<string, Entry>()
 
+  constructor (timings: Partial<LockTimings> = {}) {
+    super(timings)
+  }
+
+  #alive (e: Entry | undefined, now: number): e is Entry {
+    return e !== undefined && e.record.expiresAt > now && (this.timings.idleMs === 0 || e.lastSeen + this.timings.idleMs > now)
+  }
+
   #live (id: string): Entry {
     const e = this.#sessions.get(id)
-    if (!e || e.record.expiresAt <= Date.now()) throw new NoSessionError()
+    if (!this.#alive(e, Date.now())) throw new NoSessionError()
     return e
+  }
+
+  /** Busy when someone else holds the lock; throws when `token` should hold it and does not. */
+  #guard (e: Entry, token: number | null, delta: DataDelta | null, now: number): Busy | 'ok' | 'lost' {
+    const held = e.lock !== null && e.lock.until > now ? e.lock : null
+    if (token === null) return held ? { lockedUntil: held.until } : 'ok'
+    if (held?.token === token) return 'ok'
+    if (delta === null || !isEmptyDelta(delta)) throw new LockLostError()
+    return 'lost'
   }
 
   async create (user: string, ttlMs: number): Promise<SessionRecord> {
     const now = Date.now()
     const record = { id: newSessionId(), user, createdAt: now, expiresAt: now + ttlMs }
-    this.#sessions.set(record.id, { record, data: new Map() })
+    this.#sessions.set(record.id, { record, data: new Map(), lastSeen: now, fence: 0, lock: null })
     return { ...record }
   }
 
   async lookup (id: string): Promise<SessionRecord | null> {
     const e = this.#sessions.get(id)
-    return e && e.record.expiresAt > Date.now() ? { ...e.record } : null
+    return this.#alive(e, Date.now()) ? { ...e.record } : null
   }
 
   async destroy (id: string): Promise<boolean> {
-    return this.#sessions.delete(id)
+    const gone = this.#sessions.delete(id)
+    if (gone) this.ended(id)
+    else this.waiters.notify(id)
+    return gone
+  }
+
+  async touch (id: string): Promise<void> {
+    this.#live(id).lastSeen = Date.now()
+  }
+
+  async tryLock (id: string, leaseMs: number): Promise<number | Busy> {
+    const e = this.#live(id)
+    const now = Date.now()
+    const busy = this.#guard(e, null, null, now)
+    if (busy !== 'ok') return busy as Busy
+    e.lastSeen = now
+    e.lock = { token: ++e.fence, until: now + leaseMs }
+    return e.lock.token
+  }
+
+  async apply (id: string, token: number | null, delta: DataDelta, release: boolean): Promise<Busy | null> {
+    const e = this.#live(id)
+    const now = Date.now()
+    const g = this.#guard(e, token, delta, now)
+    if (g === 'lost') return null
+    if (g !== 'ok') return g
+    applyDelta(e.data, delta)
+    e.lastSeen = now
+    if (release && token !== null) {
+      e.lock = null
+      this.waiters.notify(id)
+    }
+    return null
+  }
+
+  async move (id: string, token: number | null): Promise<string | Busy> {
+    const e = this.#live(id)
+    const g = this.#guard(e, token, null, Date.now())
+    if (g !== 'ok') return g as Busy
+    const fresh = newSessionId()
+    this.#sessions.delete(id)
+    e.record = { ...e.record, id: fresh }
+    this.#sessions.set(fresh, e)
+    this.ended(id)
+    return fresh
   }
 
   async get (id: string, key: string): Promise<string | undefined> {
     checkKey(key)
     return this.#live(id).data.get(key)
-  }
-
-  async put (id: string, key: string, value: string): Promise<void> {
-    checkKey(key)
-    checkValue(value)
-    this.#live(id).data.set(key, value)
-  }
-
-  async remove (id: string, key: string): Promise<void> {
-    checkKey(key)
-    this.#live(id).data.delete(key)
   }
 
   async exists (id: string, key: string): Promise<boolean> {
@@ -54,9 +118,7 @@ export class MemoryStore implements SessionStore {
   }
 
   async keys (id: string): Promise<string[]> {
-    // Code-point order, as SQLite's BINARY collation sorts UTF-8; a plain
-    // sort() compares UTF-16 units and would put U+1F600 before U+FF01.
-    return [...this.#live(id).data.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    return [...this.#live(id).data.keys()].sort(compareKeys)
   }
 
   async getAll (id: string): Promise<Record<string, string>> {
@@ -66,7 +128,7 @@ export class MemoryStore implements SessionStore {
   async gc (now = Date.now()): Promise<number> {
     let n = 0
     for (const [id, e] of this.#sessions) {
-      if (e.record.expiresAt <= now) {
+      if (!this.#alive(e, now)) {
         this.#sessions.delete(id)
         n++
       }

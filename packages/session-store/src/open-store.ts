@@ -1,21 +1,30 @@
 import { join } from 'node:path'
+import { StoreConfigError } from './errors.ts'
+import type { LockTimings } from './locking-backend.ts'
 import { MemoryStore } from './memory-store.ts'
+import { RedisStore } from './redis-store.ts'
 import { SqliteStore } from './sqlite-store.ts'
 import type { SessionStore } from './store.ts'
 
-export interface StoreOptions {
-  kind: 'memory' | 'sqlite'
+export interface StoreOptions extends Partial<LockTimings> {
+  kind: 'memory' | 'sqlite' | 'redis'
   /** For sqlite: the data directory that holds sessions.sqlite. */
   dataDir: string
+  /** For redis: redis://host:port[/db]. */
+  url?: string
 }
 
-export function openStore (opts: StoreOptions): SessionStore {
-  switch (opts.kind) {
-    case 'memory': return new MemoryStore()
-    case 'sqlite': return new SqliteStore(join(opts.dataDir, 'sessions.sqlite'))
+/** The configured backend, ready: a Redis that cannot be reached fails here with STORE_ERR_CONNECT. */
+export async function openStore ({ kind, dataDir, url, ...timings }: StoreOptions): Promise<SessionStore> {
+  switch (kind) {
+    case 'memory': return new MemoryStore(timings)
+    case 'sqlite': return new SqliteStore(join(dataDir, 'sessions.sqlite'), timings)
+    case 'redis':
+      if (!url) throw new StoreConfigError('store.kind redis needs store.url (or SESSIOND_STORE_URL)')
+      return RedisStore.connect({ url, ...timings })
     default: {
-      const never: never = opts.kind
-      throw new Error(`unknown store kind ${String(never)}`)
+      const never: never = kind
+      throw new StoreConfigError(`unknown store kind ${String(never)}`)
     }
   }
 }

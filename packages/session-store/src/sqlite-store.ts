@@ -1,10 +1,14 @@
 import { chmodSync, closeSync, openSync } from 'node:fs'
 import { DatabaseSync } from 'node:sqlite'
 import type { StatementSync } from 'node:sqlite'
-import { NoSessionError } from './errors.ts'
-import { checkKey, checkValue } from './limits.ts'
+import { isEmptyDelta } from './data-delta.ts'
+import type { DataDelta } from './data-delta.ts'
+import { LockLostError, NoSessionError } from './errors.ts'
+import { checkKey } from './limits.ts'
+import type { Busy, LockTimings } from './locking-backend.ts'
+import { LockingStore } from './locking-store.ts'
 import { newSessionId } from './session-id.ts'
-import type { SessionRecord, SessionStore } from './store.ts'
+import type { SessionRecord } from './store.ts'
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sessions (
@@ -22,17 +26,30 @@ CREATE TABLE IF NOT EXISTS session_data (
 ) STRICT, WITHOUT ROWID;
 `
 
+/** Columns added for locking and idle expiry; files made before them gain them at open. */
+const LOCK_COLUMNS: Array<[string, string]> = [
+  ['last_seen', 'INTEGER NOT NULL DEFAULT 0'],
+  ['fence', 'INTEGER NOT NULL DEFAULT 0'],
+  ['lock_token', 'INTEGER'],
+  ['lock_until', 'INTEGER']
+]
+
+interface LockRow { lock_token: number | null, lock_until: number | null }
+
 /**
  * The embedded default: one SQLite file in the data directory, durable
  * across restarts. node:sqlite is synchronous; each call is one indexed
  * statement on a local file, which costs less than a thread hop would.
+ * Every locking step is one IMMEDIATE transaction, so several processes
+ * may share the file.
  */
-export class SqliteStore implements SessionStore {
+export class SqliteStore extends LockingStore {
   readonly kind = 'sqlite'
   #db: DatabaseSync
   #q: Record<string, StatementSync>
 
-  constructor (file: string) {
+  constructor (file: string, timings: Partial<LockTimings> = {}) {
+    super(timings)
     if (file !== ':memory:') {
       // Create it 0600 before SQLite does: it holds live session ids.
       closeSync(openSync(file, 'a', 0o600))
@@ -41,59 +58,138 @@ export class SqliteStore implements SessionStore {
     this.#db = new DatabaseSync(file)
     this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;')
     this.#db.exec(SCHEMA)
+    const have = new Set((this.#db.prepare('PRAGMA table_info(sessions)').all() as Array<{ name: string }>).map(c => c.name))
+    for (const [name, type] of LOCK_COLUMNS) {
+      if (!have.has(name)) this.#db.exec(`ALTER TABLE sessions ADD COLUMN ${name} ${type}`)
+    }
+    if (!have.has('last_seen')) this.#db.exec('UPDATE sessions SET last_seen = created_at')
     const p = (sql: string) => this.#db.prepare(sql)
+    // "live" everywhere: not past the absolute expiry and seen after the idle cut-off.
+    const LIVE = 'expires_at > ? AND last_seen > ?'
     this.#q = {
-      insert: p('INSERT INTO sessions (id, user, created_at, expires_at) VALUES (?, ?, ?, ?)'),
-      lookup: p('SELECT id, user, created_at, expires_at FROM sessions WHERE id = ? AND expires_at > ?'),
-      live: p('SELECT 1 AS ok FROM sessions WHERE id = ? AND expires_at > ?'),
+      insert: p('INSERT INTO sessions (id, user, created_at, expires_at, last_seen) VALUES (?, ?, ?, ?, ?)'),
+      lookup: p(`SELECT id, user, created_at, expires_at FROM sessions WHERE id = ? AND ${LIVE}`),
+      live: p(`SELECT lock_token, lock_until FROM sessions WHERE id = ? AND ${LIVE}`),
+      touch: p(`UPDATE sessions SET last_seen = ? WHERE id = ? AND ${LIVE}`),
+      lock: p('UPDATE sessions SET fence = fence + 1, lock_token = fence + 1, lock_until = ?, last_seen = ? WHERE id = ? RETURNING lock_token'),
+      unlock: p('UPDATE sessions SET lock_token = NULL, lock_until = NULL WHERE id = ?'),
+      seen: p('UPDATE sessions SET last_seen = ? WHERE id = ?'),
+      copy: p('INSERT INTO sessions (id, user, created_at, expires_at, last_seen, fence, lock_token, lock_until) SELECT ?, user, created_at, expires_at, last_seen, fence, lock_token, lock_until FROM sessions WHERE id = ?'),
+      reparent: p('UPDATE session_data SET session_id = ? WHERE session_id = ?'),
       destroy: p('DELETE FROM sessions WHERE id = ?'),
       get: p('SELECT value FROM session_data WHERE session_id = ? AND key = ?'),
       put: p('INSERT INTO session_data (session_id, key, value) VALUES (?, ?, ?) ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value'),
       remove: p('DELETE FROM session_data WHERE session_id = ? AND key = ?'),
+      clear: p('DELETE FROM session_data WHERE session_id = ?'),
       keys: p('SELECT key FROM session_data WHERE session_id = ? ORDER BY key'),
       all: p('SELECT key, value FROM session_data WHERE session_id = ?'),
-      gc: p('DELETE FROM sessions WHERE expires_at <= ?')
+      gc: p('DELETE FROM sessions WHERE NOT (expires_at > ? AND last_seen > ?)')
     }
-
   }
 
-  #live (id: string): void {
-    if (!this.#q.live.get(id, Date.now())) throw new NoSessionError()
+  /** The idle cut-off: a session last seen at or before it has expired. */
+  #idleCut (now: number): number {
+    return this.timings.idleMs === 0 ? Number.MIN_SAFE_INTEGER : now - this.timings.idleMs
+  }
+
+  #live (id: string, now = Date.now()): LockRow {
+    const row = this.#q.live.get(id, now, this.#idleCut(now)) as LockRow | undefined
+    if (!row) throw new NoSessionError()
+    return row
+  }
+
+  #tx<T> (fn: () => T): T {
+    this.#db.exec('BEGIN IMMEDIATE')
+    try {
+      const out = fn()
+      this.#db.exec('COMMIT')
+      return out
+    } catch (err) {
+      this.#db.exec('ROLLBACK')
+      throw err
+    }
+  }
+
+  /** Busy when someone else holds the lock; throws when `token` should hold it and does not. */
+  #guard (row: LockRow, token: number | null, delta: DataDelta | null, now: number): Busy | 'ok' | 'lost' {
+    const held = row.lock_token !== null && row.lock_until !== null && row.lock_until > now
+    if (token === null) return held ? { lockedUntil: row.lock_until as number } : 'ok'
+    if (held && row.lock_token === token) return 'ok'
+    if (delta === null || !isEmptyDelta(delta)) throw new LockLostError()
+    return 'lost'
   }
 
   async create (user: string, ttlMs: number): Promise<SessionRecord> {
     const now = Date.now()
     const record = { id: newSessionId(), user, createdAt: now, expiresAt: now + ttlMs }
-    this.#q.insert.run(record.id, user, now, record.expiresAt)
+    this.#q.insert.run(record.id, user, now, record.expiresAt, now)
     return record
   }
 
   async lookup (id: string): Promise<SessionRecord | null> {
-    const row = this.#q.lookup.get(id, Date.now()) as { id: string, user: string, created_at: number, expires_at: number } | undefined
+    const now = Date.now()
+    const row = this.#q.lookup.get(id, now, this.#idleCut(now)) as { id: string, user: string, created_at: number, expires_at: number } | undefined
     return row ? { id: row.id, user: row.user, createdAt: row.created_at, expiresAt: row.expires_at } : null
   }
 
   async destroy (id: string): Promise<boolean> {
-    return Number(this.#q.destroy.run(id).changes) > 0
+    const gone = Number(this.#q.destroy.run(id).changes) > 0
+    if (gone) this.ended(id)
+    else this.waiters.notify(id)
+    return gone
+  }
+
+  async touch (id: string): Promise<void> {
+    const now = Date.now()
+    if (Number(this.#q.touch.run(now, id, now, this.#idleCut(now)).changes) === 0) throw new NoSessionError()
+  }
+
+  async tryLock (id: string, leaseMs: number): Promise<number | Busy> {
+    return this.#tx(() => {
+      const now = Date.now()
+      const g = this.#guard(this.#live(id, now), null, null, now)
+      if (g !== 'ok') return g as Busy
+      return Number((this.#q.lock.get(now + leaseMs, now, id) as { lock_token: number }).lock_token)
+    })
+  }
+
+  async apply (id: string, token: number | null, delta: DataDelta, release: boolean): Promise<Busy | null> {
+    const out = this.#tx(() => {
+      const now = Date.now()
+      const g = this.#guard(this.#live(id, now), token, delta, now)
+      if (g === 'lost') return null
+      if (g !== 'ok') return g
+      if (delta.clear) this.#q.clear.run(id)
+      for (const k of delta.del) this.#q.remove.run(id, k)
+      for (const [k, v] of delta.set) this.#q.put.run(id, k, v)
+      this.#q.seen.run(now, id)
+      if (release && token !== null) this.#q.unlock.run(id)
+      return null
+    })
+    if (release && token !== null) this.waiters.notify(id)
+    return out
+  }
+
+  async move (id: string, token: number | null): Promise<string | Busy> {
+    const out = this.#tx(() => {
+      const now = Date.now()
+      const g = this.#guard(this.#live(id, now), token, null, now)
+      if (g !== 'ok') return g as Busy
+      const fresh = newSessionId()
+      // Copy, re-point the data, delete: works on files made before any schema change.
+      this.#q.copy.run(fresh, id)
+      this.#q.reparent.run(fresh, id)
+      this.#q.destroy.run(id)
+      return fresh
+    })
+    if (typeof out === 'string') this.ended(id)
+    return out
   }
 
   async get (id: string, key: string): Promise<string | undefined> {
     checkKey(key)
     this.#live(id)
     return (this.#q.get.get(id, key) as { value: string } | undefined)?.value
-  }
-
-  async put (id: string, key: string, value: string): Promise<void> {
-    checkKey(key)
-    checkValue(value)
-    this.#live(id)
-    this.#q.put.run(id, key, value)
-  }
-
-  async remove (id: string, key: string): Promise<void> {
-    checkKey(key)
-    this.#live(id)
-    this.#q.remove.run(id, key)
   }
 
   async exists (id: string, key: string): Promise<boolean> {
@@ -114,7 +210,7 @@ export class SqliteStore implements SessionStore {
   }
 
   async gc (now = Date.now()): Promise<number> {
-    return Number(this.#q.gc.run(now).changes)
+    return Number(this.#q.gc.run(now, this.#idleCut(now)).changes)
   }
 
   async close (): Promise<void> {

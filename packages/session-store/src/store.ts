@@ -3,7 +3,48 @@ export interface SessionRecord {
   id: string
   user: string
   createdAt: number
+  /** Absolute expiry. A store with an idle timeout also ends a session unused for that long. */
   expiresAt: number
+}
+
+/** `r` never waits and reads committed data; `rw` takes the session's exclusive lock. */
+export type LockMode = 'r' | 'rw'
+
+export interface OpenOptions {
+  /** How long a `rw` open waits for another writer before STORE_ERR_LOCK_TIMEOUT; the store's default otherwise. */
+  waitMs?: number
+}
+
+/**
+ * One opened session, as the classic protocol's `open id r|rw` gives it.
+ * In `rw` mode the handle holds the session's lock under a lease and a
+ * fencing token: writes collect in the handle and reach the store
+ * atomically at `commit` or `close`, and only while the token is still the
+ * session's current one (else STORE_ERR_LOCK_LOST). Reads in `rw` see the
+ * handle's own writes; reads in `r` see the last committed data.
+ */
+export interface SessionHandle {
+  /** The session id; changes after `regenerateId`. */
+  readonly id: string
+  readonly mode: LockMode
+  get (key: string): Promise<string | undefined>
+  put (key: string, value: string): Promise<void>
+  remove (key: string): Promise<void>
+  exists (key: string): Promise<boolean>
+  keys (): Promise<string[]>
+  getAll (): Promise<Record<string, string>>
+  /** Replaces all of the session's data. */
+  putAll (data: Record<string, string>): Promise<void>
+  /** Writes pending changes and releases the lock: rw → r. A no-op in `r`. */
+  commit (): Promise<void>
+  /** Commits (in `rw`) and ends the handle. */
+  close (): Promise<void>
+  /** Drops pending writes and the lock, and ends the handle: for a client that went away. */
+  discard (): Promise<void>
+  /** Ends the session everywhere; the handle is closed. */
+  destroy (): Promise<void>
+  /** Moves the session's data to a fresh id atomically; the old id is gone at once. */
+  regenerateId (): Promise<string>
 }
 
 /**
@@ -11,12 +52,18 @@ export interface SessionRecord {
  * classic session-server protocol (`new`, `get`, `put`, `keys`, …).
  * Methods on a missing or expired session fail with STORE_ERR_NO_SESSION,
  * except `lookup`, which answers null, and `destroy`, which answers false.
+ *
+ * The methods that take an id are single operations: reads never wait and
+ * see committed data; writes wait for the session's lock like a `rw` open,
+ * apply, and release it, so they never interleave with a `rw` holder.
  */
 export interface SessionStore {
   readonly kind: string
   /** `new`: a fresh session with a 256-bit random id. */
   create (user: string, ttlMs: number): Promise<SessionRecord>
   lookup (id: string): Promise<SessionRecord | null>
+  /** `open id r|rw`. */
+  open (id: string, mode: LockMode, opts?: OpenOptions): Promise<SessionHandle>
   destroy (id: string): Promise<boolean>
   get (id: string, key: string): Promise<string | undefined>
   put (id: string, key: string, value: string): Promise<void>
@@ -24,28 +71,15 @@ export interface SessionStore {
   exists (id: string, key: string): Promise<boolean>
   keys (id: string): Promise<string[]>
   getAll (id: string): Promise<Record<string, string>>
+  putAll (id: string, data: Record<string, string>): Promise<void>
+  regenerateId (id: string): Promise<string>
   /** Removes expired sessions and their data; answers how many. */
   gc (now?: number): Promise<number>
+  /**
+   * Calls `listener` after `destroy` or `regenerateId` made in this process
+   * ended an id, through any path (API, handle, HTTP, line protocol): the
+   * daemon stops that session's workers. Answers a function that unsubscribes.
+   */
+  onSessionEnd (listener: (id: string) => void): () => void
   close (): Promise<void>
-}
-
-/** One session's data, with the session fixed: what a worker is handed. */
-export interface SessionScope {
-  get (key: string): Promise<string | undefined>
-  put (key: string, value: string): Promise<void>
-  remove (key: string): Promise<void>
-  exists (key: string): Promise<boolean>
-  keys (): Promise<string[]>
-  getAll (): Promise<Record<string, string>>
-}
-
-export function scopeOf (store: SessionStore, id: string): SessionScope {
-  return {
-    get: (key) => store.get(id, key),
-    put: (key, value) => store.put(id, key, value),
-    remove: (key) => store.remove(id, key),
-    exists: (key) => store.exists(id, key),
-    keys: () => store.keys(id),
-    getAll: () => store.getAll(id)
-  }
 }

@@ -1,4 +1,4 @@
-import { describe, test } from 'node:test'
+import { after, describe, test } from 'node:test'
 import type { TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -7,39 +7,60 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { MemoryStore } from '../src/memory-store.ts'
 import { SqliteStore } from '../src/sqlite-store.ts'
+import { RedisStore } from '../src/redis-store.ts'
+import { redisSkipReason, startRedis } from './redis-server.ts'
+import type { RedisServer } from './redis-server.ts'
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from '../src/limits.ts'
+import type { LockTimings } from '../src/locking-backend.ts'
 import type { SessionStore } from '../src/store.ts'
+import { lockingConformance } from './locking-conformance.ts'
 
 // One suite, run unchanged against every backend: a backend is done when it
 // passes all of it.
-const backends: Array<{ name: string, open: (t: TestContext) => Promise<SessionStore> }> = [
+const backends: Array<{ name: string, skip?: string | false, open: (t: TestContext, timings?: Partial<LockTimings>) => Promise<SessionStore> }> = [
   {
     name: 'MemoryStore',
-    async open (t) {
-      const store = new MemoryStore()
+    async open (t, timings) {
+      const store = new MemoryStore(timings)
       t.after(() => store.close())
       return store
     }
   },
   {
     name: 'SqliteStore',
-    async open (t) {
+    async open (t, timings) {
       const dir = await mkdtemp(join(tmpdir(), 'sessiond-store-'))
-      const store = new SqliteStore(join(dir, 'sessions.sqlite'))
+      const store = new SqliteStore(join(dir, 'sessions.sqlite'), timings)
       t.after(async () => {
         await store.close()
         await rm(dir, { recursive: true, force: true })
       })
       return store
     }
+  },
+  {
+    name: 'RedisStore',
+    skip: redisSkipReason(),
+    async open (t, timings) {
+      redis ??= startRedis()
+      const { url } = await redis
+      // A prefix per store: gc counts only this test's sessions on the shared server.
+      const store = await RedisStore.connect({ url, prefix: `t${++prefixes}:`, ...timings })
+      t.after(() => store.close())
+      return store
+    }
   }
 ]
+
+let redis: Promise<RedisServer> | undefined
+let prefixes = 0
+after(async () => { if (redis) await (await redis).stop() })
 
 const HOUR = 3_600_000
 const code = (c: string) => (err: unknown) => (err as { code?: string }).code === c
 
 for (const backend of backends) {
-  describe(backend.name, () => {
+  describe(backend.name, { skip: backend.skip }, () => {
     test('create answers a 256-bit hex id and the record', async (t) => {
       const store = await backend.open(t)
       const before = Date.now()
@@ -217,5 +238,7 @@ for (const backend of backends) {
       await store.destroy(b.id)
       assert.deepEqual(await store.getAll(a.id), { 'shared-name': 'a', 'only-a': 'a' })
     })
+
+    lockingConformance(backend.open)
   })
 }

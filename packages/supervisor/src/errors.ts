@@ -18,3 +18,4 @@ export const SocketPathTooLongError = createError('SUP_ERR_SOCKET_PATH', 'socket
 export const RunAsNeedsRootError = createError('SUP_ERR_RUN_AS_NEEDS_ROOT', 'realm %s sets runAs, which needs the supervisor to run as root', 500)
 export const RunAsUnknownUserError = createError('SUP_ERR_RUN_AS_USER', 'no system account %s to run the worker as', 403)
 export const WorkerLimitError = createError('SUP_ERR_WORKER_LIMIT', 'no room for another worker: the %s limit of %d workers is reached and none is idle', 503)
+export const ClientAbortedError = createError('SUP_ERR_CLIENT_ABORTED', 'the client went away before its request body was sent', 400)

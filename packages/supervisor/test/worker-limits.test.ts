@@ -63,7 +63,7 @@ test('with real workers: the idle one hibernates to make room and resumes later;
   // Fill both places with busy workers: the third has nowhere to go.
   const [d, e, f] = await Promise.all([1, 2, 3].map(() => store.create('x', 60_000)))
   const hanging = [get(d.id, '/hang', 'h'), get(e.id, '/hang', 'h')]
-  hanging.forEach(p => p.catch(() => { /* ended by close */ }))
+  for (const p of hanging) p.catch(() => { /* ended by close */ })
   while (supervisor.stats().byRealm.h < 2) await new Promise(resolve => setTimeout(resolve, 10))
   await assert.rejects(get(f.id), (err: { code: string, statusCode: number, retryAfter: number }) => {
     assert.deepEqual([err.code, err.statusCode, err.retryAfter], ['SUP_ERR_WORKER_LIMIT', 503, 1])

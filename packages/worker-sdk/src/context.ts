@@ -3,6 +3,18 @@ import type { Logger } from 'pino'
 /**
  * This session's key/value data in the session store. Values are strings;
  * store JSON when you need structure.
+ *
+ * Each call is a single operation until `open`: reads see committed data
+ * and never wait, writes wait for the session's lock, apply, and let go.
+ * `open('rw')` takes the lock (other workers, hosts and clients wait) until
+ * `commit()`; writes made in between reach the store together at commit,
+ * and are refused if the lock's lease ran out first (STORE_ERR_LOCK_LOST).
+ *
+ * @example
+ * await ctx.store.open('rw')
+ * const n = Number(await ctx.store.get('visits') ?? 0)
+ * await ctx.store.put('visits', String(n + 1))
+ * await ctx.store.commit()
  */
 export interface SessionData {
   get (key: string): Promise<string | undefined>
@@ -11,6 +23,10 @@ export interface SessionData {
   keys (): Promise<string[]>
   getAll (): Promise<Record<string, string>>
   exists (key: string): Promise<boolean>
+  /** Opens this session `r` (read-only) or `rw` (exclusive lock: a second `rw`, even from this worker, waits for the first's commit). */
+  open (mode: 'r' | 'rw'): Promise<void>
+  /** Writes what was put since `open('rw')` and releases the lock. */
+  commit (): Promise<void>
 }
 
 /** What a handler gets with every call: who, where, and the session's tools. */

@@ -15,7 +15,7 @@ const required = (name: string): string => {
 
 const unavailable = (): Promise<never> => Promise.reject(new SdkError('SDK_ERR_STORE_UNAVAILABLE', 'the session store is not reachable from process workers yet', 503))
 // Process workers reach the store over its HTTP API once the daemon provides one.
-const store: SessionData = { get: unavailable, put: unavailable, remove: unavailable, keys: unavailable, getAll: unavailable, exists: unavailable }
+const store: SessionData = { get: unavailable, put: unavailable, remove: unavailable, keys: unavailable, getAll: unavailable, exists: unavailable, open: unavailable, commit: unavailable }
 
 const stop = new AbortController()
 const realm = required('SESSIOND_REALM')

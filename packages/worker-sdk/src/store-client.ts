@@ -39,4 +39,6 @@ export class PortStoreClient implements SessionData {
   keys (): Promise<string[]> { return this.#call('keys', []) as Promise<string[]> }
   getAll (): Promise<Record<string, string>> { return this.#call('getAll', []) as Promise<Record<string, string>> }
   exists (key: string): Promise<boolean> { return this.#call('exists', [key]) as Promise<boolean> }
+  open (mode: 'r' | 'rw'): Promise<void> { return this.#call('open', [mode]) as Promise<void> }
+  commit (): Promise<void> { return this.#call('commit', []) as Promise<void> }
 }

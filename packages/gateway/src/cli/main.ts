@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 import { enableCompileCache } from 'node:module'
+import { CERT_USAGE, cert } from './cert.ts'
+import { KEYS_USAGE, keys } from './keys.ts'
 import { START_USAGE, start } from './start.ts'
 import { USER_USAGE, user } from './user.ts'
 
 const USAGE = `usage:
   ${START_USAGE}
-  ${USER_USAGE}`
+  ${USER_USAGE}
+  ${CERT_USAGE}
+  ${KEYS_USAGE}`
 
-const commands: Record<string, (argv: string[]) => Promise<void>> = { start, user }
+const commands: Record<string, (argv: string[]) => Promise<void>> = { start, user, cert, keys }
 
 // Every worker thread compiles (and strips the types of) the same modules;
 // Node's on-disk compile cache lets each new worker skip that work (measured:

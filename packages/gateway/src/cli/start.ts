@@ -11,7 +11,8 @@ export const START_USAGE = 'sessiond start --config FILE [--listen HOST:PORT] [-
 export function envOverrides (env: NodeJS.ProcessEnv): ConfigOverrides {
   return {
     ...(env.SESSIOND_LISTEN && { listen: env.SESSIOND_LISTEN }),
-    ...(env.SESSIOND_DATA && { dataDir: env.SESSIOND_DATA })
+    ...(env.SESSIOND_DATA && { dataDir: env.SESSIOND_DATA }),
+    ...(env.SESSIOND_STORE_URL && { storeUrl: env.SESSIOND_STORE_URL })
   }
 }
 

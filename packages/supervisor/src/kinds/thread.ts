@@ -18,7 +18,7 @@ import {
 import type { FromWorker, StopReason, StoreCallMessage, ThreadTask, ThreadTaskResult } from '@sessiond/worker-sdk/protocol'
 import type { SessionScope } from '@sessiond/session-store'
 import { sessionHash } from '@sessiond/worker-sdk'
-import { WorkerExitedError, WorkerStartError, WorkerStartTimeoutError, WorkerStoppedError, WorkerTimeoutError } from '../errors.ts'
+import { ClientAbortedError, WorkerExitedError, WorkerStartError, WorkerStartTimeoutError, WorkerStoppedError, WorkerTimeoutError } from '../errors.ts'
 import type { WorkerRealm } from '../config.ts'
 import type { Hibernated, Identity, WorkerInstance, WorkerRequest, WorkerResponse } from '../worker-instance.ts'
 
@@ -173,6 +173,11 @@ export class ThreadWorker implements WorkerInstance {
 
   #pumpBody (id: number, ex: Exchange, body: Readable): void {
     const window = ex.window = new FlowWindow(WINDOW_BYTES)
+    // The body may have failed while the worker was starting: no event will come.
+    if (body.destroyed || body.errored || body.readableAborted) {
+      this.#port.postMessage({ t: 'abort', id })
+      return this.#fail(id, ex, new ClientAbortedError({ cause: body.errored ?? undefined }))
+    }
     const onData = (chunk: Buffer) => {
       this.#port.postMessage({ t: 'chunk', id, chunk })
       countStreamedBytes(chunk.byteLength)

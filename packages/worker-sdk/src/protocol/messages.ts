@@ -56,7 +56,7 @@ export interface ReadyMessage { t: 'ready' }
 
 export type StopReason = 'idle' | 'logout' | 'shutdown' | 'crash' | 'replaced'
 
-export const STORE_OPS = ['get', 'put', 'remove', 'keys', 'getAll', 'exists'] as const
+export const STORE_OPS = ['get', 'put', 'remove', 'keys', 'getAll', 'exists', 'open', 'commit'] as const
 export type StoreOp = typeof STORE_OPS[number]
 
 export interface StoreCallMessage { t: 'store', id: number, op: StoreOp, args: string[] }

@@ -1,0 +1,137 @@
+// The Lua scripts of the Redis backend: each locking step is one script, so
+// Redis runs it atomically and no check-then-write race is possible.
+//
+// Layout under a prefix P (default "sessiond:"):
+//   P{id}:meta   hash  user created expires seen fence token until
+//   P{id}:data   hash  key → value
+//   Pexpiry      zset  id scored by absolute expiry  (gc)
+//   Pseen        zset  id scored by last use         (gc of idle sessions)
+// Key names are computed inside the scripts from the prefix, which a Redis
+// Cluster would refuse: the backend targets one Redis server (with replicas).
+//
+// Every script takes ARGV[1] = prefix, ARGV[2] = id, ARGV[3] = now,
+// ARGV[4] = idle cut-off (a session last seen at or before it has expired).
+// Times come from the caller's clock, as in the other backends.
+
+const PRELUDE = `
+local P, id, now, cut = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local meta, data = P .. '{' .. id .. '}:meta', P .. '{' .. id .. '}:data'
+local function live ()
+  local m = redis.call('HMGET', meta, 'expires', 'seen', 'token', 'until')
+  if not m[1] or tonumber(m[1]) <= now or tonumber(m[2]) <= cut then
+    return redis.error_reply('NOSESSION')
+  end
+  return m
+end
+local function held (m)
+  return m[3] and tonumber(m[4]) > now
+end
+local function seen ()
+  redis.call('HSET', meta, 'seen', now)
+  redis.call('ZADD', P .. 'seen', now, id)
+end
+`
+
+/** A script: its source and how ioredis names it once defined. */
+export interface RedisScript { name: string, lua: string }
+
+export const SCRIPTS = {
+  touch: {
+    name: 'sessiondTouch',
+    lua: PRELUDE + `
+local m = live() if m.err then return m end
+seen()
+return 1`
+  },
+  // ARGV[5] = lease ms. Answers {1, token} or {0, lockedUntil}.
+  lock: {
+    name: 'sessiondLock',
+    lua: PRELUDE + `
+local m = live() if m.err then return m end
+if held(m) then return {0, m[4]} end
+local token = redis.call('HINCRBY', meta, 'fence', 1)
+redis.call('HSET', meta, 'token', token, 'until', now + tonumber(ARGV[5]))
+seen()
+return {1, token}`
+  },
+  // ARGV[5] = token or '', ARGV[6] = release 1|0, ARGV[7] = clear 1|0,
+  // ARGV[8] = number of keys to delete, then those keys, then key, value pairs.
+  // Answers {1} when applied (or nothing to do), {0, lockedUntil} when busy.
+  apply: {
+    name: 'sessiondApply',
+    lua: PRELUDE + `
+local m = live() if m.err then return m end
+local token, release, clear, ndel = ARGV[5], ARGV[6] == '1', ARGV[7] == '1', tonumber(ARGV[8])
+local empty = not clear and ndel == 0 and #ARGV == 8 + ndel
+if token == '' then
+  if held(m) then return {0, m[4]} end
+elseif not held(m) or m[3] ~= token then
+  if empty then return {1} end
+  return redis.error_reply('LOCKLOST')
+end
+if clear then redis.call('DEL', data) end
+for i = 9, 8 + ndel do redis.call('HDEL', data, ARGV[i]) end
+for i = 9 + ndel, #ARGV, 2 do redis.call('HSET', data, ARGV[i], ARGV[i + 1]) end
+if redis.call('EXISTS', data) == 1 then
+  redis.call('PEXPIREAT', data, redis.call('HGET', meta, 'expires'))
+end
+seen()
+if release and token ~= '' then redis.call('HDEL', meta, 'token', 'until') end
+return {1}`
+  },
+  // ARGV[5] = token or '', ARGV[6] = the new id. Answers {1} or {0, lockedUntil}.
+  move: {
+    name: 'sessiondMove',
+    lua: PRELUDE + `
+local m = live() if m.err then return m end
+local token, fresh = ARGV[5], ARGV[6]
+if token == '' then
+  if held(m) then return {0, m[4]} end
+elseif not held(m) or m[3] ~= token then
+  return redis.error_reply('LOCKLOST')
+end
+redis.call('RENAME', meta, P .. '{' .. fresh .. '}:meta')
+if redis.call('EXISTS', data) == 1 then redis.call('RENAME', data, P .. '{' .. fresh .. '}:data') end
+for _, idx in ipairs({P .. 'expiry', P .. 'seen'}) do
+  local score = redis.call('ZSCORE', idx, id)
+  redis.call('ZREM', idx, id)
+  if score then redis.call('ZADD', idx, score, fresh) end
+end
+return {1}`
+  },
+  // ARGV[5] = op: get|exists|keys|all, ARGV[6] = key.
+  read: {
+    name: 'sessiondRead',
+    lua: PRELUDE + `
+local m = live() if m.err then return m end
+local op = ARGV[5]
+if op == 'get' then return {redis.call('HGET', data, ARGV[6])} end
+if op == 'exists' then return redis.call('HEXISTS', data, ARGV[6]) end
+if op == 'keys' then return redis.call('HKEYS', data) end
+return redis.call('HGETALL', data)`
+  },
+  destroy: {
+    name: 'sessiondDestroy',
+    lua: PRELUDE + `
+redis.call('ZREM', P .. 'expiry', id)
+redis.call('ZREM', P .. 'seen', id)
+return redis.call('DEL', meta, data) > 0 and 1 or 0`
+  },
+  // id is unused; answers how many sessions it removed.
+  gc: {
+    name: 'sessiondGc',
+    lua: PRELUDE + `
+local gone = {}
+for _, x in ipairs(redis.call('ZRANGEBYSCORE', P .. 'expiry', '-inf', now)) do gone[x] = true end
+for _, x in ipairs(redis.call('ZRANGEBYSCORE', P .. 'seen', '-inf', cut)) do gone[x] = true end
+local n = 0
+for x in pairs(gone) do
+  local mk = P .. '{' .. x .. '}:meta'
+  n = n + redis.call('DEL', mk)
+  redis.call('DEL', P .. '{' .. x .. '}:data')
+  redis.call('ZREM', P .. 'expiry', x)
+  redis.call('ZREM', P .. 'seen', x)
+end
+return n`
+  }
+} as const satisfies Record<string, RedisScript>

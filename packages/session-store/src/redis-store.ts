@@ -1,0 +1,202 @@
+import { Redis } from 'ioredis'
+import type { DataDelta } from './data-delta.ts'
+import { LockLostError, NoSessionError, StoreConnectError, StoreUnavailableError } from './errors.ts'
+import { compareKeys } from './key-order.ts'
+import { checkKey } from './limits.ts'
+import type { Busy, LockTimings } from './locking-backend.ts'
+import { LockingStore } from './locking-store.ts'
+import { SCRIPTS } from './redis-scripts.ts'
+import type { RedisScript } from './redis-scripts.ts'
+import { newSessionId } from './session-id.ts'
+import type { SessionRecord } from './store.ts'
+
+export interface RedisStoreOptions extends Partial<LockTimings> {
+  /** redis://[user:password@]host:port[/db] */
+  url: string
+  /** Prefix of every key this store writes; several deployments can share one Redis. */
+  prefix?: string
+  /** How long the first connection may take before start fails. */
+  connectTimeoutMs?: number
+}
+
+type Arg = string | number
+type ScriptCall = (...args: Arg[]) => Promise<unknown>
+
+/**
+ * Sessions in a real Redis server, shared by every host. Each locking step
+ * is one Lua script (redis-scripts.ts). Commands fail at once while Redis is
+ * unreachable (STORE_ERR_UNAVAILABLE, 503) instead of queueing, and the
+ * client reconnects by itself, so the daemon recovers without a restart.
+ */
+export class RedisStore extends LockingStore {
+  readonly kind = 'redis'
+  #redis: Redis
+  #prefix: string
+
+  private constructor (redis: Redis, prefix: string, timings: Partial<LockTimings>) {
+    super(timings)
+    this.#redis = redis
+    this.#prefix = prefix
+    for (const s of Object.values(SCRIPTS) as RedisScript[]) redis.defineCommand(s.name, { numberOfKeys: 0, lua: s.lua })
+  }
+
+  /** Connects, or fails with STORE_ERR_CONNECT naming the URL's host (never its password). */
+  static async connect ({ url, prefix = 'sessiond:', connectTimeoutMs = 5000, ...timings }: RedisStoreOptions): Promise<RedisStore> {
+    const redis = new Redis(url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: connectTimeoutMs,
+      retryStrategy: (times) => Math.min(times * 100, 2000)
+    })
+    // Errors surface through the calls that hit them; without a listener ioredis would print each reconnect failure.
+    redis.on('error', () => {})
+    try {
+      await redis.connect()
+      await redis.ping()
+    } catch (err) {
+      redis.disconnect()
+      throw new StoreConnectError(safeUrl(url), (err as Error).message || String(err), { cause: err })
+    }
+    return new RedisStore(redis, prefix, timings)
+  }
+
+  #cut (now: number): number {
+    return this.timings.idleMs === 0 ? Number.MIN_SAFE_INTEGER : now - this.timings.idleMs
+  }
+
+  async #call (script: RedisScript, id: string, ...rest: Arg[]): Promise<unknown> {
+    const now = Date.now()
+    const fn = (this.#redis as unknown as Record<string, ScriptCall>)[script.name]
+    try {
+      return await fn.call(this.#redis, this.#prefix, id, now, this.#cut(now), ...rest)
+    } catch (err) {
+      throw mapError(err)
+    }
+  }
+
+  async create (user: string, ttlMs: number): Promise<SessionRecord> {
+    const now = Date.now()
+    const record = { id: newSessionId(), user, createdAt: now, expiresAt: now + ttlMs }
+    const meta = `${this.#prefix}{${record.id}}:meta`
+    try {
+      const out = await this.#redis.multi()
+        .hset(meta, 'user', user, 'created', now, 'expires', record.expiresAt, 'seen', now, 'fence', 0)
+        .pexpireat(meta, record.expiresAt)
+        .zadd(`${this.#prefix}expiry`, record.expiresAt, record.id)
+        .zadd(`${this.#prefix}seen`, now, record.id)
+        .exec()
+      const failed = out?.find(([e]) => e)
+      if (failed) throw failed[0]
+    } catch (err) {
+      throw mapError(err)
+    }
+    return record
+  }
+
+  async lookup (id: string): Promise<SessionRecord | null> {
+    let m: Array<string | null>
+    try {
+      m = await this.#redis.hmget(`${this.#prefix}{${id}}:meta`, 'user', 'created', 'expires', 'seen')
+    } catch (err) {
+      throw mapError(err)
+    }
+    const now = Date.now()
+    if (m[0] === null || Number(m[2]) <= now || Number(m[3]) <= this.#cut(now)) return null
+    return { id, user: m[0], createdAt: Number(m[1]), expiresAt: Number(m[2]) }
+  }
+
+  async destroy (id: string): Promise<boolean> {
+    const gone = await this.#call(SCRIPTS.destroy, id) === 1
+    if (gone) this.ended(id)
+    else this.waiters.notify(id)
+    return gone
+  }
+
+  async touch (id: string): Promise<void> {
+    await this.#call(SCRIPTS.touch, id)
+  }
+
+  async tryLock (id: string, leaseMs: number): Promise<number | Busy> {
+    const [ok, n] = await this.#call(SCRIPTS.lock, id, leaseMs) as [number, number | string]
+    return ok === 1 ? Number(n) : { lockedUntil: Number(n) }
+  }
+
+  async apply (id: string, token: number | null, delta: DataDelta, release: boolean): Promise<Busy | null> {
+    const args: Arg[] = [token ?? '', release ? 1 : 0, delta.clear ? 1 : 0, delta.del.size, ...delta.del]
+    for (const [k, v] of delta.set) args.push(k, v)
+    const [ok, until] = await this.#call(SCRIPTS.apply, id, ...args) as [number, string?]
+    if (release && token !== null) this.waiters.notify(id)
+    return ok === 1 ? null : { lockedUntil: Number(until) }
+  }
+
+  async move (id: string, token: number | null): Promise<string | Busy> {
+    const fresh = newSessionId()
+    const [ok, until] = await this.#call(SCRIPTS.move, id, token ?? '', fresh) as [number, string?]
+    if (ok !== 1) return { lockedUntil: Number(until) }
+    this.ended(id)
+    return fresh
+  }
+
+  async get (id: string, key: string): Promise<string | undefined> {
+    checkKey(key)
+    const [v] = await this.#call(SCRIPTS.read, id, 'get', key) as [string | null]
+    return v ?? undefined
+  }
+
+  async exists (id: string, key: string): Promise<boolean> {
+    checkKey(key)
+    return await this.#call(SCRIPTS.read, id, 'exists', key) === 1
+  }
+
+  async keys (id: string): Promise<string[]> {
+    return (await this.#call(SCRIPTS.read, id, 'keys') as string[]).sort(compareKeys)
+  }
+
+  async getAll (id: string): Promise<Record<string, string>> {
+    const flat = await this.#call(SCRIPTS.read, id, 'all') as string[]
+    const pairs: Array<[string, string]> = []
+    for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i], flat[i + 1]])
+    // fromEntries defines own properties, so a key named __proto__ stays a key.
+    return Object.fromEntries(pairs)
+  }
+
+  async gc (now = Date.now()): Promise<number> {
+    const fn = (this.#redis as unknown as Record<string, ScriptCall>)[SCRIPTS.gc.name]
+    try {
+      return Number(await fn.call(this.#redis, this.#prefix, '', now, this.#cut(now)))
+    } catch (err) {
+      throw mapError(err)
+    }
+  }
+
+  async close (): Promise<void> {
+    if (this.#redis.status === 'end') return
+    try {
+      await this.#redis.quit()
+    } catch {
+      // Already disconnected: nothing left to flush.
+      this.#redis.disconnect()
+    }
+  }
+}
+
+function mapError (err: unknown): Error {
+  // Redis 7 puts "ERR " before a script's error_reply text; older servers do not.
+  const message = ((err as Error)?.message ?? '').replace(/^ERR /, '')
+  if (message === 'NOSESSION') return new NoSessionError()
+  if (message === 'LOCKLOST') return new LockLostError()
+  return new StoreUnavailableError({ cause: err })
+}
+
+/** The URL without its password, for error messages and logs. */
+export function safeUrl (url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    return u.href
+  } catch {
+    // Not a URL at all: say so rather than echo what may hold a secret.
+    return '(an invalid URL)'
+  }
+}

@@ -1,0 +1,70 @@
+import { spawn, spawnSync } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
+
+/** A real redis-server on a free loopback port, without persistence, for one test file. */
+export interface RedisServer {
+  url: string
+  port: number
+  child: ChildProcess
+  stop (): Promise<void>
+}
+
+export function hasRedisServer (): boolean {
+  return spawnSync('sh', ['-c', 'command -v redis-server'], { stdio: 'ignore' }).status === 0
+}
+
+/**
+ * Under CI a missing redis-server is a failure, never a skip: the bootstrap
+ * (scripts/toolchain.mjs) installs it. Elsewhere the caller may skip.
+ */
+export function redisSkipReason (): string | false {
+  if (hasRedisServer()) return false
+  if (process.env.CI === 'true') throw new Error('redis-server is missing: scripts/toolchain.mjs installs it for tests')
+  return 'redis-server is not installed (apt-get install redis-server)'
+}
+
+/** Picks a port the kernel just handed out and released: the server binds it right after. */
+async function freePort (): Promise<number> {
+  const probe = createServer()
+  probe.listen(0, '127.0.0.1')
+  await once(probe, 'listening')
+  const { port } = probe.address() as AddressInfo
+  probe.close()
+  await once(probe, 'close')
+  return port
+}
+
+/** Starts redis-server on `port`, or on a free one. */
+export async function startRedis (port?: number): Promise<RedisServer> {
+  port ??= await freePort()
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      out += chunk
+      if (out.includes('Ready to accept connections')) {
+        child.stdout?.off('data', onData)
+        child.stdout?.resume()
+        resolve()
+      }
+    }
+    child.stdout?.on('data', onData)
+    child.once('error', reject)
+    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code} before it was ready:\n${out}`)))
+  })
+  child.stderr?.resume()
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    child,
+    async stop () {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      const exited = once(child, 'exit')
+      child.kill('SIGTERM')
+      await exited
+    }
+  }
+}
