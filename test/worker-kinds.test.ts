@@ -25,3 +25,23 @@ test('process and exec realms serve each session from its own process, through t
   assert.deepEqual([mine.body.user, mine.body.notes], ['alice', ['call mum']])
   assert.deepEqual((await getJson(d.url + '/notes/', bob)).body.notes, [])
 })
+
+test('process and exec workers reach their own session\'s data through SESSIOND_STORE_URL, and only it', async (t) => {
+  const d = await startDaemon(t, {
+    realms: [
+      { name: 'proc', mount: '/proc', kind: 'process', handler: join(ROOT, 'packages/supervisor/test/fixtures/process-counter.ts') },
+      { name: 'notes', mount: '/notes', kind: 'exec', handler: undefined, command: ['python3', join(ROOT, 'examples/python-notes/app.py')] }
+    ]
+  })
+  const alice = await d.login('alice', 'alice-password')
+  const bob = await d.login('bob', 'bob-password')
+  const written = await getJson(d.url + '/proc/store', alice)
+  assert.equal(written.status, 200)
+  assert.ok(written.body['from-process'], 'the process worker wrote and read its session\'s data')
+  // The browser sees the same data through its own cookie; bob sees none of it.
+  assert.deepEqual((await getJson(d.url + '/_sessiond/store', alice)).body, written.body)
+  assert.deepEqual((await getJson(d.url + '/_sessiond/store', bob)).body, {})
+  // An exec worker in Python reads it with nothing but the URL it was given.
+  assert.deepEqual((await getJson(d.url + '/notes/session-data', alice)).body, written.body)
+  assert.deepEqual((await getJson(d.url + '/notes/session-data', bob)).body, {})
+})

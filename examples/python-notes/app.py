@@ -9,9 +9,23 @@ process's memory, so each session has its own.
 import json
 import os
 import socketserver
+import urllib.parse
+import urllib.request
 from http.server import BaseHTTPRequestHandler
 
 NOTES = []
+
+
+def session_data():
+    """This session's data in the sessiond store, through SESSIOND_STORE_URL.
+
+    The URL carries a token for this session only, as its password.
+    """
+    url = urllib.parse.urlsplit(os.environ["SESSIOND_STORE_URL"])
+    base = "%s://%s:%d%s" % (url.scheme, url.hostname, url.port, url.path)
+    request = urllib.request.Request(base, headers={"authorization": "Bearer " + urllib.parse.unquote(url.password or "")})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.load(response)
 
 
 class Notes(BaseHTTPRequestHandler):
@@ -26,6 +40,8 @@ class Notes(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self):
+        if self.path == "/session-data":
+            return self._send(200, session_data())
         self._send(200, {
             "user": self.headers.get("x-sessiond-user"),
             "pid": os.getpid(),

@@ -5,6 +5,8 @@ import type { Logger } from 'pino'
 import { LineProtocolListener, openStore } from '@sessiond/session-store'
 import type { SessionStore } from '@sessiond/session-store'
 import { Supervisor } from '@sessiond/supervisor'
+import { storeToken } from '@sessiond/session-store'
+import { storeTokenKey } from './store-token-key.ts'
 import type { Config } from './config.ts'
 import { loadCookieKeys } from './cookie-key.ts'
 import { ensureDemoUser } from './demo-user.ts'
@@ -35,7 +37,16 @@ export async function startDaemon (config: Config, logger: Logger): Promise<Daem
   const demo = config.users.demo ? await ensureDemoUser(users, config.users.demo, config.dataDir) : null
   // A Redis that cannot be reached stops start-up here, with STORE_ERR_CONNECT naming it.
   const store = await openStore({ kind: config.store.kind, url: config.store.url, dataDir: config.dataDir })
-  const supervisor = new Supervisor({ realms: config.realms, store, logger: logger.child({ component: 'supervisor' }) })
+  // Process and exec workers reach their session's data through the store's HTTP API
+  // on this daemon, with a token for that session only; known once we listen.
+  let storeBase: string | undefined
+  const tokenKey = storeTokenKey(cookieKey)
+  const supervisor = new Supervisor({
+    realms: config.realms,
+    store,
+    logger: logger.child({ component: 'supervisor' }),
+    storeUrl: (sid) => storeBase?.replace('://', `://session:${storeToken(tokenKey, sid)}@`)
+  })
   // destroy and regenerate_id from any path (HTTP API, line protocol, a handle) end the id's workers too.
   store.onSessionEnd(id => {
     supervisor.stopSession(id, 'logout').catch(err => logger.error({ err }, 'stopping the workers of an ended session failed'))
@@ -69,6 +80,8 @@ export async function startDaemon (config: Config, logger: Logger): Promise<Daem
   }
   const addr = app.server.address() as AddressInfo
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
+  const loopback = addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address === '::' ? '[::1]' : host
+  storeBase = `${tls ? 'https' : 'http'}://${loopback}:${addr.port}/_sessiond/store`
   let closing: Promise<void> | null = null
   return {
     app,

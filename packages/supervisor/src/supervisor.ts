@@ -42,6 +42,8 @@ export interface SupervisorOptions {
   /** Where process and exec workers get their private socket directories (default: a fresh one under the temp dir). */
   runDir?: string
   limits?: WorkerLimits
+  /** The store HTTP API's URL for one session, token included, for process and exec workers. */
+  storeUrl?: (sessionId: string) => string | undefined
 }
 
 export interface DispatchRequest extends WorkerRequest {
@@ -69,11 +71,13 @@ export class Supervisor {
   #hibernation: HibernationStore
   #backoff: CrashBackoff
   #limits: WorkerLimits
+  #storeUrl: ((sessionId: string) => string | undefined) | undefined
   #runDirOption: string | undefined
   #runDirReady: Promise<string> | null = null
   #counts = { spawned: 0, reaped: 0, crashed: 0 }
 
-  constructor ({ realms, store, logger, crashBackoff = DEFAULT_CRASH_BACKOFF, runDir, limits = {} }: SupervisorOptions) {
+  constructor ({ realms, store, logger, crashBackoff = DEFAULT_CRASH_BACKOFF, runDir, limits = {}, storeUrl }: SupervisorOptions) {
+    this.#storeUrl = storeUrl
     this.#runDirOption = runDir
     this.#limits = limits
     const needsRoot = realms.find(r => r.runAs !== undefined && r.kind !== 'thread')
@@ -140,7 +144,8 @@ export class Supervisor {
       } else {
         const runAs = realm.runAs ? await resolveSpawnIdentity(realm.runAs, identity.user) : undefined
         const endpoint = await createEndpoint(await this.#runDir(), realm.listen, runAs)
-        const spec = realm.kind === 'exec' ? execSpec(realm, identity, endpoint, runAs) : processSpec(realm, identity, endpoint, this.#log.level, runAs)
+        const storeUrl = this.#storeUrl?.(sessionId)
+        const spec = realm.kind === 'exec' ? execSpec(realm, identity, endpoint, storeUrl, runAs) : processSpec(realm, identity, endpoint, this.#log.level, storeUrl, runAs)
         worker = await HttpChildWorker.start({ realm, endpoint, spec, logger: log, onExit })
       }
       this.#counts.spawned++

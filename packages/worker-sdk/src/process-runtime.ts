@@ -5,6 +5,7 @@ import type { HandlerContext, SessionData } from './context.ts'
 import { SdkError } from './errors.ts'
 import { handlerFromModule } from './handler.ts'
 import { serveHttp } from './http-mode.ts'
+import { HttpStoreClient } from './http-store-client.ts'
 
 const env = process.env
 const required = (name: string): string => {
@@ -13,9 +14,10 @@ const required = (name: string): string => {
   return v
 }
 
-const unavailable = (): Promise<never> => Promise.reject(new SdkError('SDK_ERR_STORE_UNAVAILABLE', 'the session store is not reachable from process workers yet', 503))
-// Process workers reach the store over its HTTP API once the daemon provides one.
-const store: SessionData = { get: unavailable, put: unavailable, remove: unavailable, keys: unavailable, getAll: unavailable, exists: unavailable, open: unavailable, commit: unavailable }
+const unavailable = (): Promise<never> => Promise.reject(new SdkError('SDK_ERR_STORE_UNAVAILABLE', 'no SESSIOND_STORE_URL: the session store is not reachable from this worker', 503))
+const store: SessionData = env.SESSIOND_STORE_URL
+  ? new HttpStoreClient(env.SESSIOND_STORE_URL)
+  : { get: unavailable, put: unavailable, remove: unavailable, keys: unavailable, getAll: unavailable, exists: unavailable, open: unavailable, commit: unavailable }
 
 const stop = new AbortController()
 const realm = required('SESSIOND_REALM')

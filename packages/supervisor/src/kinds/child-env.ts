@@ -6,7 +6,7 @@ import type { Identity } from '../worker-instance.ts'
 const PASSED_THROUGH = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR', 'NODE_COMPILE_CACHE']
 
 /** The environment every child worker starts with, per the exec contract. */
-export function childEnv (identity: Identity, realm: string, endpoint: WorkerEndpoint, daemonEnv: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function childEnv (identity: Identity, realm: string, endpoint: WorkerEndpoint, storeUrl: string | undefined, daemonEnv: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const env: Record<string, string> = {}
   for (const name of PASSED_THROUGH) {
     const v = daemonEnv[name]
@@ -15,6 +15,8 @@ export function childEnv (identity: Identity, realm: string, endpoint: WorkerEnd
   env.SESSIOND_SESSION_ID = identity.sessionId
   env.SESSIOND_USER = identity.user
   env.SESSIOND_REALM = realm
+  // The store's HTTP API with a token for this session only.
+  if (storeUrl !== undefined) env.SESSIOND_STORE_URL = storeUrl
   if (endpoint.kind === 'unix') env.SESSIOND_SOCKET = endpoint.socketPath
   else env.PORT = String(endpoint.port)
   return env

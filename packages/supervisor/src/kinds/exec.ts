@@ -10,10 +10,10 @@ import type { ChildSpec } from './http-child.ts'
  * command, told where to listen by $SESSIOND_SOCKET or $PORT. It learns who
  * it serves from the environment and from X-Sessiond-User on each request.
  */
-export function execSpec (realm: WorkerRealm, identity: Identity, endpoint: WorkerEndpoint, runAs?: SpawnIdentity): ChildSpec {
+export function execSpec (realm: WorkerRealm, identity: Identity, endpoint: WorkerEndpoint, storeUrl: string | undefined, runAs?: SpawnIdentity): ChildSpec {
   return {
     argv: realm.command ?? [],
-    env: { ...childEnv(identity, realm.name, endpoint), ...(runAs && { HOME: runAs.home, USER: runAs.user, LOGNAME: runAs.user }) },
+    env: { ...childEnv(identity, realm.name, endpoint, storeUrl), ...(runAs && { HOME: runAs.home, USER: runAs.user, LOGNAME: runAs.user }) },
     headers: ['x-sessiond-user', identity.user],
     // Any executable: spawn switches uid/gid (supplementary groups are cleared).
     ...(runAs && { uid: runAs.uid, gid: runAs.gid })

@@ -14,12 +14,12 @@ const PROCESS_RUNTIME = fileURLToPath(import.meta.resolve('@sessiond/worker-sdk/
  * served by the worker-sdk's HTTP mode. A process is a real boundary (its
  * own memory, and its own uid/gid when set) where a thread is not.
  */
-export function processSpec (realm: WorkerRealm, identity: Identity, endpoint: WorkerEndpoint, logLevel: string, runAs?: SpawnIdentity): ChildSpec {
+export function processSpec (realm: WorkerRealm, identity: Identity, endpoint: WorkerEndpoint, logLevel: string, storeUrl: string | undefined, runAs?: SpawnIdentity): ChildSpec {
   const heap = realm.resourceLimits?.maxOldGenerationSizeMb
   return {
     argv: [process.execPath, ...(heap ? [`--max-old-space-size=${heap}`] : []), PROCESS_RUNTIME],
     env: {
-      ...childEnv(identity, realm.name, endpoint),
+      ...childEnv(identity, realm.name, endpoint, storeUrl),
       SESSIOND_HANDLER: realm.handler ?? '',
       SESSIOND_SESSION_HASH: sessionHash(identity.sessionId),
       SESSIOND_LOG_LEVEL: logLevel,
