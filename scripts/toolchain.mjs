@@ -110,6 +110,8 @@ function installDeps ({ nodeBin, pnpm, env }) {
 // is missing under CI=true: the bootstrap installs them, as root, first.
 const SYSTEM_PACKAGES = {
   test: {
+    // exec workers in the tests and examples/python-notes.
+    python3: 'python3',
     'redis-server': 'redis-server',
     // examples/php-session-handler is tested with Debian's PHP.
     php: 'php-cli',
