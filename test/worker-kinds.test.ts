@@ -1,17 +1,22 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
+import type { TestContext } from 'node:test'
 import { ROOT, getJson, startDaemon } from './helpers/daemon.ts'
 
-test('process and exec realms serve each session from its own process, through the real gateway', async (t) => {
+/** A daemon with a process realm and an exec realm, and two users logged in. */
+async function twoSessions (t: TestContext) {
   const d = await startDaemon(t, {
     realms: [
       { name: 'proc', mount: '/proc', kind: 'process', handler: join(ROOT, 'packages/supervisor/test/fixtures/process-counter.ts') },
       { name: 'notes', mount: '/notes', kind: 'exec', handler: undefined, command: ['python3', join(ROOT, 'examples/python-notes/app.py')] }
     ]
   })
-  const alice = await d.login('alice', 'alice-password')
-  const bob = await d.login('bob', 'bob-password')
+  return { d, alice: await d.login('alice', 'alice-password'), bob: await d.login('bob', 'bob-password') }
+}
+
+test('process and exec realms serve each session from its own process, through the real gateway', async (t) => {
+  const { d, alice, bob } = await twoSessions(t)
   const a1 = await getJson(d.url + '/proc/', alice)
   const a2 = await getJson(d.url + '/proc/', alice)
   const b1 = await getJson(d.url + '/proc/', bob)
@@ -27,14 +32,7 @@ test('process and exec realms serve each session from its own process, through t
 })
 
 test('process and exec workers reach their own session\'s data through SESSIOND_STORE_URL, and only it', async (t) => {
-  const d = await startDaemon(t, {
-    realms: [
-      { name: 'proc', mount: '/proc', kind: 'process', handler: join(ROOT, 'packages/supervisor/test/fixtures/process-counter.ts') },
-      { name: 'notes', mount: '/notes', kind: 'exec', handler: undefined, command: ['python3', join(ROOT, 'examples/python-notes/app.py')] }
-    ]
-  })
-  const alice = await d.login('alice', 'alice-password')
-  const bob = await d.login('bob', 'bob-password')
+  const { d, alice, bob } = await twoSessions(t)
   const written = await getJson(d.url + '/proc/store', alice)
   assert.equal(written.status, 200)
   assert.ok(written.body['from-process'], 'the process worker wrote and read its session\'s data')

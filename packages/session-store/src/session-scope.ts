@@ -1,4 +1,4 @@
-import type { LockMode, SessionHandle, SessionStore } from './store.ts'
+import type { LockMode, SessionDataOps, SessionHandle, SessionStore } from './store.ts'
 
 /**
  * One session's data, with the session fixed: what a worker is handed
@@ -9,13 +9,7 @@ import type { LockMode, SessionHandle, SessionStore } from './store.ts'
  * concurrent requests included. A worker that never commits loses the lock
  * when its lease ends, and its late writes are refused.
  */
-export interface SessionScope {
-  get (key: string): Promise<string | undefined>
-  put (key: string, value: string): Promise<void>
-  remove (key: string): Promise<void>
-  exists (key: string): Promise<boolean>
-  keys (): Promise<string[]>
-  getAll (): Promise<Record<string, string>>
+export interface SessionScope extends SessionDataOps {
   /** Opens the session `r` or `rw`. A second `rw` waits for the first's commit, as at the store. */
   open (mode: LockMode): Promise<void>
   /** Commits and ends the opened handle; later calls are single operations again. */

@@ -15,6 +15,16 @@ export interface OpenOptions {
   waitMs?: number
 }
 
+/** The data operations of one session, however it is reached. */
+export interface SessionDataOps {
+  get (key: string): Promise<string | undefined>
+  put (key: string, value: string): Promise<void>
+  remove (key: string): Promise<void>
+  exists (key: string): Promise<boolean>
+  keys (): Promise<string[]>
+  getAll (): Promise<Record<string, string>>
+}
+
 /**
  * One opened session, as the classic protocol's `open id r|rw` gives it.
  * In `rw` mode the handle holds the session's lock under a lease and a
@@ -23,16 +33,10 @@ export interface OpenOptions {
  * session's current one (else STORE_ERR_LOCK_LOST). Reads in `rw` see the
  * handle's own writes; reads in `r` see the last committed data.
  */
-export interface SessionHandle {
+export interface SessionHandle extends SessionDataOps {
   /** The session id; changes after `regenerateId`. */
   readonly id: string
   readonly mode: LockMode
-  get (key: string): Promise<string | undefined>
-  put (key: string, value: string): Promise<void>
-  remove (key: string): Promise<void>
-  exists (key: string): Promise<boolean>
-  keys (): Promise<string[]>
-  getAll (): Promise<Record<string, string>>
   /** Replaces all of the session's data. */
   putAll (data: Record<string, string>): Promise<void>
   /** Writes pending changes and releases the lock: rw → r. A no-op in `r`. */
