@@ -1,11 +1,23 @@
 import { test } from 'node:test'
-import { raw } from '../helpers/raw-http.ts'
+import { answer, open, raw } from '../helpers/raw-http.ts'
 import { runCorpus } from './harness.ts'
 import type { Case, CaseContext } from './harness.ts'
 
 /** A raw request; `head` is the request line and headers without the final blank line. */
 const send = (bytes: (c: CaseContext) => string) => async (c: CaseContext) => (await raw(c.url, bytes(c))).status
 const H = (c: CaseContext) => `Host: ${c.host}\r\nCookie: ${c.cookie}\r\nConnection: close\r\n`
+
+/** Sends `head`, then `piece` every 200 ms (a slowloris), and answers the status the daemon gives. */
+async function trickle (c: CaseContext, head: string, piece: string, wait: { timeoutMs: number, idleMs?: number }): Promise<number> {
+  const s = await open(c.url)
+  s.write(head)
+  const drip = setInterval(() => s.writable && s.write(piece), 200)
+  try {
+    return (await answer(s, null, wait)).status
+  } finally {
+    clearInterval(drip)
+  }
+}
 
 const cases: Case[] = [
   { name: 'Content-Length and Transfer-Encoding', status: 400, run: send(c => `POST /lab/count HTTP/1.1\r\n${H(c)}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`) },
@@ -42,28 +54,12 @@ const cases: Case[] = [
   {
     name: 'headers trickled slower than headersTimeout (slowloris)',
     status: 408,
-    run: async (c) => {
-      const { open, answer } = await import('../helpers/raw-http.ts')
-      const s = await open(c.url)
-      s.write('GET /lab/count HTTP/1.1\r\n')
-      const drip = setInterval(() => s.writable && s.write('X-Drip: a\r\n'), 200)
-      const res = await answer(s, null, { timeoutMs: 6000 })
-      clearInterval(drip)
-      return res.status
-    }
+    run: (c) => trickle(c, 'GET /lab/count HTTP/1.1\r\n', 'X-Drip: a\r\n', { timeoutMs: 6000 })
   },
   {
     name: 'a body trickled slower than requestTimeout',
     status: 408,
-    run: async (c) => {
-      const { open, answer } = await import('../helpers/raw-http.ts')
-      const s = await open(c.url)
-      s.write(`POST /lab/upload HTTP/1.1\r\n${H(c)}Content-Length: 1000\r\n\r\n`)
-      const drip = setInterval(() => s.writable && s.write('a'), 200)
-      const res = await answer(s, null, { timeoutMs: 8000, idleMs: 8000 })
-      clearInterval(drip)
-      return res.status
-    }
+    run: (c) => trickle(c, `POST /lab/upload HTTP/1.1\r\n${H(c)}Content-Length: 1000\r\n\r\n`, 'a', { timeoutMs: 8000, idleMs: 8000 })
   },
   {
     name: 'a client that never reads a large response',

@@ -51,7 +51,7 @@ export async function startDaemon (config: Config, logger: Logger): Promise<Daem
   store.onSessionEnd(id => {
     supervisor.stopSession(id, 'logout').catch(err => logger.error({ err }, 'stopping the workers of an ended session failed'))
   })
-  const app = await buildServer({ config, logger, store, supervisor, users, cookieKey, previousCookieKeys, tls })
+  const app = await buildServer({ config, logger, store, supervisor, users, cookieKey, previousCookieKeys, tls, storeTokenKey: tokenKey })
 
   const gc = setInterval(() => {
     store.gc().then(n => { if (n > 0) logger.debug({ removed: n }, 'expired sessions collected') },

@@ -72,18 +72,18 @@ export async function realmRouter (app: FastifyInstance, { config, store, superv
   app.addContentTypeParser('*', (_request, _payload, done) => done(null))
 
   const maxAge = config.session.maxAge
-  const cspOf = new Map(config.realms.map(r => [r.name, realmCspHeader(r.csp)]))
   for (const realm of config.realms) {
+    const csp = realmCspHeader(realm.csp)
     // A host realm answers only on its own Host (find-my-way's host constraint); elsewhere its mount is free.
     const on = realm.host ? { constraints: { host: realm.host } } : {}
     app.all(realm.mount, on, async (request, reply) => {
       const q = request.url.indexOf('?')
       return reply.redirect(realm.mount + '/' + (q === -1 ? '' : request.url.slice(q)), 308)
     })
-    app.all(realm.mount + '/*', on, (request, reply) => handle(realm, request, reply))
+    app.all(realm.mount + '/*', on, (request, reply) => handle(realm, csp, request, reply))
   }
 
-  async function handle (realm: RealmConfig, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  async function handle (realm: RealmConfig, csp: string | null, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     // The worker reads the URL below the mount: the raw URL must spell the mount exactly (see isCanonicalPath).
     if (!request.url.startsWith(realm.mount + '/')) {
       reply.callNotFound()
@@ -115,13 +115,13 @@ export async function realmRouter (app: FastifyInstance, { config, store, superv
       body
     }
     try {
-      return send(reply, await supervisor.dispatch(call), cspOf.get(realm.name) ?? null)
+      return send(reply, await supervisor.dispatch(call), csp)
     } catch (err) {
       if ((err as { code?: string }).code !== 'SUP_ERR_NO_SESSION') throw err
       if (realm.auth !== 'anonymous') return denyUnauthenticated(request, reply)
       // An anonymous visitor whose session expired simply gets a new one.
       call.sessionId = await newAnonymousSession(request)
-      return send(reply, await supervisor.dispatch(call), cspOf.get(realm.name) ?? null)
+      return send(reply, await supervisor.dispatch(call), csp)
     }
   }
 

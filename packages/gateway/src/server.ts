@@ -16,7 +16,6 @@ import { framingProblem } from './request-framing.ts'
 import { isCanonicalPath } from './request-path.ts'
 import { registerSecurityHeaders } from './security-headers.ts'
 import { readSessionId, registerSessionCookie } from './session-cookie.ts'
-import { storeTokenKey } from './store-token-key.ts'
 import type { UsersFile } from './users-file.ts'
 
 export interface ServerOptions {
@@ -30,10 +29,12 @@ export interface ServerOptions {
   previousCookieKeys?: Buffer[]
   /** PEM certificate and key: the listener speaks HTTPS, HTTP/2 by ALPN with HTTP/1.1 for the rest. */
   tls?: { cert: Buffer, key: Buffer }
+  /** The key of the store API's session tokens (store-token-key.ts); derived by the daemon, which also mints them. */
+  storeTokenKey: Buffer
 }
 
 /** The Fastify gateway: login, the session cookie, realms, health. */
-export async function buildServer ({ config, logger, store, supervisor, users, cookieKey, previousCookieKeys = [], tls }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer ({ config, logger, store, supervisor, users, cookieKey, previousCookieKeys = [], tls, storeTokenKey }: ServerOptions): Promise<FastifyInstance> {
   // One code path for both listeners; Fastify's types split on http2, the instance's API does not.
   const app = Fastify({
     ...(tls && {
@@ -66,7 +67,8 @@ export async function buildServer ({ config, logger, store, supervisor, users, c
     if (!isCanonicalPath(request.url)) return reply.callNotFound()
   })
 
-  if (config.hsts > 0) {
+  // Only a TLS listener or a trusted proxy can make request.protocol https: elsewhere the hook could never add anything.
+  if (config.hsts > 0 && (tls !== undefined || config.trustProxy.length > 0)) {
     const hsts = `max-age=${Math.floor(config.hsts / 1000)}; includeSubDomains`
     app.addHook('onSend', async (request, reply) => {
       if (request.protocol === 'https') reply.header('strict-transport-security', hsts)
@@ -82,7 +84,7 @@ export async function buildServer ({ config, logger, store, supervisor, users, c
     await loginRoutes(gatewayOwn, { config, store, supervisor, users })
   })
   // The session's data by URL: a store token (exec workers' SESSIOND_STORE_URL) or the browser's own cookie.
-  await app.register(storeHttpApi, { prefix: '/_sessiond/store', store, tokenKey: storeTokenKey(cookieKey), sessionFromRequest: readSessionId })
+  await app.register(storeHttpApi, { prefix: '/_sessiond/store', store, tokenKey: storeTokenKey, sessionFromRequest: readSessionId })
   await app.register(async (realms) => realmRouter(realms, { config, store, supervisor, users }))
   return app
 }
