@@ -5,12 +5,13 @@ const MAX_LINE = 8 * 1024
 const LINES_PER_SECOND = 100
 
 /**
- * A child's stdout or stderr as log lines bound to its realm and session.
+ * A child's stdout or stderr as log lines bound to its realm and session
+ * (a getter: a spare learns its session when it is claimed).
  * Lines are cut at MAX_LINE (a child that never writes a newline cannot make
  * us buffer without end) and limited to LINES_PER_SECOND per stream; what is
  * dropped is counted in the next line that gets through.
  */
-export function logChildOutput (stream: Readable, log: Logger, name: 'stdout' | 'stderr'): void {
+export function logChildOutput (stream: Readable, log: () => Logger, name: 'stdout' | 'stderr'): void {
   let partial = ''
   let windowStart = Date.now()
   let sent = 0
@@ -28,8 +29,8 @@ export function logChildOutput (stream: Readable, log: Logger, name: 'stdout' | 
     sent++
     const extra = dropped > 0 ? { dropped } : undefined
     dropped = 0
-    if (name === 'stderr') log.warn({ stream: name, ...extra }, line)
-    else log.info({ stream: name, ...extra }, line)
+    if (name === 'stderr') log().warn({ stream: name, ...extra }, line)
+    else log().info({ stream: name, ...extra }, line)
   }
   stream.setEncoding('utf8')
   stream.on('data', (chunk: string) => {

@@ -26,12 +26,25 @@ export const WorkerRealmFields = {
     Type.Object({ user: Type.String({ minLength: 1 }), group: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false })
   ], { description: '"session-user" or { user, group }' })),
   idleTimeout: Duration('15m'),
+  /** A worker this old is recycled (hibernating) once it is next idle between requests. 0: no limit. */
+  maxLifetime: Duration('0ms'),
   startTimeout: Duration('10s'),
   stopTimeout: Duration('5s'),
   /** At most this many workers of this realm on the host; at the limit the least recently used idle one makes room. */
   maxWorkers: Type.Optional(Type.Integer({ minimum: 1 })),
   /** Longest wait for a response's head; past it the request gets 504 and the worker is recycled. 0: no limit. */
   requestTimeout: Duration('60s'),
+  /** Requests one worker handles at once; more wait in its queue. */
+  concurrency: Type.Integer({ minimum: 1, maximum: 1024, default: 16 }),
+  /** Requests that may wait for one worker; beyond it, 503 with Retry-After. 0: none wait. */
+  queue: Type.Integer({ minimum: 0, maximum: 65_536, default: 64 }),
+  /** Longest wait in a worker's queue; past it, 503 with Retry-After. */
+  queueTimeout: Duration('10s'),
+  /** Ready workers kept per realm for new sessions to claim, so that a first request skips the cold start. */
+  spares: Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
+  /** process and exec: the worker's process group is killed when its resident memory exceeds this. */
+  maxRssMb: Type.Optional(Type.Integer({ minimum: 8 })),
+  /** thread: the thread's V8 limits; process: maxOldGenerationSizeMb becomes the child's heap limit. */
   resourceLimits: Type.Optional(Type.Object({
     maxOldGenerationSizeMb: Type.Optional(Type.Integer({ minimum: 8 })),
     maxYoungGenerationSizeMb: Type.Optional(Type.Integer({ minimum: 1 })),

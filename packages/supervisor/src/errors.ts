@@ -19,3 +19,7 @@ export const RunAsNeedsRootError = createError('SUP_ERR_RUN_AS_NEEDS_ROOT', 'rea
 export const RunAsUnknownUserError = createError('SUP_ERR_RUN_AS_USER', 'no system account %s to run the worker as', 403)
 export const WorkerLimitError = createError('SUP_ERR_WORKER_LIMIT', 'no room for another worker: the %s limit of %d workers is reached and none is idle', 503)
 export const ClientAbortedError = createError('SUP_ERR_CLIENT_ABORTED', 'the client went away before its request body was sent', 400)
+export const WorkerQueueFullError = createError('SUP_ERR_QUEUE_FULL', 'worker for realm %s is busy: %d requests in progress and %d waiting', 503)
+export const WorkerQueueTimeoutError = createError('SUP_ERR_QUEUE_TIMEOUT', 'worker for realm %s stayed busy for %d ms', 503)
+export const WorkerMemoryError = createError('SUP_ERR_WORKER_MEMORY', 'worker for realm %s exceeded its memory limit of %d MiB', 502)
+export const SparesNeedBootableKindError = createError('SUP_ERR_SPARES_KIND', 'realm %s sets spares, which need kind thread or process: an exec command learns its session when it starts', 500)

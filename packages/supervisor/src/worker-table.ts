@@ -1,9 +1,17 @@
+import type { WorkerRealm } from './config.ts'
+import type { RequestGate } from './request-gate.ts'
 import type { WorkerInstance } from './worker-instance.ts'
 
 /** One (session, realm) slot: a worker starting, live, or none. */
 export interface WorkerEntry {
   readonly sessionId: string
   readonly realm: string
+  /** The realm definition it was started with; a reload may since have replaced it. */
+  readonly config: WorkerRealm
+  /** Admission: the worker's concurrency and queue. */
+  readonly gate: RequestGate
+  /** When the worker became ready (ms). */
+  startedAt: number
   /** The session's user, known once its identity was resolved. */
   user?: string
   /** Settles when the worker is ready (or failed to start). */

@@ -9,7 +9,22 @@ import type { WorkerResponse } from '../src/worker-instance.ts'
 export const fixture = (name: string) => pathToFileURL(new URL(`./fixtures/${name}`, import.meta.url).pathname).href
 
 export function realm (over: Partial<WorkerRealm> = {}): WorkerRealm {
-  return { name: 'r', kind: 'thread', handler: fixture('counter.ts'), idleTimeout: 60_000, startTimeout: 10_000, stopTimeout: 2_000, requestTimeout: 60_000, listen: 'unix', ...over }
+  return {
+    name: 'r',
+    kind: 'thread',
+    handler: fixture('counter.ts'),
+    idleTimeout: 60_000,
+    maxLifetime: 0,
+    startTimeout: 10_000,
+    stopTimeout: 2_000,
+    requestTimeout: 60_000,
+    listen: 'unix',
+    concurrency: 16,
+    queue: 64,
+    queueTimeout: 10_000,
+    spares: 0,
+    ...over
+  }
 }
 
 export function setup (t: TestContext, realms: WorkerRealm[] = [realm()]) {

@@ -5,7 +5,7 @@ import { SdkError, badRequest, badResponse, handlerFailed, workerStopping } from
 import { encodeError } from './protocol/error-codec.ts'
 import { ACK_EVERY_BYTES, FlowWindow, WINDOW_BYTES } from './protocol/flow-window.ts'
 import { countStreamedBytes } from './protocol/gc-pacer.ts'
-import { parseToWorker } from './protocol/parse.ts'
+import { ProtocolError, parseToWorker } from './protocol/parse.ts'
 import type { HeaderList, RequestMessage, StopReason, ToWorker } from './protocol/messages.ts'
 import type { PortStoreClient } from './store-client.ts'
 
@@ -81,6 +81,8 @@ export class PortServer {
         return
       }
       case 'store-result': return this.#store.settle(m)
+      // The runtime took the one claim before this server existed; another is a confused peer.
+      case 'claim': throw new ProtocolError('worker already claimed')
       case 'stop': {
         this.#stopping = true
         return this.#onStop(m.reason)

@@ -1,11 +1,20 @@
 // The entry of a `process` worker: a Node child process that serves one
-// (session, realm) handler over HTTP on the socket the supervisor chose.
+// (session, realm) handler over HTTP on the socket the supervisor chose, and
+// takes its lifecycle (claim, stop) over the IPC channel.
+//
+// It boots without a session, so that the supervisor can keep it as a spare:
+// until the claim arrives it has loaded the runtime and, when it will not
+// change accounts, the handler's module, and nothing else.
+import { once } from 'node:events'
 import pino from 'pino'
 import type { HandlerContext, SessionData } from './context.ts'
 import { SdkError } from './errors.ts'
 import { handlerFromModule } from './handler.ts'
 import { serveHttp } from './http-mode.ts'
 import { HttpStoreClient } from './http-store-client.ts'
+import { HIBERNATING_STOPS } from './protocol/messages.ts'
+import type { StopReason } from './protocol/messages.ts'
+import type { FromProcess, ToProcess } from './protocol/process-messages.ts'
 
 const env = process.env
 const required = (name: string): string => {
@@ -13,45 +22,72 @@ const required = (name: string): string => {
   if (!v) throw new SdkError('SDK_ERR_ENV', `${name} is not set: this entry is started by the sessiond supervisor`, 500)
   return v
 }
+if (!process.send) throw new SdkError('SDK_ERR_ENV', 'no IPC channel: this entry is started by the sessiond supervisor', 500)
+const send = (m: FromProcess): Promise<void> => new Promise((resolve, reject) => process.send!(m, undefined, {}, err => err ? reject(err) : resolve()))
+// The supervisor went away: nobody can reach this worker any more.
+process.once('disconnect', () => process.exit(0))
+
+const handlerPath = required('SESSIOND_HANDLER')
+const realm = required('SESSIOND_REALM')
+let handlerModule = env.SESSIOND_PRELOAD === '1' ? await import(handlerPath) : undefined
+await send({ t: 'booted' })
+
+const [claim] = await once(process, 'message') as [ToProcess]
+if (claim.t === 'stop') process.exit(0)
+if (claim.t !== 'claim') throw new SdkError('SDK_ERR_PROTOCOL', `expected claim, got ${(claim as { t: string }).t}`, 500)
+Object.assign(env, claim.env)
+// Started as root for a realm with runAs: become the account first, with its
+// supplementary groups, before any handler code is loaded.
+if (claim.runAs) {
+  const { user, uid, gid, home } = claim.runAs
+  // POSIX-only API that @types/node does not declare.
+  ;(process as unknown as { initgroups (user: string, extraGroup: number): void }).initgroups(user, gid)
+  process.setgid!(gid)
+  process.setuid!(uid)
+  env.HOME = home
+}
+process.chdir(claim.cwd)
 
 const unavailable = (): Promise<never> => Promise.reject(new SdkError('SDK_ERR_STORE_UNAVAILABLE', 'no SESSIOND_STORE_URL: the session store is not reachable from this worker', 503))
 const store: SessionData = env.SESSIOND_STORE_URL
   ? new HttpStoreClient(env.SESSIOND_STORE_URL)
   : { get: unavailable, put: unavailable, remove: unavailable, keys: unavailable, getAll: unavailable, exists: unavailable, open: unavailable, commit: unavailable }
 
-const stop = new AbortController()
-const realm = required('SESSIOND_REALM')
+const stopController = new AbortController()
 const ctx: HandlerContext = Object.freeze({
   sessionId: required('SESSIOND_SESSION_ID'),
   user: required('SESSIOND_USER'),
   realm,
   store,
   log: pino({ level: env.SESSIOND_LOG_LEVEL ?? 'info', base: { realm, session: env.SESSIOND_SESSION_HASH } }),
-  signal: stop.signal
+  signal: stopController.signal
 })
 
-// Started as root for a realm with runAs: become the account first, with its
-// supplementary groups, before any handler code is loaded.
-if (env.SESSIOND_RUN_AS) {
-  const [user, uid, gid] = env.SESSIOND_RUN_AS.split(':')
-  // POSIX-only API that @types/node does not declare.
-  ;(process as unknown as { initgroups (user: string, extraGroup: number): void }).initgroups(user, Number(gid))
-  process.setgid!(Number(gid))
-  process.setuid!(Number(uid))
-  delete env.SESSIOND_RUN_AS
-}
-
-const handler = handlerFromModule(await import(required('SESSIOND_HANDLER')), env.SESSIOND_HANDLER!)
-await handler.start?.(ctx)
+handlerModule ??= await import(handlerPath)
+const handler = handlerFromModule(handlerModule, handlerPath)
+if (claim.resume && handler.resume) await handler.resume(claim.resume.state, ctx)
+else await handler.start?.(ctx)
 const server = await serveHttp(handler, ctx, env.SESSIOND_SOCKET ? { socket: env.SESSIOND_SOCKET } : { port: Number(required('PORT')) })
+await send({ t: 'ready' })
 
-process.once('SIGTERM', async () => {
-  stop.abort(new SdkError('SDK_ERR_STOPPING', 'worker stopping', 503))
+let stopping = false
+async function stop (reason: StopReason): Promise<never> {
+  if (stopping) return new Promise<never>(() => { /* the first stop exits */ })
+  stopping = true
+  stopController.abort(new SdkError('SDK_ERR_STOPPING', `worker stopping: ${reason}`, 503))
   server.close()
   server.closeIdleConnections()
   try {
+    if (handler.hibernate && HIBERNATING_STOPS.has(reason) && process.connected) {
+      await send({ t: 'hibernated', state: await handler.hibernate(ctx) })
+    }
     await handler.stop?.(ctx)
+  } catch (err) {
+    ctx.log.error({ err }, 'stopping failed')
   } finally {
     process.exit(0)
   }
-})
+}
+process.on('message', (m: ToProcess) => { if (m.t === 'stop') void stop(m.reason) })
+// An operator's SIGTERM is a shutdown: the state goes to the supervisor if it is still there.
+process.once('SIGTERM', () => void stop('shutdown'))

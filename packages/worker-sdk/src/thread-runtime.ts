@@ -7,35 +7,56 @@ import pino from 'pino'
 import type { HandlerContext } from './context.ts'
 import { handlerFromModule } from './handler.ts'
 import { HIBERNATING_STOPS, PROTOCOL_VERSION } from './protocol/messages.ts'
-import type { StopReason, ThreadTask, ThreadTaskResult } from './protocol/messages.ts'
+import type { ClaimMessage, StopMessage, StopReason, ThreadTask, ThreadTaskResult } from './protocol/messages.ts'
+import { ProtocolError, parseToWorker } from './protocol/parse.ts'
 import { PortServer } from './port-server.ts'
 import { PortStoreClient } from './store-client.ts'
 import { SdkError } from './errors.ts'
 import type { MessagePort } from 'node:worker_threads'
+
+/** The first message after boot: the session to serve, or a stop for a spare nobody claimed. */
+function claimed (port: MessagePort): Promise<ClaimMessage | StopMessage> {
+  return new Promise((resolve, reject) => {
+    port.once('message', (m: unknown) => {
+      try {
+        const msg = parseToWorker(m)
+        if (msg.t !== 'claim' && msg.t !== 'stop') throw new ProtocolError(`expected claim, got ${msg.t}`)
+        resolve(msg)
+      } catch (err) {
+        reject(err)
+      }
+    })
+  })
+}
 
 export default async function runThreadWorker (task: ThreadTask): Promise<ThreadTaskResult> {
   if (task.version !== PROTOCOL_VERSION) {
     throw new SdkError('SDK_ERR_PROTOCOL', `supervisor speaks protocol ${task.version}, this worker-sdk ${PROTOCOL_VERSION}`, 500)
   }
   const port = task.port as MessagePort
+  // Booting (the thread, the runtime, the handler's module) is all a spare
+  // does ahead of time: nothing session-specific runs before the claim.
   const handler = handlerFromModule(await import(task.handler), task.handler)
+  port.postMessage({ t: 'booted' })
+  const claim = await claimed(port)
+  if (claim.t === 'stop') return { stopped: claim.reason }
+
   const stopController = new AbortController()
   const store = new PortStoreClient(port)
   const ctx: HandlerContext = Object.freeze({
-    sessionId: task.sessionId,
-    user: task.user,
+    sessionId: claim.sessionId,
+    user: claim.user,
     realm: task.realm,
     store,
-    log: pino({ level: task.logLevel, base: { realm: task.realm, session: task.sessionHash } }),
+    log: pino({ level: task.logLevel, base: { realm: task.realm, session: claim.sessionHash } }),
     signal: stopController.signal
   })
 
   const { promise: stopped, resolve: onStop } = Promise.withResolvers<StopReason>()
   const server = new PortServer(port, handler, ctx, store, onStop)
-  if (task.resume && handler.resume) await handler.resume(task.resume.state, ctx)
+  if (claim.resume && handler.resume) await handler.resume(claim.resume.state, ctx)
   else await handler.start?.(ctx)
   port.postMessage({ t: 'ready' })
-
   const reason = await stopped
   stopController.abort(new SdkError('SDK_ERR_STOPPING', `worker stopping: ${reason}`, 503))
   let hibernated: ThreadTaskResult['hibernated']

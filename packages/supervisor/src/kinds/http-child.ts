@@ -2,11 +2,14 @@
 //
 //   HttpChildWorker ── spawn(argv, env, own process group) ──▶ child listens on
 //        │                                                   <private dir>/w.sock or 127.0.0.1:PORT
-//        └─ undici Pool (this worker's only) ── HTTP/1.1 keep-alive ──▶ child
+//        ├─ undici Pool (this worker's only) ── HTTP/1.1 keep-alive ──▶ child
+//        └─ IPC (process kind only): booted → claim → ready; stop → hibernated
 //
-// Ready when the endpoint accepts a connection. Stopping signals the whole
-// process group (SIGTERM, then SIGKILL after stopTimeout), so helpers the
-// child started go too.
+// exec: spawned with its session and ready when the endpoint accepts a
+// connection. process: booted without a session (a spare can wait there),
+// then claimed over IPC, and ready when it says so. Stopping asks over IPC
+// (or SIGTERM for exec) and kills the whole process group after stopTimeout,
+// so helpers the child started go too.
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
@@ -16,28 +19,42 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { Pool } from 'undici'
 import type { Dispatcher } from 'undici'
-import type { StopReason } from '@sessiond/worker-sdk/protocol'
+import type { FromProcess, ProcessClaim, StopReason, ToProcess } from '@sessiond/worker-sdk/protocol'
 import { logChildOutput } from '../child-output.ts'
 import type { WorkerRealm } from '../config.ts'
-import { WorkerExitedError, WorkerStartError, WorkerStartTimeoutError, WorkerTimeoutError } from '../errors.ts'
+import { WorkerExitedError, WorkerMemoryError, WorkerStartError, WorkerStartTimeoutError, WorkerTimeoutError } from '../errors.ts'
 import { removeEndpoint } from '../worker-endpoint.ts'
 import type { WorkerEndpoint } from '../worker-endpoint.ts'
 import type { Hibernated, WorkerInstance, WorkerRequest, WorkerResponse } from '../worker-instance.ts'
 
-export interface ChildSpec {
+/** How to start the child. */
+export interface ChildSpawn {
   argv: string[]
   env: Record<string, string>
-  /** Headers added to every request (never taken from the client). */
-  headers: string[]
+  cwd: string
+  /** process kind: the runtime speaks the lifecycle over Node's IPC channel. */
+  ipc: boolean
   uid?: number
   gid?: number
 }
 
-export interface HttpChildOptions {
-  realm: WorkerRealm
+/** What makes a started child one session's worker. */
+export interface ChildClaim {
   endpoint: WorkerEndpoint
-  spec: ChildSpec
+  /** Headers added to every request (never taken from the client). */
+  headers: string[]
+  /** Bound to the realm and the session. */
   logger: Logger
+  onExit: (err: Error) => void
+  /** process kind: the claim message sent over IPC. */
+  message?: ProcessClaim
+}
+
+export interface ChildBoot {
+  realm: WorkerRealm
+  spawn: ChildSpawn
+  logger: Logger
+  /** Called once if the child ends without being asked to stop; `claim` replaces it. */
   onExit: (err: Error) => void
 }
 
@@ -68,24 +85,42 @@ function withOwnHeaders (headers: string[], own: string[]): string[] {
   return out.concat(own)
 }
 
+/** Settles with the promise, or rejects once `ms` have passed. */
+async function within<T> (promise: Promise<T>, ms: number, timeoutError: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(timeoutError()), ms) })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 export class HttpChildWorker implements WorkerInstance {
   #child: ChildProcess
-  #pool: Pool
+  #pool: Pool | null = null
   #realm: WorkerRealm
-  #endpoint: WorkerEndpoint
-  #spec: ChildSpec
+  #endpoint: WorkerEndpoint | null = null
+  #headers: string[] = []
   #log: Logger
   #onExit: (err: Error) => void
   #inFlight = 0
   #lastActivity = Date.now()
   #stopping: Promise<Hibernated | undefined> | null = null
   #exited: Promise<unknown>
+  /** Settles once the IPC channel closed too: a last `hibernated` message has been read by then. */
+  #channelClosed: Promise<unknown>
   #gone = false
+  /** Why the supervisor killed it, when it did: reported instead of a plain exit. */
+  #killedFor: Error | null = null
+  #messages = new Map<FromProcess['t'], PromiseWithResolvers<FromProcess>>()
 
-  static async start (opts: HttpChildOptions): Promise<HttpChildWorker> {
-    const w = new HttpChildWorker(opts)
+  /** exec: spawned for its session; ready once its endpoint accepts a connection. */
+  static async start (boot: ChildBoot, claim: ChildClaim): Promise<HttpChildWorker> {
+    const w = new HttpChildWorker(boot)
+    w.#attach(claim)
     try {
-      await w.#waitUntilReady()
+      await w.#waitUntilListening()
     } catch (err) {
       await w.#kill()
       throw err
@@ -93,46 +128,99 @@ export class HttpChildWorker implements WorkerInstance {
     return w
   }
 
-  private constructor ({ realm, endpoint, spec, logger, onExit }: HttpChildOptions) {
+  /** process: the runtime up and waiting for its session (a spare, or about to be claimed). */
+  static async boot (boot: ChildBoot): Promise<HttpChildWorker> {
+    const w = new HttpChildWorker(boot)
+    try {
+      await w.#expect('booted')
+    } catch (err) {
+      await w.#kill()
+      throw err
+    }
+    return w
+  }
+
+  /** process: hands the booted runtime its session; resolves once it listens. */
+  async claim (claim: ChildClaim): Promise<void> {
+    this.#attach(claim)
+    this.#send(claim.message!)
+    try {
+      await this.#expect('ready')
+    } catch (err) {
+      await this.#kill()
+      throw err
+    }
+    this.#lastActivity = Date.now()
+  }
+
+  private constructor ({ realm, spawn: how, logger, onExit }: ChildBoot) {
     this.#realm = realm
-    this.#endpoint = endpoint
-    this.#spec = spec
     this.#log = logger
     this.#onExit = onExit
-    const [cmd, ...args] = substituteArgv(spec.argv, endpoint)
+    const [cmd, ...args] = how.argv
     this.#child = spawn(cmd, args, {
-      env: spec.env,
-      cwd: endpoint.dir,
+      env: how.env,
+      cwd: how.cwd,
       // Its own process group: stop and kill reach everything it started.
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...(spec.uid !== undefined && { uid: spec.uid }),
-      ...(spec.gid !== undefined && { gid: spec.gid })
+      stdio: how.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
+      // Hibernated state is whatever a handler returned: structured clone, as for threads.
+      serialization: 'advanced',
+      ...(how.uid !== undefined && { uid: how.uid }),
+      ...(how.gid !== undefined && { gid: how.gid })
     })
     this.#child.on('error', (err) => this.#log.error({ err }, 'worker process error'))
-    logChildOutput(this.#child.stdout!, logger, 'stdout')
-    logChildOutput(this.#child.stderr!, logger, 'stderr')
+    this.#child.on('message', (m: FromProcess) => this.#messages.get(m?.t)?.resolve(m))
+    logChildOutput(this.#child.stdout!, () => this.#log, 'stdout')
+    logChildOutput(this.#child.stderr!, () => this.#log, 'stderr')
     this.#exited = once(this.#child, 'exit')
+    this.#channelClosed = how.ipc ? once(this.#child, 'disconnect').catch(() => undefined) : Promise.resolve()
     this.#child.once('exit', (code, signal) => {
       this.#gone = true
+      const gone = new WorkerStartError(realm.name, { cause: new Error(`exited with ${code ?? signal}`) })
+      for (const waiter of this.#messages.values()) waiter.reject(gone)
       if (this.#stopping) return
-      const err = new WorkerExitedError(realm.name)
-      this.#log.error({ code, signal }, 'worker process exited')
+      const err = this.#killedFor ?? new WorkerExitedError(realm.name)
+      if (!this.#killedFor) this.#log.error({ code, signal }, 'worker process exited')
       this.#stopping = this.#cleanup().then(() => undefined)
-      this.#pool.destroy(err).catch(() => { /* already destroyed */ })
-      onExit(err)
+      this.#pool?.destroy(err).catch(() => { /* already destroyed */ })
+      this.#onExit(err)
     })
-    this.#pool = endpoint.kind === 'unix'
-      ? new Pool('http://localhost', { socketPath: endpoint.socketPath, pipelining: 1, connections: 16 })
-      : new Pool(`http://127.0.0.1:${endpoint.port}`, { pipelining: 1, connections: 16 })
   }
 
   get inFlight (): number { return this.#inFlight }
   get lastActivity (): number { return this.#lastActivity }
+  get pid (): number | undefined { return this.#gone ? undefined : this.#child.pid }
 
-  async #waitUntilReady (): Promise<void> {
+  #attach ({ endpoint, headers, logger, onExit }: ChildClaim): void {
+    this.#endpoint = endpoint
+    this.#headers = headers
+    this.#log = logger
+    this.#onExit = onExit
+    const connections = this.#realm.concurrency
+    this.#pool = endpoint.kind === 'unix'
+      ? new Pool('http://localhost', { socketPath: endpoint.socketPath, pipelining: 1, connections })
+      : new Pool(`http://127.0.0.1:${endpoint.port}`, { pipelining: 1, connections })
+  }
+
+  #send (m: ToProcess): void {
+    if (this.#child.connected) this.#child.send(m, (err) => { if (err) this.#log.debug({ err }, 'worker control message not delivered') })
+  }
+
+  /** The next message of a type, within the realm's start timeout. */
+  #expect (t: 'booted' | 'ready'): Promise<FromProcess> {
+    const waiter = Promise.withResolvers<FromProcess>()
+    waiter.promise.catch(() => { /* the caller's race reports it */ })
+    this.#messages.set(t, waiter)
+    if (this.#gone) waiter.reject(new WorkerStartError(this.#realm.name, { cause: new Error('exited before it was ready') }))
+    const { name, startTimeout } = this.#realm
+    return within(waiter.promise, startTimeout, () => new WorkerStartTimeoutError(name, startTimeout))
+      .finally(() => this.#messages.delete(t))
+  }
+
+  async #waitUntilListening (): Promise<void> {
     const deadline = Date.now() + this.#realm.startTimeout
-    const ep = this.#endpoint
+    const ep = this.#endpoint!
     for (;;) {
       if (this.#gone) throw new WorkerStartError(this.#realm.name, { cause: new Error(`exited with ${this.#child.exitCode ?? this.#child.signalCode}`) })
       const ok = await new Promise<boolean>((resolve) => {
@@ -142,12 +230,12 @@ export class HttpChildWorker implements WorkerInstance {
       })
       if (ok) return
       if (Date.now() > deadline) throw new WorkerStartTimeoutError(this.#realm.name, this.#realm.startTimeout)
-      await sleep(15)
+      await sleep(5)
     }
   }
 
   async request (req: WorkerRequest): Promise<WorkerResponse> {
-    if (this.#stopping) throw new WorkerExitedError(this.#realm.name)
+    if (this.#stopping || !this.#pool) throw new WorkerExitedError(this.#realm.name)
     this.#inFlight++
     this.#lastActivity = Date.now()
     const u = new URL(req.url)
@@ -156,7 +244,7 @@ export class HttpChildWorker implements WorkerInstance {
       res = await this.#pool.request({
         path: u.pathname + u.search,
         method: req.method as Dispatcher.HttpMethod,
-        headers: this.#spec.headers.length > 0 ? withOwnHeaders(req.headers, this.#spec.headers) : req.headers,
+        headers: this.#headers.length > 0 ? withOwnHeaders(req.headers, this.#headers) : req.headers,
         body: req.body,
         headersTimeout: this.#realm.requestTimeout,
         bodyTimeout: 0
@@ -176,20 +264,28 @@ export class HttpChildWorker implements WorkerInstance {
   }
 
   #mapError (err: unknown): Error {
+    if (this.#killedFor) return this.#killedFor
     const code = (err as { code?: string }).code
     if (code === 'UND_ERR_HEADERS_TIMEOUT') {
       this.#log.warn({ timeoutMs: this.#realm.requestTimeout }, 'worker did not answer in time; recycling it')
-      void this.#recycle()
+      this.#killFor(new WorkerTimeoutError(this.#realm.name, this.#realm.requestTimeout))
       return new WorkerTimeoutError(this.#realm.name, this.#realm.requestTimeout)
     }
     return new WorkerExitedError(this.#realm.name, { cause: err })
   }
 
-  /** A hung worker is killed at once and reported as exited, so the next request gets a fresh one. */
-  async #recycle (): Promise<void> {
-    if (this.#stopping) return
-    this.#stopping = this.#kill().then(() => undefined)
-    this.#onExit(new WorkerTimeoutError(this.#realm.name, this.#realm.requestTimeout))
+  /** Over its memory limit: the process group goes at once; in-flight requests get 502. */
+  killForMemory (rssMb: number): void {
+    const limit = this.#realm.maxRssMb ?? 0
+    this.#log.error({ rssMb, limitMb: limit }, 'worker exceeded its memory limit; killing its process group')
+    this.#killFor(new WorkerMemoryError(this.#realm.name, limit))
+  }
+
+  /** Kills the group and reports the reason as the worker's exit. */
+  #killFor (reason: Error): void {
+    if (this.#stopping || this.#killedFor) return
+    this.#killedFor = reason
+    this.#signal('SIGKILL')
   }
 
   stop (reason: StopReason): Promise<Hibernated | undefined> {
@@ -197,19 +293,26 @@ export class HttpChildWorker implements WorkerInstance {
     return this.#stopping
   }
 
-  async #stop (reason: StopReason): Promise<undefined> {
-    this.#signal('SIGTERM')
-    const exited = await Promise.race([this.#exited.then(() => true), sleep(this.#realm.stopTimeout, false, { ref: false })])
-    if (!exited) {
-      this.#log.warn({ reason }, 'worker did not stop in time; killing its process group')
-      await this.#kill()
+  async #stop (reason: StopReason): Promise<Hibernated | undefined> {
+    let hibernated: Hibernated | undefined
+    if (this.#child.connected) {
+      this.#child.on('message', (m: FromProcess) => { if (m?.t === 'hibernated') hibernated = { state: m.state } })
+      this.#send({ t: 'stop', reason })
+    } else {
+      this.#signal('SIGTERM')
     }
+    const finished = Promise.all([this.#exited, this.#channelClosed]).then(() => true)
+    const exited = await Promise.race([finished, sleep(this.#realm.stopTimeout, false, { ref: false })])
+    if (!exited) this.#log.warn({ reason }, 'worker did not stop in time; killing its process group')
+    // Whatever the leader left running in its group goes with it.
+    this.#signal('SIGKILL')
+    if (!this.#gone) await this.#exited
     await this.#cleanup()
-    return undefined
+    return hibernated
   }
 
   #signal (sig: NodeJS.Signals): void {
-    if (this.#gone || this.#child.pid === undefined) return
+    if (this.#child.pid === undefined) return
     try {
       process.kill(-this.#child.pid, sig)
     } catch {
@@ -218,13 +321,14 @@ export class HttpChildWorker implements WorkerInstance {
   }
 
   async #kill (): Promise<void> {
+    this.#stopping ??= Promise.resolve(undefined)
     this.#signal('SIGKILL')
     if (!this.#gone) await this.#exited
     await this.#cleanup()
   }
 
   async #cleanup (): Promise<void> {
-    await this.#pool.destroy().catch(() => { /* already destroyed */ })
-    await removeEndpoint(this.#endpoint)
+    await this.#pool?.destroy().catch(() => { /* already destroyed */ })
+    if (this.#endpoint) await removeEndpoint(this.#endpoint)
   }
 }

@@ -4,6 +4,10 @@
 //        │  port1 ◀──── MessageChannel ────▶ port2 (transferred)
 //        └─ pending: id → exchange (response promise, response Readable, request-body window)
 //
+// Two steps: boot (thread up, handler module loaded: `booted`) and claim
+// (the session handed over, start/resume run: `ready`). A spare is a worker
+// booted ahead of time; a cold start posts the claim right after the task.
+//
 // piscina owns the thread's lifecycle (start, resource limits, termination);
 // the per-request path is one message each way on the owned port.
 import { MessageChannel } from 'node:worker_threads'
@@ -38,54 +42,90 @@ interface Exchange {
   window: FlowWindow | null
 }
 
-export interface ThreadWorkerOptions {
+export interface ThreadBootOptions {
   realm: WorkerRealm
+  logger: Logger
+  /** Called once if the worker ends without being asked to stop; `claim` replaces it. */
+  onExit: (err: Error) => void
+}
+
+export interface ThreadClaim {
   identity: Identity
   store: SessionScope
+  /** Bound to the realm and the session. */
   logger: Logger
-  /** Called once if the worker ends without being asked to stop. */
   onExit: (err: Error) => void
   /** Saved state to resume from instead of a cold start. */
   resume?: Hibernated
+}
+
+/** Settles with the promise, or rejects once `ms` have passed. */
+async function within<T> (promise: Promise<T>, ms: number, timeoutError: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(timeoutError()), ms) })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 export class ThreadWorker implements WorkerInstance {
   #pool: Piscina
   #port: MessagePort
   #realm: WorkerRealm
-  #store: SessionScope
+  #store: SessionScope | null = null
   #log: Logger
   #pending = new Map<number, Exchange>()
   #nextId = 1
   #lastActivity = Date.now()
   #stopping: Promise<Hibernated | undefined> | null = null
   #task: Promise<ThreadTaskResult>
+  #booted: PromiseWithResolvers<void> = Promise.withResolvers()
   #ready: PromiseWithResolvers<void> = Promise.withResolvers()
   #onExit: (err: Error) => void
 
-  static async start (opts: ThreadWorkerOptions): Promise<ThreadWorker> {
+  /** A worker for one session, booted and claimed in one go. */
+  static async start (boot: ThreadBootOptions, claim: ThreadClaim): Promise<ThreadWorker> {
+    const w = new ThreadWorker(boot)
+    await w.claim(claim)
+    return w
+  }
+
+  /** A spare: booted, its handler module loaded, waiting for a session. */
+  static async boot (opts: ThreadBootOptions): Promise<ThreadWorker> {
     const w = new ThreadWorker(opts)
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new WorkerStartTimeoutError(opts.realm.name, opts.realm.startTimeout)), opts.realm.startTimeout)
-    })
     try {
-      await Promise.race([w.#ready.promise, timeout])
+      await within(w.#booted.promise, opts.realm.startTimeout, () => new WorkerStartTimeoutError(opts.realm.name, opts.realm.startTimeout))
     } catch (err) {
       await w.#pool.destroy()
       throw err
-    } finally {
-      clearTimeout(timer)
     }
     return w
   }
 
-  private constructor ({ realm, identity, store, logger, onExit, resume }: ThreadWorkerOptions) {
-    // start() is the only reader of #ready; a rejection after it gave up must not go unhandled.
-    this.#ready.promise.catch(() => { /* start() reports it */ })
+  /** Hands the worker its session; resolves once start/resume ran. */
+  async claim ({ identity, store, logger, onExit, resume }: ThreadClaim): Promise<void> {
+    this.#store = store
+    this.#log = logger
+    this.#onExit = onExit
+    this.#port.postMessage({ t: 'claim', sessionId: identity.sessionId, sessionHash: sessionHash(identity.sessionId), user: identity.user, ...(resume && { resume }) })
+    try {
+      await within(this.#ready.promise, this.#realm.startTimeout, () => new WorkerStartTimeoutError(this.#realm.name, this.#realm.startTimeout))
+    } catch (err) {
+      this.#stopping ??= Promise.resolve(undefined)
+      await this.#pool.destroy()
+      throw err
+    }
+    this.#lastActivity = Date.now()
+  }
+
+  private constructor ({ realm, logger, onExit }: ThreadBootOptions) {
+    // boot() and claim() are the only readers; a rejection after they gave up must not go unhandled.
+    this.#booted.promise.catch(() => { /* boot() reports it */ })
+    this.#ready.promise.catch(() => { /* claim() reports it */ })
     this.#realm = realm
     this.#onExit = onExit
-    this.#store = store
     this.#log = logger
     this.#pool = new Piscina({
       filename: THREAD_RUNTIME,
@@ -117,12 +157,8 @@ export class ThreadWorker implements WorkerInstance {
       version: PROTOCOL_VERSION,
       port: port2,
       handler: realm.handler!,
-      sessionId: identity.sessionId,
-      sessionHash: sessionHash(identity.sessionId),
-      user: identity.user,
       realm: realm.name,
-      logLevel: logger.level,
-      ...(resume && { resume })
+      logLevel: logger.level
     }
     this.#task = this.#pool.run(task, { transferList: [port2] }) as Promise<ThreadTaskResult>
     this.#task.then(() => {
@@ -130,6 +166,7 @@ export class ThreadWorker implements WorkerInstance {
       if (!this.#stopping) this.#exited(new WorkerExitedError(realm.name))
     }, (err: Error) => {
       const e = this.#stopping ? err : new WorkerStartError(realm.name, { cause: err })
+      this.#booted.reject(e)
       this.#ready.reject(e)
       if (!this.#stopping) this.#exited(new WorkerExitedError(realm.name, { cause: err }))
     })
@@ -200,6 +237,7 @@ export class ThreadWorker implements WorkerInstance {
 
   #onMessage (m: FromWorker): void {
     switch (m.t) {
+      case 'booted': return this.#booted.resolve()
       case 'ready': return this.#ready.resolve()
       case 'res': {
         const ex = this.#pending.get(m.id)
@@ -297,6 +335,7 @@ export class ThreadWorker implements WorkerInstance {
 
   async #onStoreCall (m: StoreCallMessage): Promise<void> {
     try {
+      if (!this.#store) throw new Error('store call before the worker was claimed')
       const fn = this.#store[m.op] as (...args: string[]) => Promise<unknown>
       const value = await fn(...m.args)
       this.#port.postMessage({ t: 'store-result', id: m.id, value })

@@ -3,6 +3,9 @@
 // `chunk` messages under a per-stream window acknowledged with `ack`.
 //
 //   supervisor                                   worker
+//                                ◀─────────────── booted (handler module loaded)
+//   claim {session, user, resume?} ─────────────▶ (a spare waits here for its session)
+//                                ◀─────────────── ready (start/resume done)
 //   req {id, head, body?, more} ───────────────▶
 //   chunk {id} … end {id}        ───────────────▶ (request body, if more)
 //                                ◀─────────────── ack {id, bytes}
@@ -15,7 +18,7 @@
 //   store-result {id, …}         ───────────────▶
 //   stop {reason}                ───────────────▶ (worker answers by ending its task)
 
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 
 /** Headers as a flat list `[name, value, name, value, …]`: cheaper to clone than pairs. */
 export type HeaderList = string[]
@@ -53,7 +56,19 @@ export interface AbortMessage { t: 'abort', id: number }
 export interface ErrorMessage { t: 'error', id: number, error: EncodedError }
 export interface StopMessage { t: 'stop', reason: StopReason }
 export interface ReadyMessage { t: 'ready' }
+export interface BootedMessage { t: 'booted' }
 
+/** Hands a booted worker its session: until this, it serves nobody. */
+export interface ClaimMessage {
+  t: 'claim'
+  sessionId: string
+  sessionHash: string
+  user: string
+  /** Present when the worker resumes from saved state instead of starting cold. */
+  resume?: { state: unknown }
+}
+
+/** `replaced`: a reload changed the realm's definition, or the worker reached its maximum lifetime. */
 export type StopReason = 'idle' | 'logout' | 'shutdown' | 'crash' | 'replaced'
 
 export const STORE_OPS = ['get', 'put', 'remove', 'keys', 'getAll', 'exists', 'open', 'commit'] as const
@@ -62,29 +77,24 @@ export type StoreOp = typeof STORE_OPS[number]
 export interface StoreCallMessage { t: 'store', id: number, op: StoreOp, args: string[] }
 export interface StoreResultMessage { t: 'store-result', id: number, value?: unknown, error?: EncodedError }
 
-export type ToWorker = RequestMessage | ChunkMessage | EndMessage | AckMessage | AbortMessage | StopMessage | StoreResultMessage
-export type FromWorker = ReadyMessage | ResponseMessage | ChunkMessage | EndMessage | AckMessage | ErrorMessage | StoreCallMessage
+export type ToWorker = ClaimMessage | RequestMessage | ChunkMessage | EndMessage | AckMessage | AbortMessage | StopMessage | StoreResultMessage
+export type FromWorker = BootedMessage | ReadyMessage | ResponseMessage | ChunkMessage | EndMessage | AckMessage | ErrorMessage | StoreCallMessage
 
 /** What the supervisor hands the thread runtime as its one long-running task. */
 export interface ThreadTask {
   version: number
   port: MessagePort | import('node:worker_threads').MessagePort
   handler: string
-  sessionId: string
-  sessionHash: string
-  user: string
   realm: string
   logLevel: string
-  /** Present when the worker resumes from saved state instead of starting cold. */
-  resume?: { state: unknown }
 }
 
 /** What that task resolves with when the worker stops. */
 export interface ThreadTaskResult {
   stopped: StopReason
-  /** What `hibernate` returned, when it was asked to (idle stop, shutdown). */
+  /** What `hibernate` returned, when it was asked to (idle stop, shutdown, replacement). */
   hibernated?: { state: unknown }
 }
 
 /** Stops before which a handler's `hibernate` runs: the session goes on, its worker pauses. */
-export const HIBERNATING_STOPS: ReadonlySet<StopReason> = new Set(['idle', 'shutdown'])
+export const HIBERNATING_STOPS: ReadonlySet<StopReason> = new Set(['idle', 'shutdown', 'replaced'])

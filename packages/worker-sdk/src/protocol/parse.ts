@@ -6,8 +6,9 @@ import type { FromWorker, ToWorker } from './messages.ts'
 // than validating every field: it exists to turn a confused peer into an
 // error instead of undefined behaviour.
 
-const TO_WORKER = new Set(['req', 'chunk', 'end', 'ack', 'abort', 'stop', 'store-result'])
-const FROM_WORKER = new Set(['ready', 'res', 'chunk', 'end', 'ack', 'error', 'store'])
+const TO_WORKER = new Set(['claim', 'req', 'chunk', 'end', 'ack', 'abort', 'stop', 'store-result'])
+const FROM_WORKER = new Set(['booted', 'ready', 'res', 'chunk', 'end', 'ack', 'error', 'store'])
+const UNNUMBERED = new Set(['booted', 'claim', 'ready', 'stop'])
 const STORE_OP_SET = new Set<string>(STORE_OPS)
 
 export class ProtocolError extends Error {
@@ -19,7 +20,7 @@ function check (m: unknown, allowed: Set<string>): void {
   if (typeof m !== 'object' || m === null) throw new ProtocolError('message is not an object')
   const t = (m as { t?: unknown }).t
   if (typeof t !== 'string' || !allowed.has(t)) throw new ProtocolError(`unexpected message type ${String(t)}`)
-  if (t !== 'ready' && t !== 'stop' && typeof (m as { id?: unknown }).id !== 'number') {
+  if (!UNNUMBERED.has(t) && typeof (m as { id?: unknown }).id !== 'number') {
     throw new ProtocolError(`message ${t} has no numeric id`)
   }
 }

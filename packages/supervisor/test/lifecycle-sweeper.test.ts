@@ -1,20 +1,24 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { IdleReaper } from '../src/idle-reaper.ts'
+import { LifecycleSweeper } from '../src/lifecycle-sweeper.ts'
 import { WorkerTable } from '../src/worker-table.ts'
 import type { WorkerEntry } from '../src/worker-table.ts'
 import type { WorkerInstance } from '../src/worker-instance.ts'
+import type { StopPolicy } from '../src/lifecycle-sweeper.ts'
+import { RequestGate } from '../src/request-gate.ts'
 import { realm, setup } from './helpers.ts'
 
 function entry (sessionId: string, lastActivity: number, inFlight = 0): WorkerEntry {
   const worker = { inFlight, lastActivity } as WorkerInstance
-  return { sessionId, realm: 'r', ready: Promise.resolve(worker), worker }
+  return { sessionId, realm: 'r', config: realm(), gate: new RequestGate('r', 1, 0, 1000), startedAt: 0, ready: Promise.resolve(worker), worker }
 }
+
+const idleAfter = (ms: number): StopPolicy => (_e, w, now) => now - w.lastActivity >= ms ? 'idle' : null
 
 test('reaps a worker idle past its timeout and spares busy and recent ones', (t) => {
   const table = new WorkerTable()
   const retired: string[] = []
-  const reaper = new IdleReaper(table, () => 1000, (e) => { retired.push(e.sessionId); table.delete(e) }, 60_000)
+  const reaper = new LifecycleSweeper(table, idleAfter(1000), (e) => { retired.push(e.sessionId); table.delete(e) }, 60_000)
   t.after(() => reaper.close())
   table.add(entry('idle', 0))
   table.add(entry('busy', 0, 1))
@@ -24,10 +28,20 @@ test('reaps a worker idle past its timeout and spares busy and recent ones', (t)
   assert.equal(table.size, 2)
 })
 
-test('the sweep period is a quarter of the shortest idle timeout, within bounds', () => {
-  assert.equal(IdleReaper.period([400, 60_000]), 100)
-  assert.equal(IdleReaper.period([1]), 10)
-  assert.equal(IdleReaper.period([3_600_000]), 5_000)
+test('a busy worker is never asked about, however overdue', (t) => {
+  const table = new WorkerTable()
+  let asked = 0
+  const reaper = new LifecycleSweeper(table, () => { asked++; return 'replaced' }, () => assert.fail('retired a busy worker'), 60_000)
+  t.after(() => reaper.close())
+  table.add(entry('busy', 0, 2))
+  reaper.sweep(1e12)
+  assert.equal(asked, 0)
+})
+
+test('the sweep period is a quarter of the shortest deadline, ignoring unset ones, within bounds', () => {
+  assert.equal(LifecycleSweeper.period([400, 60_000]), 100)
+  assert.equal(LifecycleSweeper.period([1]), 10)
+  assert.equal(LifecycleSweeper.period([3_600_000, 0, undefined]), 5_000)
 })
 
 test('a real idle worker is stopped and its slot starts afresh', async (t) => {

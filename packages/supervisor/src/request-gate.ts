@@ -1,0 +1,89 @@
+import { WorkerQueueFullError, WorkerQueueTimeoutError, withRetryAfter } from './errors.ts'
+
+interface Waiter {
+  resolve: (admitted: boolean) => void
+  reject: (err: Error) => void
+  timer: NodeJS.Timeout
+}
+
+/**
+ * Admission to one worker: at most `concurrency` requests at once, then a
+ * bounded queue whose waiters give up after `queueTimeout`. Beyond either
+ * bound a request gets 503 with Retry-After at once, so a slow worker costs
+ * its own session a refusal, never the daemon an unbounded queue.
+ *
+ * A finished request hands its slot straight to the oldest waiter, so a
+ * waiter cannot be overtaken by a request that arrived after it.
+ */
+export class RequestGate {
+  #active = 0
+  #waiters: Waiter[] = []
+  #head = 0
+  #concurrency: number
+  #queue: number
+  #queueTimeout: number
+  #realm: string
+
+  constructor (realm: string, concurrency: number, queue: number, queueTimeout: number) {
+    this.#realm = realm
+    this.#concurrency = concurrency
+    this.#queue = queue
+    this.#queueTimeout = queueTimeout
+  }
+
+  get active (): number { return this.#active }
+  get queued (): number { return this.#waiters.length - this.#head }
+
+  /** Takes a slot if one is free: the hot path, no promise. */
+  tryEnter (): boolean {
+    if (this.#active >= this.#concurrency || this.queued > 0) return false
+    this.#active++
+    return true
+  }
+
+  /**
+   * Waits for a slot. Resolves true once the slot is the caller's, false
+   * when the gate closed meanwhile (its worker is gone: dispatch again).
+   */
+  wait (): Promise<boolean> {
+    if (this.queued >= this.#queue) {
+      return Promise.reject(withRetryAfter(new WorkerQueueFullError(this.#realm, this.#concurrency, this.#queue), 1))
+    }
+    return new Promise<boolean>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          const i = this.#waiters.indexOf(waiter, this.#head)
+          if (i !== -1) this.#waiters.splice(i, 1)
+          reject(withRetryAfter(new WorkerQueueTimeoutError(this.#realm, this.#queueTimeout), this.#queueTimeout / 1000))
+        }, this.#queueTimeout)
+      }
+      this.#waiters.push(waiter)
+    })
+  }
+
+  /** Gives the slot back, or to the oldest waiter. */
+  leave (): void {
+    const next = this.#shift()
+    if (next) return next.resolve(true)
+    this.#active--
+  }
+
+  /** The worker is gone: every waiter is told to dispatch again. */
+  close (): void {
+    for (let w = this.#shift(); w; w = this.#shift()) w.resolve(false)
+  }
+
+  #shift (): Waiter | undefined {
+    if (this.#head === this.#waiters.length) return undefined
+    const w = this.#waiters[this.#head++]
+    clearTimeout(w.timer)
+    // Compact now and then rather than shifting the array on every hand-over.
+    if (this.#head > 64 && this.#head * 2 > this.#waiters.length) {
+      this.#waiters = this.#waiters.slice(this.#head)
+      this.#head = 0
+    }
+    return w
+  }
+}

@@ -1,0 +1,30 @@
+// A process worker's control channel: Node's IPC pipe beside its HTTP socket.
+// Requests never travel here; only the lifecycle does.
+//
+//   supervisor                                   process worker
+//                                ◀─────────────── booted (runtime up; handler loaded if it may be)
+//   claim {env, cwd, runAs?, resume?} ──────────▶ (a spare waits here for its session)
+//                                ◀─────────────── ready (listening on its socket)
+//   stop {reason}                ───────────────▶
+//                                ◀─────────────── hibernated {state} (when asked to and it can)
+//                                                  … exit 0
+import type { StopReason } from './messages.ts'
+
+export interface ProcessClaim {
+  t: 'claim'
+  /** The session's variables, per the exec contract: SESSIOND_SESSION_ID, SESSIOND_SOCKET or PORT, … */
+  env: Record<string, string>
+  /** The worker's private directory. */
+  cwd: string
+  /** The account to become, with its supplementary groups, before any handler code loads. */
+  runAs?: { user: string, uid: number, gid: number, home: string }
+  resume?: { state: unknown }
+}
+
+export interface ProcessStop { t: 'stop', reason: StopReason }
+export type ToProcess = ProcessClaim | ProcessStop
+
+export type FromProcess =
+  | { t: 'booted' }
+  | { t: 'ready' }
+  | { t: 'hibernated', state: unknown }
