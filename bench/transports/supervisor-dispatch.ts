@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream'
 import { pathToFileURL } from 'node:url'
 import pino from 'pino'
 import { MemoryStore } from '@sessiond/session-store'
-import { Supervisor } from '@sessiond/supervisor'
+import { Supervisor, workerRealm } from '@sessiond/supervisor'
 import type { DispatchRequest } from '@sessiond/supervisor'
 import { HELLO_HANDLER } from '../sessiond-daemon.ts'
 import { BENCH_HEADERS, BENCH_URL, checkHello } from './transport.ts'
@@ -20,7 +20,7 @@ export class SupervisorDispatch implements Transport {
 
   async start (workers: number): Promise<void> {
     this.#supervisor = new Supervisor({
-      realms: [{ name: 'hello', kind: 'thread', handler: pathToFileURL(HELLO_HANDLER).href, idleTimeout: 900_000, startTimeout: 10_000, stopTimeout: 5_000, requestTimeout: 60_000, listen: 'unix' }],
+      realms: [workerRealm({ name: 'hello', handler: pathToFileURL(HELLO_HANDLER).href })],
       store: this.#store,
       logger: pino({ level: 'silent' })
     })

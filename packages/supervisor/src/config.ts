@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox'
-import type { StaticDecode } from '@sinclair/typebox'
+import type { StaticDecode, StaticEncode } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
 import { DURATION_PATTERN, parseDuration } from './duration.ts'
 
 /** A duration in a config file: milliseconds, or a number with a unit. */
@@ -56,3 +57,12 @@ export const WorkerRealmSchema = Type.Object(WorkerRealmFields, { additionalProp
 
 /** A realm as the supervisor uses it: durations in ms, handler an absolute file URL or path. */
 export type WorkerRealm = StaticDecode<typeof WorkerRealmSchema>
+
+/**
+ * A realm from the fields a caller cares about, the rest at their defaults:
+ * for embedding the supervisor without a config file (tests, benchmarks).
+ * Invalid fields throw TypeBox's decode error.
+ */
+export function workerRealm (fields: Partial<StaticEncode<typeof WorkerRealmSchema>> & { name: string }): WorkerRealm {
+  return Value.Decode(WorkerRealmSchema, Value.Default(WorkerRealmSchema, structuredClone(fields)))
+}

@@ -48,6 +48,8 @@ import type { WorkerEntry } from './worker-table.ts'
 
 /** How often child workers with `maxRssMb` have their memory sampled. */
 const MEMORY_SAMPLE_MS = 500
+/** How often workers left over from a reload are looked at until they have all gone. */
+const DRAIN_SWEEP_MS = 50
 
 export interface SupervisorOptions {
   realms: readonly WorkerRealm[]
@@ -108,6 +110,7 @@ export class Supervisor {
   #storeUrl: ((sessionId: string) => string | undefined) | undefined
   #runDirOption: string | undefined
   #runDirReady: Promise<string> | null = null
+  #drainTimer: NodeJS.Timeout | null = null
   #counts = { spawned: 0, reaped: 0, crashed: 0, recycled: 0, claimedSpares: 0 }
 
   constructor ({ realms, store, logger, crashBackoff = DEFAULT_CRASH_BACKOFF, runDir, limits = {}, storeUrl }: SupervisorOptions) {
@@ -175,8 +178,21 @@ export class Supervisor {
     this.#realms = next
     this.#spares.sync(next.values())
     this.#sweeper.reschedule(Supervisor.#sweepPeriod(realms))
-    this.#sweeper.sweep()
+    this.#drainStale()
     return summary
+  }
+
+  /** Sweeps often while workers of replaced definitions remain, so each goes as soon as its requests end. */
+  #drainStale (): void {
+    if (this.#drainTimer) return
+    const tick = () => {
+      this.#sweeper.sweep()
+      for (const e of this.#table.entries()) if (e.config !== this.#realms.get(e.realm)) return
+      clearInterval(this.#drainTimer!)
+      this.#drainTimer = null
+    }
+    this.#drainTimer = setInterval(tick, DRAIN_SWEEP_MS).unref()
+    tick()
   }
 
   /** True when the session has a live worker for the realm: proof enough that the session is valid. */
@@ -365,6 +381,7 @@ export class Supervisor {
     this.#closed = true
     this.#sweeper.close()
     this.#watchdog.close()
+    if (this.#drainTimer) clearInterval(this.#drainTimer)
     const entries = [...this.#table.entries()]
     await Promise.all([...entries.map(e => this.#retire(e, 'shutdown')), this.#spares.close()])
     await this.#table.allStopped()

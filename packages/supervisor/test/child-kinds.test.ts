@@ -1,40 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
-import pino from 'pino'
-import { MemoryStore } from '@sessiond/session-store'
-import { Supervisor } from '../src/supervisor.ts'
-import type { WorkerRealm } from '../src/config.ts'
-import { bodyBytes, fixture, realm } from './helpers.ts'
+import { fixture, realm, setupKinds } from './helpers.ts'
 
 const PYTHON_NOTES = fileURLToPath(new URL('../../../examples/python-notes/app.py', import.meta.url))
-
-async function setupKinds (t: import('node:test').TestContext, realms: WorkerRealm[]) {
-  const store = new MemoryStore()
-  const runDir = await mkdtemp(join(tmpdir(), 'sd-run-'))
-  const supervisor = new Supervisor({ realms, store, logger: pino({ level: 'silent' }), runDir })
-  t.after(async () => {
-    await supervisor.close()
-    await rm(runDir, { recursive: true, force: true })
-  })
-  const call = async (sessionId: string, user: string, realmName: string, path = '/', init: { method?: string, body?: Readable | null, headers?: string[] } = {}) => {
-    const res = await supervisor.dispatch({
-      sessionId,
-      realm: realmName,
-      identity: async () => ({ sessionId, user }),
-      method: init.method ?? 'GET',
-      url: 'http://test' + path,
-      headers: ['host', 'test', 'x-sessiond-user', 'spoofed', ...(init.headers ?? [])],
-      body: init.body ?? null
-    })
-    return { status: res.status, headers: res.headers, text: Buffer.from(await bodyBytes(res)).toString() }
-  }
-  return { store, supervisor, call }
-}
 
 function alive (pid: number): boolean {
   try {

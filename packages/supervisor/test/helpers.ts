@@ -1,30 +1,20 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Readable } from 'node:stream'
 import { pathToFileURL } from 'node:url'
 import pino from 'pino'
 import type { TestContext } from 'node:test'
 import { MemoryStore } from '@sessiond/session-store'
 import { Supervisor } from '../src/supervisor.ts'
+import { workerRealm } from '../src/config.ts'
 import type { WorkerRealm } from '../src/config.ts'
 import type { WorkerResponse } from '../src/worker-instance.ts'
 
 export const fixture = (name: string) => pathToFileURL(new URL(`./fixtures/${name}`, import.meta.url).pathname).href
 
 export function realm (over: Partial<WorkerRealm> = {}): WorkerRealm {
-  return {
-    name: 'r',
-    kind: 'thread',
-    handler: fixture('counter.ts'),
-    idleTimeout: 60_000,
-    maxLifetime: 0,
-    startTimeout: 10_000,
-    stopTimeout: 2_000,
-    requestTimeout: 60_000,
-    listen: 'unix',
-    concurrency: 16,
-    queue: 64,
-    queueTimeout: 10_000,
-    spares: 0,
-    ...over
-  }
+  return { ...workerRealm({ name: 'r', handler: fixture('counter.ts'), stopTimeout: 2_000 }), ...over }
 }
 
 export function setup (t: TestContext, realms: WorkerRealm[] = [realm()]) {
@@ -55,4 +45,37 @@ export async function bodyBytes (res: WorkerResponse): Promise<Uint8Array> {
   const parts: Buffer[] = []
   for await (const c of res.body) parts.push(c)
   return Buffer.concat(parts)
+}
+
+/** A supervisor with its own run directory, and a call() that answers status, headers and text. */
+export async function setupKinds (t: TestContext, realms: WorkerRealm[]) {
+  const store = new MemoryStore()
+  const runDir = await mkdtemp(join(tmpdir(), 'sd-run-'))
+  const supervisor = new Supervisor({ realms, store, logger: pino({ level: 'silent' }), runDir })
+  t.after(async () => {
+    await supervisor.close()
+    await rm(runDir, { recursive: true, force: true })
+  })
+  const call = async (sessionId: string, user: string, realmName: string, path = '/', init: { method?: string, body?: Readable | null, headers?: string[] } = {}) => {
+    const res = await supervisor.dispatch({
+      sessionId,
+      realm: realmName,
+      identity: async () => ({ sessionId, user }),
+      method: init.method ?? 'GET',
+      url: 'http://test' + path,
+      headers: ['host', 'test', 'x-sessiond-user', 'spoofed', ...(init.headers ?? [])],
+      body: init.body ?? null
+    })
+    return { status: res.status, headers: res.headers, text: Buffer.from(await bodyBytes(res)).toString() }
+  }
+  return { store, supervisor, call }
+}
+
+/** Polls until `check` holds; time passing is what such tests are about, so they wait for the fact rather than guess. */
+export async function eventually (check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 10))
+  }
 }

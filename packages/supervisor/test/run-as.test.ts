@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import pino from 'pino'
 import { MemoryStore } from '@sessiond/session-store'
 import { Supervisor } from '../src/supervisor.ts'
-import { bodyBytes, fixture, realm } from './helpers.ts'
+import { bodyBytes, eventually, fixture, realm } from './helpers.ts'
 
 // These tests create real system accounts, so they need root. Under CI=true
 // not being root is a failure, never a skip.
@@ -101,4 +101,27 @@ test('a realm with runAs refuses to start a supervisor that is not root', { skip
   child.stdout.on('data', (d) => { out += d })
   await once(child, 'exit')
   assert.equal(out.trim(), 'SUP_ERR_RUN_AS_NEEDS_ROOT')
+})
+
+test('a process spare started as root becomes the session\'s account before any handler code loads', { skip }, async (t) => {
+  const store = new MemoryStore()
+  const runDir = await mkdtemp(join(tmpdir(), 'sd-runas-'))
+  const supervisor = new Supervisor({
+    realms: [realm({ name: 'w', kind: 'process', handler: fixture('lifecycle.ts'), runAs: 'session-user', spares: 1 })],
+    store,
+    logger: pino({ level: 'silent' }),
+    runDir
+  })
+  t.after(async () => {
+    await supervisor.close()
+    await rm(runDir, { recursive: true, force: true })
+  })
+  await eventually(() => supervisor.stats().spares.w?.ready === 1, 'the spare is ready')
+  const s = await store.create('sdtest-alice', 60_000)
+  const res = await supervisor.dispatch({ sessionId: s.id, realm: 'w', identity: async () => ({ sessionId: s.id, user: 'sdtest-alice' }), method: 'GET', url: 'http://x/', headers: [], body: null })
+  const body = JSON.parse(Buffer.from(await bodyBytes(res)).toString())
+  assert.equal(supervisor.stats().claimedSpares, 1)
+  // The module's top level ran as alice: no handler code ran as root.
+  assert.equal(body.loadedUid, ids['sdtest-alice'].uid)
+  assert.equal(body.uid, ids['sdtest-alice'].uid)
 })

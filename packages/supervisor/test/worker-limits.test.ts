@@ -4,13 +4,14 @@ import pino from 'pino'
 import { MemoryStore } from '@sessiond/session-store'
 import { Supervisor } from '../src/supervisor.ts'
 import { makeRoom } from '../src/worker-limits.ts'
+import { RequestGate } from '../src/request-gate.ts'
 import type { WorkerEntry } from '../src/worker-table.ts'
 import type { WorkerInstance } from '../src/worker-instance.ts'
 import { bodyBytes, fixture, realm } from './helpers.ts'
 
 function entry (sessionId: string, user: string, realmName: string, lastActivity: number, inFlight = 0): WorkerEntry {
   const worker = { inFlight, lastActivity } as WorkerInstance
-  return { sessionId, user, realm: realmName, ready: Promise.resolve(worker), worker }
+  return { sessionId, user, realm: realmName, config: realm({ name: realmName }), gate: new RequestGate(realmName, 1, 0, 1000), startedAt: 0, ready: Promise.resolve(worker), worker }
 }
 
 test('under its limits a new worker needs no room', () => {
