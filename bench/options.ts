@@ -32,7 +32,7 @@ export const BENCH_USAGE = `options (flags win over the environment):
   --cold-sessions N       sessions in the cold-start bench (default 30)      BENCH_COLD_SESSIONS
   --rss-workers N         idle workers in the RSS bench (default 50)         BENCH_RSS_WORKERS
   --warmup-max S          longest warm-up per variant (default 30, quick 4)  BENCH_WARMUP_MAX
-  --only a,b              http-throughput, cold-start, worker-rss, store-ops, thread-transport
+  --only a,b              http-throughput, cold-start, worker-rss, worker-kinds, store-ops, thread-transport
   --cpu-prof              profile the daemon under load (bench/results/profiles/)`
 
 function positive (name: string, raw: string | undefined, fallback: number, min = 1): number {

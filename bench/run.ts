@@ -7,10 +7,11 @@ import { coldStart } from './cold-start.ts'
 import { httpThroughput } from './http-throughput.ts'
 import { storeOps } from './store-ops.ts'
 import { threadTransport } from './thread-transport.ts'
+import { workerKinds } from './worker-kinds.ts'
 import { workerRss } from './worker-rss.ts'
 
 const LATEST = fileURLToPath(new URL('./results/latest.md', import.meta.url))
 
 // The in-process transport bench goes last: its threads live in this process.
-const ok = await runBenchmarks([httpThroughput, coldStart, workerRss, storeOps, threadTransport], process.argv.slice(2), { writeTo: LATEST })
+const ok = await runBenchmarks([httpThroughput, coldStart, workerRss, workerKinds, storeOps, threadTransport], process.argv.slice(2), { writeTo: LATEST })
 process.exitCode = ok ? 0 : 1

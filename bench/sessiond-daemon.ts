@@ -1,6 +1,7 @@
 // A real sessiond daemon for the benchmarks: a temporary data directory with
-// a pre-written users file, a config with one `hello` thread realm, and the
-// CLI started as a child process exactly as a deployment starts it.
+// a pre-written users file, a config with its realms (by default one `hello`
+// thread realm), and the CLI started as a child process exactly as a
+// deployment starts it.
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -25,27 +26,44 @@ export interface SessiondDaemon extends ServerProcess {
   dataDir: string
 }
 
+/** A realm of the bench daemon, as YAML lines under `realms:`; mounted at `/<name>`. */
+export interface BenchRealm {
+  name: string
+  kind: 'thread' | 'process' | 'exec'
+  /** thread and process: defaults to the hello handler. */
+  handler?: string
+  command?: string[]
+  spares?: number
+}
+
+export const HELLO_REALM: BenchRealm = { name: 'hello', kind: 'thread' }
+
+function realmYaml (r: BenchRealm): string[] {
+  return [
+    `  - name: ${r.name}`,
+    `    mount: /${r.name}`,
+    `    kind: ${r.kind}`,
+    ...(r.kind === 'exec' ? [`    command: ${JSON.stringify(r.command)}`] : [`    handler: ${JSON.stringify(r.handler ?? HELLO_HANDLER)}`]),
+    ...(r.spares ? [`    spares: ${r.spares}`] : []),
+    '    auth: required',
+    '    idleTimeout: 15m'
+  ]
+}
+
 export interface SessiondOptions {
+  /** The realms to mount; by default the one `hello` thread realm. */
+  realms?: BenchRealm[]
   /** Extra Node flags for the daemon (e.g. --cpu-prof). */
   nodeArgs?: string[]
   /** Extra environment; by default NO_COMPILE_CACHE. */
   env?: Readonly<Record<string, string>>
 }
 
-export async function startSessiond ({ nodeArgs = [], env = NO_COMPILE_CACHE }: SessiondOptions = {}): Promise<SessiondDaemon> {
+export async function startSessiond ({ realms = [HELLO_REALM], nodeArgs = [], env = NO_COMPILE_CACHE }: SessiondOptions = {}): Promise<SessiondDaemon> {
   const dir = tempDir('sessiond')
   try {
     const config = join(dir.path, 'sessiond.yaml')
-    await writeFile(config, [
-      'realms:',
-      '  - name: hello',
-      '    mount: /hello',
-      `    handler: ${JSON.stringify(HELLO_HANDLER)}`,
-      '    kind: thread',
-      '    auth: required',
-      '    idleTimeout: 15m',
-      ''
-    ].join('\n'))
+    await writeFile(config, ['realms:', ...realms.flatMap(realmYaml), ''].join('\n'))
     const data = join(dir.path, 'data')
     await mkdir(data, { mode: 0o700 })
     const hash = await hashPassword(BENCH_PASSWORD, BENCH_COST)

@@ -26,8 +26,8 @@ export async function loginMany (url: string, n: number): Promise<string[]> {
 }
 
 /** One GET with the cookie; throws unless it is a 200 `hello`. */
-export async function getHello (url: string, cookie: string): Promise<void> {
-  const res = await request(`${url}/hello/`, { headers: { cookie } })
+export async function getHello (url: string, cookie: string, mount = '/hello'): Promise<void> {
+  const res = await request(`${url}${mount}/`, { headers: { cookie } })
   const text = await res.body.text()
-  if (res.statusCode !== 200 || text !== 'hello') throw new Error(`GET /hello/ answered ${res.statusCode}: ${text.slice(0, 200)}`)
+  if (res.statusCode !== 200 || text !== 'hello') throw new Error(`GET ${mount}/ answered ${res.statusCode}: ${text.slice(0, 200)}`)
 }

@@ -8,6 +8,8 @@ export type Spare = WorkerInstance
 /** Boots one spare for the realm; `onExit` fires if it dies before it is claimed. */
 export type BootSpare = (realm: WorkerRealm, onExit: (err: Error) => void) => Promise<Spare>
 
+export interface SpareCounts { ready: number, booting: number, failed: number }
+
 const RETRY_FIRST_MS = 1_000
 const RETRY_MAX_MS = 60_000
 
@@ -15,6 +17,8 @@ interface RealmSpares {
   realm: WorkerRealm
   ready: Spare[]
   booting: number
+  /** Boots that failed, and spares that died unclaimed. */
+  failed: number
   /** After a failed boot, no new one before this; doubles on each failure. */
   retryAt: number
   retryMs: number
@@ -63,16 +67,16 @@ export class SparePool {
     }
     for (const realm of wanted.values()) {
       if (this.#byRealm.has(realm.name)) continue
-      const slot: RealmSpares = { realm, ready: [], booting: 0, retryAt: 0, retryMs: RETRY_FIRST_MS, timer: null }
+      const slot: RealmSpares = { realm, ready: [], booting: 0, failed: 0, retryAt: 0, retryMs: RETRY_FIRST_MS, timer: null }
       this.#byRealm.set(realm.name, slot)
       this.#fill(slot)
     }
   }
 
-  /** How many wait per realm, ready or booting. */
-  counts (): Record<string, { ready: number, booting: number }> {
-    const out: Record<string, { ready: number, booting: number }> = {}
-    for (const [name, s] of this.#byRealm) out[name] = { ready: s.ready.length, booting: s.booting }
+  /** Per realm: spares ready and booting, and how many failed so far. */
+  counts (): Record<string, SpareCounts> {
+    const out: Record<string, SpareCounts> = {}
+    for (const [name, s] of this.#byRealm) out[name] = { ready: s.ready.length, booting: s.booting, failed: s.failed }
     return out
   }
 
@@ -114,6 +118,7 @@ export class SparePool {
   }
 
   #failed (slot: RealmSpares, err: Error): void {
+    slot.failed++
     this.#log.error({ err, realm: slot.realm.name, retryInMs: slot.retryMs }, 'spare worker failed')
     slot.retryAt = Date.now() + slot.retryMs
     slot.retryMs = Math.min(RETRY_MAX_MS, slot.retryMs * 2)

@@ -40,7 +40,7 @@ import { processBoot, processClaim } from './kinds/process.ts'
 import { ThreadWorker } from './kinds/thread.ts'
 import { RequestGate } from './request-gate.ts'
 import { SparePool } from './spare-pool.ts'
-import type { Spare } from './spare-pool.ts'
+import type { Spare, SpareCounts } from './spare-pool.ts'
 import { createEndpoint } from './worker-endpoint.ts'
 import type { Hibernated, Identity, WorkerInstance, WorkerRequest, WorkerResponse } from './worker-instance.ts'
 import { WorkerTable } from './worker-table.ts'
@@ -83,8 +83,8 @@ export interface SupervisorStats {
   byRealm: Record<string, number>
   /** Requests waiting in workers' queues. */
   queued: number
-  /** Per realm with spares: ready and booting. */
-  spares: Record<string, { ready: number, booting: number }>
+  /** Per realm with spares: ready, booting, and failed so far. */
+  spares: Record<string, SpareCounts>
   spawned: number
   /** Stopped for being idle. */
   reaped: number
@@ -315,8 +315,8 @@ export class Supervisor {
 
   async #bootSpare (realm: WorkerRealm, onExit: (err: Error) => void): Promise<Spare> {
     const logger = this.#log.child({ realm: realm.name, spare: true })
-    if (realm.kind === 'thread') return ThreadWorker.boot({ realm, logger, onExit })
-    return HttpChildWorker.boot({ realm, spawn: processBoot(realm, await this.#runDir(), this.#log.level), logger, onExit })
+    if (realm.kind === 'thread') return ThreadWorker.boot({ realm, logger, onExit, spare: true })
+    return HttpChildWorker.boot({ realm, spawn: processBoot(realm, await this.#runDir(), this.#log.level, true), logger, onExit })
   }
 
   * #memoryTargets (): Iterable<Watched> {

@@ -1,9 +1,9 @@
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import type { HandlerContext } from './context.ts'
 import type { Handler } from './handler.ts'
+import { settledWithinMicrotasks } from './settled-soon.ts'
 
 export interface HttpModeOptions {
   /** A unix socket path, or a loopback port. */
@@ -15,7 +15,9 @@ function toRequest (req: IncomingMessage, signal: AbortSignal): Request {
   const headers = new Headers()
   const raw = req.rawHeaders
   for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1])
-  const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
+  const h = req.headers
+  // Only a body that is there gets a stream: making one costs every request.
+  const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && (h['transfer-encoding'] !== undefined || (h['content-length'] !== undefined && h['content-length'] !== '0'))
   return new Request(`http://${req.headers.host ?? 'localhost'}${req.url}`, {
     method: req.method,
     headers,
@@ -26,12 +28,45 @@ function toRequest (req: IncomingMessage, signal: AbortSignal): Request {
   })
 }
 
+/** Resolves once the response can take more, or is gone. */
+function writable (res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve()
+    }
+    res.on('drain', done)
+    res.on('close', done)
+  })
+}
+
 async function respond (res: ServerResponse, response: Response): Promise<void> {
   const headers: string[] = []
   for (const [k, v] of response.headers) headers.push(k, v)
+  if (!response.body) return void res.writeHead(response.status, headers).end()
+  const reader = response.body.getReader()
+  const first = await reader.read()
+  if (first.done) return void res.writeHead(response.status, headers).end()
+  // A body that is already complete (a string, a buffer) goes out in one
+  // write with its length; anything slower streams, with backpressure.
+  let next = reader.read()
+  const early = await settledWithinMicrotasks(next)
+  if (early?.done) {
+    if (!response.headers.has('content-length') && !response.headers.has('transfer-encoding')) headers.push('content-length', String(first.value.byteLength))
+    return void res.writeHead(response.status, headers).end(first.value)
+  }
   res.writeHead(response.status, headers)
-  if (!response.body) return void res.end()
-  await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), res)
+  let more = res.write(first.value)
+  for (;;) {
+    if (!more) await writable(res)
+    if (res.destroyed) return void reader.cancel().catch(() => { /* already errored */ })
+    const r = await next
+    if (r.done) break
+    more = res.write(r.value)
+    next = reader.read()
+  }
+  res.end()
 }
 
 /**

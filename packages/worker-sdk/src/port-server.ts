@@ -8,6 +8,7 @@ import { countStreamedBytes } from './protocol/gc-pacer.ts'
 import { ProtocolError, parseToWorker } from './protocol/parse.ts'
 import type { HeaderList, RequestMessage, StopReason, ToWorker } from './protocol/messages.ts'
 import type { PortStoreClient } from './store-client.ts'
+import { settledWithinMicrotasks } from './settled-soon.ts'
 
 interface Exchange {
   abort: AbortController
@@ -221,16 +222,4 @@ function toHeaders (list: HeaderList): Headers {
   const h = new Headers()
   for (let i = 0; i < list.length; i += 2) h.append(list[i], list[i + 1])
   return h
-}
-
-/**
- * The value of `p` if it settles within a few microtask turns, else undefined.
- * A complete body's last read resolves in one turn; waiting for a macrotask
- * (setImmediate) instead would cost every response an event-loop iteration.
- */
-async function settledWithinMicrotasks<T> (p: Promise<T>): Promise<T | undefined> {
-  let value: T | undefined
-  p.then(v => { value = v }, () => { /* the caller awaits p itself and sees the error */ })
-  for (let i = 0; i < 3 && value === undefined; i++) await null
-  return value
 }

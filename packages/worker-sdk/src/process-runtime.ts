@@ -12,6 +12,7 @@ import { SdkError } from './errors.ts'
 import { handlerFromModule } from './handler.ts'
 import { serveHttp } from './http-mode.ts'
 import { HttpStoreClient } from './http-store-client.ts'
+import { warmHttpPath } from './warm-up.ts'
 import { HIBERNATING_STOPS } from './protocol/messages.ts'
 import type { StopReason } from './protocol/messages.ts'
 import type { FromProcess, ToProcess } from './protocol/process-messages.ts'
@@ -30,6 +31,7 @@ process.once('disconnect', () => process.exit(0))
 const handlerPath = required('SESSIOND_HANDLER')
 const realm = required('SESSIOND_REALM')
 let handlerModule = env.SESSIOND_PRELOAD === '1' ? await import(handlerPath) : undefined
+if (env.SESSIOND_SPARE === '1') await warmHttpPath()
 await send({ t: 'booted' })
 
 const [claim] = await once(process, 'message') as [ToProcess]

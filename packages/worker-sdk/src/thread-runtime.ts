@@ -12,6 +12,7 @@ import { ProtocolError, parseToWorker } from './protocol/parse.ts'
 import { PortServer } from './port-server.ts'
 import { PortStoreClient } from './store-client.ts'
 import { SdkError } from './errors.ts'
+import { warmPortPath } from './warm-up.ts'
 import type { MessagePort } from 'node:worker_threads'
 
 /** The first message after boot: the session to serve, or a stop for a spare nobody claimed. */
@@ -37,6 +38,7 @@ export default async function runThreadWorker (task: ThreadTask): Promise<Thread
   // Booting (the thread, the runtime, the handler's module) is all a spare
   // does ahead of time: nothing session-specific runs before the claim.
   const handler = handlerFromModule(await import(task.handler), task.handler)
+  if (task.spare) await warmPortPath()
   port.postMessage({ t: 'booted' })
   const claim = await claimed(port)
   if (claim.t === 'stop') return { stopped: claim.reason }

@@ -19,7 +19,7 @@ const PROCESS_RUNTIME = fileURLToPath(import.meta.resolve('@sessiond/worker-sdk/
  * loads the handler's module ahead only when it will not change accounts:
  * with runAs, no handler code runs before the switch.
  */
-export function processBoot (realm: WorkerRealm, runDir: string, logLevel: string): ChildSpawn {
+export function processBoot (realm: WorkerRealm, runDir: string, logLevel: string, spare = false): ChildSpawn {
   const heap = realm.resourceLimits?.maxOldGenerationSizeMb
   return {
     argv: [process.execPath, ...(heap ? [`--max-old-space-size=${heap}`] : []), PROCESS_RUNTIME],
@@ -28,7 +28,9 @@ export function processBoot (realm: WorkerRealm, runDir: string, logLevel: strin
       SESSIOND_REALM: realm.name,
       SESSIOND_HANDLER: realm.handler ?? '',
       SESSIOND_LOG_LEVEL: logLevel,
-      ...(realm.runAs === undefined && { SESSIOND_PRELOAD: '1' })
+      ...(realm.runAs === undefined && { SESSIOND_PRELOAD: '1' }),
+      // A spare warms its request path while it waits for a session.
+      ...(spare && { SESSIOND_SPARE: '1' })
     },
     cwd: runDir,
     ipc: true

@@ -45,6 +45,8 @@ interface Exchange {
 export interface ThreadBootOptions {
   realm: WorkerRealm
   logger: Logger
+  /** Booted ahead of a session: it warms its request path before it reports booted. */
+  spare?: boolean
   /** Called once if the worker ends without being asked to stop; `claim` replaces it. */
   onExit: (err: Error) => void
 }
@@ -120,7 +122,7 @@ export class ThreadWorker implements WorkerInstance {
     this.#lastActivity = Date.now()
   }
 
-  private constructor ({ realm, logger, onExit }: ThreadBootOptions) {
+  private constructor ({ realm, logger, onExit, spare = false }: ThreadBootOptions) {
     // boot() and claim() are the only readers; a rejection after they gave up must not go unhandled.
     this.#booted.promise.catch(() => { /* boot() reports it */ })
     this.#ready.promise.catch(() => { /* claim() reports it */ })
@@ -158,7 +160,8 @@ export class ThreadWorker implements WorkerInstance {
       port: port2,
       handler: realm.handler!,
       realm: realm.name,
-      logLevel: logger.level
+      logLevel: logger.level,
+      spare
     }
     this.#task = this.#pool.run(task, { transferList: [port2] }) as Promise<ThreadTaskResult>
     this.#task.then(() => {

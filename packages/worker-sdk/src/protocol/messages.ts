@@ -87,6 +87,8 @@ export interface ThreadTask {
   handler: string
   realm: string
   logLevel: string
+  /** Booted ahead of any session: worth warming its request path while it waits. */
+  spare?: boolean
 }
 
 /** What that task resolves with when the worker stops. */
