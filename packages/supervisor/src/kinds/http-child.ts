@@ -58,11 +58,20 @@ export interface ChildBoot {
   onExit: (err: Error) => void
 }
 
+/** Responses up to this length are read whole rather than streamed. */
+const WHOLE_BODY_BYTES = 64 * 1024
+
 /** Replaces $PORT and $SESSIOND_SOCKET in argv, so servers that take them as arguments run unmodified. */
 export function substituteArgv (argv: string[], endpoint: WorkerEndpoint): string[] {
   const port = endpoint.kind === 'port' ? String(endpoint.port) : ''
   const socket = endpoint.kind === 'unix' ? endpoint.socketPath : ''
   return argv.map(a => a.replaceAll('$SESSIOND_SOCKET', socket).replaceAll('$PORT', port))
+}
+
+/** The path and query of an absolute URL, without parsing all of it. */
+function pathOf (url: string): string {
+  const slash = url.indexOf('/', url.indexOf('//') + 2)
+  return slash === -1 ? '/' : url.slice(slash)
 }
 
 function toHeaderList (h: Record<string, string | string[] | undefined>): string[] {
@@ -238,11 +247,10 @@ export class HttpChildWorker implements WorkerInstance {
     if (this.#stopping || !this.#pool) throw new WorkerExitedError(this.#realm.name)
     this.#inFlight++
     this.#lastActivity = Date.now()
-    const u = new URL(req.url)
     let res: Dispatcher.ResponseData
     try {
       res = await this.#pool.request({
-        path: u.pathname + u.search,
+        path: pathOf(req.url),
         method: req.method as Dispatcher.HttpMethod,
         headers: this.#headers.length > 0 ? withOwnHeaders(req.headers, this.#headers) : req.headers,
         body: req.body,
@@ -253,9 +261,22 @@ export class HttpChildWorker implements WorkerInstance {
       this.#done()
       throw this.#mapError(err)
     }
+    const headers = toHeaderList(res.headers)
+    const length = res.headers['content-length']
+    // A small body of known length is read whole: the gateway then answers in
+    // one write instead of piping a stream, as for a thread's small response.
+    if (typeof length === 'string' && Number(length) <= WHOLE_BODY_BYTES) {
+      try {
+        return { status: res.statusCode, headers, body: new Uint8Array(await res.body.arrayBuffer()) }
+      } catch (err) {
+        throw this.#mapError(err)
+      } finally {
+        this.#done()
+      }
+    }
     const body = res.body as unknown as Readable
     body.once('close', () => this.#done())
-    return { status: res.statusCode, headers: toHeaderList(res.headers), body }
+    return { status: res.statusCode, headers, body }
   }
 
   #done (): void {
