@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import pino from 'pino'
 import { MemoryStore } from '@sessiond/session-store'
 import { Supervisor } from '../src/supervisor.ts'
-import { bodyBytes, eventually, fixture, realm } from './helpers.ts'
+import { bodyBytes, eventually, fixture, realm, setupKinds } from './helpers.ts'
 
 // These tests create real system accounts, so they need root. Under CI=true
 // not being root is a failure, never a skip.
@@ -104,22 +104,10 @@ test('a realm with runAs refuses to start a supervisor that is not root', { skip
 })
 
 test('a process spare started as root becomes the session\'s account before any handler code loads', { skip }, async (t) => {
-  const store = new MemoryStore()
-  const runDir = await mkdtemp(join(tmpdir(), 'sd-runas-'))
-  const supervisor = new Supervisor({
-    realms: [realm({ name: 'w', kind: 'process', handler: fixture('lifecycle.ts'), runAs: 'session-user', spares: 1 })],
-    store,
-    logger: pino({ level: 'silent' }),
-    runDir
-  })
-  t.after(async () => {
-    await supervisor.close()
-    await rm(runDir, { recursive: true, force: true })
-  })
+  const { store, supervisor, call } = await setupKinds(t, [realm({ name: 'w', kind: 'process', handler: fixture('lifecycle.ts'), runAs: 'session-user', spares: 1 })])
   await eventually(() => supervisor.stats().spares.w?.ready === 1, 'the spare is ready')
   const s = await store.create('sdtest-alice', 60_000)
-  const res = await supervisor.dispatch({ sessionId: s.id, realm: 'w', identity: async () => ({ sessionId: s.id, user: 'sdtest-alice' }), method: 'GET', url: 'http://x/', headers: [], body: null })
-  const body = JSON.parse(Buffer.from(await bodyBytes(res)).toString())
+  const body = JSON.parse((await call(s.id, 'sdtest-alice', 'w')).text)
   assert.equal(supervisor.stats().claimedSpares, 1)
   // The module's top level ran as alice: no handler code ran as root.
   assert.equal(body.loadedUid, ids['sdtest-alice'].uid)

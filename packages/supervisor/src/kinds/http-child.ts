@@ -22,6 +22,7 @@ import type { Dispatcher } from 'undici'
 import type { FromProcess, ProcessClaim, StopReason, ToProcess } from '@sessiond/worker-sdk/protocol'
 import { logChildOutput } from '../child-output.ts'
 import type { WorkerRealm } from '../config.ts'
+import { within } from '../within.ts'
 import { WorkerExitedError, WorkerMemoryError, WorkerStartError, WorkerStartTimeoutError, WorkerTimeoutError } from '../errors.ts'
 import { removeEndpoint } from '../worker-endpoint.ts'
 import type { WorkerEndpoint } from '../worker-endpoint.ts'
@@ -92,17 +93,6 @@ function withOwnHeaders (headers: string[], own: string[]): string[] {
   const out: string[] = []
   for (let i = 0; i < headers.length; i += 2) if (!names.has(headers[i].toLowerCase())) out.push(headers[i], headers[i + 1])
   return out.concat(own)
-}
-
-/** Settles with the promise, or rejects once `ms` have passed. */
-async function within<T> (promise: Promise<T>, ms: number, timeoutError: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(timeoutError()), ms) })
-  try {
-    return await Promise.race([promise, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
 }
 
 export class HttpChildWorker implements WorkerInstance {

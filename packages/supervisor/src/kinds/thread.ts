@@ -24,6 +24,7 @@ import type { SessionScope } from '@sessiond/session-store'
 import { sessionHash } from '@sessiond/worker-sdk'
 import { ClientAbortedError, WorkerExitedError, WorkerStartError, WorkerStartTimeoutError, WorkerStoppedError, WorkerTimeoutError } from '../errors.ts'
 import type { WorkerRealm } from '../config.ts'
+import { within } from '../within.ts'
 import type { Hibernated, Identity, WorkerInstance, WorkerRequest, WorkerResponse } from '../worker-instance.ts'
 
 const THREAD_RUNTIME = import.meta.resolve('@sessiond/worker-sdk/thread-runtime')
@@ -59,17 +60,6 @@ export interface ThreadClaim {
   onExit: (err: Error) => void
   /** Saved state to resume from instead of a cold start. */
   resume?: Hibernated
-}
-
-/** Settles with the promise, or rejects once `ms` have passed. */
-async function within<T> (promise: Promise<T>, ms: number, timeoutError: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(timeoutError()), ms) })
-  try {
-    return await Promise.race([promise, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
 }
 
 export class ThreadWorker implements WorkerInstance {
