@@ -171,7 +171,13 @@ export class ThreadWorker implements WorkerInstance {
   #exited (err: Error): void {
     this.#stopping = this.#pool.destroy().then(() => undefined, () => undefined)
     this.#failAll(err)
+    this.#releaseStore()
     this.#onExit(err)
+  }
+
+  /** A worker that is gone gives up any rw lock it held: the next writer need not wait out the lease. */
+  #releaseStore (): void {
+    this.#store?.release().catch((err: unknown) => this.#log.warn({ err }, 'releasing the session lock of a stopped worker failed'))
   }
 
   /** A request got no answer in time: the worker is presumed hung and recycled at once. */
@@ -350,6 +356,7 @@ export class ThreadWorker implements WorkerInstance {
     this.#failAll(new WorkerStoppedError(this.#realm.name))
     this.#port.close()
     await this.#pool.destroy()
+    this.#releaseStore()
     return outcome?.hibernated
   }
 }
