@@ -8,7 +8,8 @@
 //           (get: `get k` on a session opened r; put: `open id rw`, `put`, `close`)
 // with the ratio to raw per round (median). Then the lock hand-over latency
 // between two writers (commit → the waiting open resolves) and the contention
-// check: 50 writers incrementing one key through rw, exact final count.
+// check: 50 writers incrementing one key through rw, exact final count, in
+// process and over the HTTP API (POST /lock, GET, PUT, POST /commit).
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { join } from 'node:path'
@@ -32,6 +33,7 @@ const IN_FLIGHT = 16
 const VALUE = 'x'.repeat(64)
 type Op = () => Promise<unknown>
 interface Path { name: string, get: Op[], put: Op[] }
+type Contention = (store: SessionStore) => Promise<{ ok: boolean, ms: number }>
 
 /** Runs `ops` (one loop per op, each one at a time) for `seconds`; answers ops/s. */
 async function drive (ops: Op[], seconds: number): Promise<number> {
@@ -47,7 +49,7 @@ async function drive (ops: Op[], seconds: number): Promise<number> {
   return n / (performance.now() - started) * 1000
 }
 
-async function paths (kind: string, store: SessionStore, id: string, raw: Path | null, close: Array<() => Promise<unknown>>): Promise<Path[]> {
+async function paths (kind: string, store: SessionStore, id: string, raw: Path | null, close: Array<() => Promise<unknown>>): Promise<{ all: Path[], httpContention: Contention }> {
   const loop = (f: (i: number) => Op) => Array.from({ length: IN_FLIGHT }, (_, i) => f(i))
   const direct: Path = {
     name: 'store',
@@ -59,7 +61,8 @@ async function paths (kind: string, store: SessionStore, id: string, raw: Path |
   const app = Fastify()
   await app.register(storeHttpApi, { prefix: '/s', store, tokenKey })
   await app.listen({ host: '127.0.0.1', port: 0 })
-  const pool = new Pool(`http://127.0.0.1:${(app.server.address() as { port: number }).port}`, { connections: IN_FLIGHT })
+  const origin = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+  const pool = new Pool(origin, { connections: IN_FLIGHT })
   close.push(() => pool.close(), () => app.close())
   const auth = { authorization: `Bearer ${storeToken(tokenKey, id)}` }
   const http: Path = {
@@ -86,7 +89,7 @@ async function paths (kind: string, store: SessionStore, id: string, raw: Path |
     })
   }
   print(`${kind}: paths ready`)
-  return raw ? [raw, direct, http, line] : [direct, http, line]
+  return { all: raw ? [raw, direct, http, line] : [direct, http, line], httpContention: (s) => httpContention(s, origin, tokenKey) }
 }
 
 async function handOver (store: SessionStore, id: string, times: number): Promise<number[]> {
@@ -117,6 +120,32 @@ async function contention (store: SessionStore): Promise<{ ok: boolean, ms: numb
   return { ok: await store.get(id, 'n') === '50', ms: performance.now() - t0 }
 }
 
+/** The contention check over the HTTP API: each writer takes the lock by POST /lock and commits by POST /commit. */
+async function httpContention (store: SessionStore, origin: string, tokenKey: Buffer): Promise<{ ok: boolean, ms: number }> {
+  // A connection per writer: a POST /lock waiting for its turn holds its connection meanwhile.
+  const pool = new Pool(origin, { connections: 50 })
+  const { id } = await store.create('bench', 3_600_000)
+  await store.put(id, 'n', '0')
+  const auth = { authorization: `Bearer ${storeToken(tokenKey, id)}` }
+  const call = async (method: 'GET' | 'PUT' | 'POST', path: string, headers: Record<string, string>, body?: string) => {
+    const r = await pool.request({ method, path: `/s${path}`, headers, body })
+    const text = await r.body.text()
+    if (r.statusCode >= 300) throw new Error(`${method} ${path}: ${r.statusCode} ${text}`)
+    return { text, headers: r.headers }
+  }
+  const t0 = performance.now()
+  await Promise.all(Array.from({ length: 50 }, async () => {
+    const { headers } = await call('POST', '/lock?wait=60000', auth)
+    const under = { ...auth, 'x-sessiond-lock-id': String(headers['x-sessiond-lock-id']) }
+    const { text } = await call('GET', '/keys/n', under)
+    await call('PUT', '/keys/n', under, String(Number(text) + 1))
+    await call('POST', '/commit', under)
+  }))
+  const ms = performance.now() - t0
+  await pool.close()
+  return { ok: await store.get(id, 'n') === '50', ms }
+}
+
 async function backend (opts: BenchOptions, kind: string, store: SessionStore, raw: Path | null): Promise<SummaryRow[]> {
   const rows: SummaryRow[] = []
   const close: Array<() => Promise<unknown>> = []
@@ -124,7 +153,7 @@ async function backend (opts: BenchOptions, kind: string, store: SessionStore, r
   try {
     const { id } = await store.create('bench', 3_600_000)
     for (let i = 0; i < IN_FLIGHT; i++) await store.put(id, `k${i}`, VALUE)
-    const all = await paths(kind, store, id, raw, close)
+    const { all, httpContention } = await paths(kind, store, id, raw, close)
     const seconds = Math.min(opts.seconds, 2)
     for (const p of all) { await drive(p.get, 0.5); await drive(p.put, 0.5) }
     const figures = new Map<string, number[]>()
@@ -153,6 +182,9 @@ async function backend (opts: BenchOptions, kind: string, store: SessionStore, r
     const c = await contention(store)
     print(`50 writers through rw: ${c.ok ? 'exact count 50' : 'LOST UPDATES'} in ${fmt(c.ms, 0)} ms`)
     rows.push({ benchmark: 'store-ops', metric: `${kind} 50 rw writers`, value: c.ok ? 'no update lost' : 'LOST UPDATES', note: `${fmt(c.ms, 0)} ms` })
+    const hc = await httpContention(store)
+    print(`50 writers through POST /lock over HTTP: ${hc.ok ? 'exact count 50' : 'LOST UPDATES'} in ${fmt(hc.ms, 0)} ms`)
+    rows.push({ benchmark: 'store-ops', metric: `${kind} 50 rw writers over HTTP`, value: hc.ok ? 'no update lost' : 'LOST UPDATES', note: `${fmt(hc.ms, 0)} ms` })
   } finally {
     for (const c of close.reverse()) await c().catch(() => {})
     unregister()

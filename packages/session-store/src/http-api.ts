@@ -1,8 +1,9 @@
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
-import { ModeInvalidError, ReadOnlyError, StoreAuthError, ValueInvalidError } from './errors.ts'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { LockWaitInvalidError, ModeInvalidError, ReadOnlyError, StoreAuthError, ValueInvalidError, ValueTooLargeError } from './errors.ts'
+import { HttpLockTable } from './http-lock-table.ts'
 import { MAX_VALUE_BYTES } from './limits.ts'
 import { verifyStoreToken } from './store-token.ts'
-import type { LockMode, SessionHandle, SessionStore } from './store.ts'
+import type { LockMode, SessionDataOps, SessionStore } from './store.ts'
 
 // The session's data, addressable by URL:
 //   GET    /keys/:key   → 200 the value as text/plain, 404 when missing
@@ -17,6 +18,15 @@ import type { LockMode, SessionHandle, SessionStore } from './store.ts'
 // the URL: a token scoped to one session (Bearer, the password of Basic
 // auth, or `?token=`), else whatever `sessionFromRequest` finds (the
 // gateway's cookie).
+//
+// A lock held across requests (open rw … commit), see http-lock-table.ts:
+//   POST   /lock[?wait=ms]  → 201 { lockId, leaseMs, expiresAt }, also in X-Sessiond-Lock-Id;
+//                             423 STORE_ERR_LOCK_TIMEOUT once `wait` (default: the store's) is over
+//   any data request with `X-Sessiond-Lock-Id` acts under it: writes are staged, reads see them
+//   POST   /commit          with X-Sessiond-Lock-Id → 204: the staged writes land, the lock is released
+//   DELETE /lock            with X-Sessiond-Lock-Id → 204: the lock is released, the staged writes dropped
+// A lock id that is not live for this session (its lease ended, committed,
+// released, or another session's) answers 409 STORE_ERR_LOCK_LOST.
 
 export interface StoreHttpApiOptions {
   store: SessionStore
@@ -26,19 +36,33 @@ export interface StoreHttpApiOptions {
   sessionFromRequest?: (request: FastifyRequest) => string | undefined
 }
 
-type Reader = Pick<SessionHandle, 'get' | 'getAll'>
+type Reader = Pick<SessionDataOps, 'get' | 'getAll'>
 
 const BODY_LIMIT = MAX_VALUE_BYTES * 4 + 64 * 1024
+/** The longest a POST /lock may wait: a waiting request holds a connection. */
+export const MAX_LOCK_WAIT_MS = 60_000
+const LOCK_ID = 'x-sessiond-lock-id'
 
 /** A Fastify plugin: register it with a prefix, such as `/_sessiond/store`. */
 export async function storeHttpApi (app: FastifyInstance, { store, tokenKey, sessionFromRequest }: StoreHttpApiOptions): Promise<void> {
+  const locks = new HttpLockTable(store)
+  const unsubscribe = store.onSessionEnd(id => locks.forget(id))
+  app.addHook('onClose', async () => {
+    unsubscribe()
+    await locks.close()
+  })
+
   // Values are text whatever the client calls them; put_all parses its own JSON.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => done(null, body))
   app.setErrorHandler((err: FastifyError, request, reply) => {
+    // A value's body is the value: past the limit it is the store's own error, whichever check saw it first.
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && request.routeOptions.url?.endsWith('/keys/*')) err = new ValueTooLargeError(MAX_VALUE_BYTES)
     const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
     const coded = typeof err.code === 'string' && /^(STORE|FST)_ERR_/.test(err.code)
     if (status >= 500) request.log.error({ err }, 'store request failed')
+    // Locked (423) and unavailable (503) are worth another try soon; the client picks its own wait.
+    if (status === 423 || status === 503) reply.header('retry-after', '1')
     return reply.code(status).send({ error: coded ? err.code : 'STORE_ERR_INTERNAL', message: coded ? err.message : 'internal error' })
   })
 
@@ -54,42 +78,85 @@ export async function storeHttpApi (app: FastifyInstance, { store, tokenKey, ses
     return id
   }
 
-  app.get<{ Params: { key: string } }>('/keys/:key', async (request, reply) => {
+  /** The data operations this request acts through: its lock's handle, or single operations on the store. */
+  function opsOf (request: FastifyRequest, id: string) {
+    const lockId = lockIdOf(request)
+    if (lockId !== undefined) return { locked: true, ops: locks.use(id, lockId) }
+    return {
+      locked: false,
+      ops: {
+        put: (k: string, v: string) => store.put(id, k, v),
+        remove: (k: string) => store.remove(id, k),
+        putAll: (data: Record<string, string>) => store.putAll(id, data)
+      }
+    }
+  }
+
+  // A wildcard, not `:key`: the router caps a parameter at 100 characters, and keys may have 256 bytes.
+  app.get('/keys/*', async (request, reply) => {
     const id = sessionOf(request)
-    const value = await read(id, modeOf(request, 'r'), h => h.get(request.params.key))
+    const key = keyOf(request)
+    const lockId = lockIdOf(request)
+    const value = lockId !== undefined
+      ? await locks.use(id, lockId).get(key)
+      : await read(id, modeOf(request, 'r'), h => h.get(key))
     if (value === undefined) return reply.code(404).send({ error: 'STORE_ERR_KEY_MISSING', message: 'key does not exist' })
     return reply.type('text/plain; charset=utf-8').send(value)
   })
 
-  app.put<{ Params: { key: string } }>('/keys/:key', async (request, reply) => {
-    const id = sessionOf(request)
-    writeMode(request)
-    await store.put(id, request.params.key, bodyText(request))
+  // A UTF-8 body counts bytes as the store does, so nothing larger than a value is read in.
+  app.put('/keys/*', { bodyLimit: MAX_VALUE_BYTES }, async (request, reply) => {
+    const { locked, ops } = opsOf(request, sessionOf(request))
+    if (!locked) writeMode(request)
+    await ops.put(keyOf(request), bodyText(request))
     return reply.code(204).send()
   })
 
-  app.delete<{ Params: { key: string } }>('/keys/:key', async (request, reply) => {
-    const id = sessionOf(request)
-    writeMode(request)
-    await store.remove(id, request.params.key)
+  app.delete('/keys/*', async (request, reply) => {
+    const { locked, ops } = opsOf(request, sessionOf(request))
+    if (!locked) writeMode(request)
+    await ops.remove(keyOf(request))
     return reply.code(204).send()
   })
 
   app.get('/', async (request, reply) => {
     const id = sessionOf(request)
+    const lockId = lockIdOf(request)
+    if (lockId !== undefined) return reply.send(await locks.use(id, lockId).getAll())
     return reply.send(await read(id, modeOf(request, 'r'), h => h.getAll()))
   })
 
   app.put('/', async (request, reply) => {
-    const id = sessionOf(request)
-    writeMode(request)
+    const { locked, ops } = opsOf(request, sessionOf(request))
+    if (!locked) writeMode(request)
     let data: unknown
     try {
       data = JSON.parse(bodyText(request))
     } catch (err) {
       throw new ValueInvalidError({ cause: err })
     }
-    await store.putAll(id, data as Record<string, string>)
+    await ops.putAll(data as Record<string, string>)
+    return reply.code(204).send()
+  })
+
+  app.post('/lock', async (request, reply) => {
+    const id = sessionOf(request)
+    const waitMs = waitOf(request)
+    const gone = clientGone(reply)
+    const granted = await locks.take(id, waitMs, () => !gone())
+    // The client hung up while it waited: nobody reads this answer.
+    if (granted === null) return reply.code(204).send()
+    const { lockId, leaseEnd } = granted
+    return reply.code(201).header(LOCK_ID, lockId).send({ lockId, leaseMs: Math.max(0, leaseEnd - Date.now()), expiresAt: leaseEnd })
+  })
+
+  app.post('/commit', async (request, reply) => {
+    await locks.commit(sessionOf(request), requiredLockId(request))
+    return reply.code(204).send()
+  })
+
+  app.delete('/lock', async (request, reply) => {
+    await locks.release(sessionOf(request), requiredLockId(request))
     return reply.code(204).send()
   })
 
@@ -116,6 +183,35 @@ function tokenOf (request: FastifyRequest): string | undefined {
   return typeof q === 'string' ? q : undefined
 }
 
+function keyOf (request: FastifyRequest): string {
+  return (request.params as Record<string, string>)['*']
+}
+
+function lockIdOf (request: FastifyRequest): string | undefined {
+  const v = request.headers[LOCK_ID]
+  return typeof v === 'string' ? v : undefined
+}
+
+function requiredLockId (request: FastifyRequest): string {
+  // No id names no live lock: the same answer as an ended one.
+  return lockIdOf(request) ?? ''
+}
+
+function waitOf (request: FastifyRequest): number | undefined {
+  const q = (request.query as Record<string, unknown> | undefined)?.wait
+  if (q === undefined) return undefined
+  const n = typeof q === 'string' && /^\d{1,9}$/.test(q) ? Number(q) : Number.NaN
+  if (!(n <= MAX_LOCK_WAIT_MS)) throw new LockWaitInvalidError(MAX_LOCK_WAIT_MS)
+  return n
+}
+
+/** Whether the client hung up before its answer: a lock granted to nobody must not wait for its lease. */
+function clientGone (reply: FastifyReply): () => boolean {
+  let gone = false
+  reply.raw.once('close', () => { gone = !reply.raw.writableFinished })
+  return () => gone
+}
+
 function modeOf (request: FastifyRequest, fallback: LockMode): LockMode {
   const header = request.headers['x-sessiond-lock']
   const query = (request.query as Record<string, unknown> | undefined)?.lock
@@ -131,4 +227,3 @@ function writeMode (request: FastifyRequest): void {
 function bodyText (request: FastifyRequest): string {
   return typeof request.body === 'string' ? request.body : ''
 }
-

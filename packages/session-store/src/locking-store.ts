@@ -22,7 +22,9 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
   #endListeners = new Set<(id: string) => void>()
 
   constructor (timings: Partial<LockTimings> = {}) {
-    this.timings = Object.freeze({ ...DEFAULT_TIMINGS, ...timings })
+    // A setting given as undefined (an optional config field) means the default, not NaN.
+    const given = Object.fromEntries(Object.entries(timings).filter(([, v]) => v !== undefined))
+    this.timings = Object.freeze({ ...DEFAULT_TIMINGS, ...given })
   }
 
   abstract create (user: string, ttlMs: number): Promise<SessionRecord>

@@ -126,14 +126,15 @@ export class MemoryStore extends LockingStore {
   }
 
   async gc (now = Date.now()): Promise<number> {
-    let n = 0
+    const gone: string[] = []
     for (const [id, e] of this.#sessions) {
       if (!this.#alive(e, now)) {
         this.#sessions.delete(id)
-        n++
+        gone.push(id)
       }
     }
-    return n
+    for (const id of gone) this.ended(id)
+    return gone.length
   }
 
   async close (): Promise<void> {

@@ -12,6 +12,10 @@
 // Every script takes ARGV[1] = prefix, ARGV[2] = id, ARGV[3] = now,
 // ARGV[4] = idle cut-off (a session last seen at or before it has expired).
 // Times come from the caller's clock, as in the other backends.
+//
+// The scripts that end an id (destroy, move, gc) PUBLISH "<origin> <id>" on
+// P .. "session-end" in the same atomic step (redis-end-channel.ts): no host
+// can end a session without every subscribed host hearing of it.
 
 const PRELUDE = `
 local P, id, now, cut = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -29,6 +33,9 @@ end
 local function seen ()
   redis.call('HSET', meta, 'seen', now)
   redis.call('ZADD', P .. 'seen', now, id)
+end
+local function ended (origin, x)
+  redis.call('PUBLISH', P .. 'session-end', origin .. ' ' .. x)
 end
 `
 
@@ -79,7 +86,7 @@ seen()
 if release and token ~= '' then redis.call('HDEL', meta, 'token', 'until') end
 return {1}`
   },
-  // ARGV[5] = token or '', ARGV[6] = the new id. Answers {1} or {0, lockedUntil}.
+  // ARGV[5] = token or '', ARGV[6] = the new id, ARGV[7] = origin. Answers {1} or {0, lockedUntil}.
   move: {
     name: 'sessiondMove',
     lua: PRELUDE + `
@@ -97,6 +104,7 @@ for _, idx in ipairs({P .. 'expiry', P .. 'seen'}) do
   redis.call('ZREM', idx, id)
   if score then redis.call('ZADD', idx, score, fresh) end
 end
+ended(ARGV[7], id)
 return {1}`
   },
   // ARGV[5] = op: get|exists|keys|all, ARGV[6] = key.
@@ -110,28 +118,33 @@ if op == 'exists' then return redis.call('HEXISTS', data, ARGV[6]) end
 if op == 'keys' then return redis.call('HKEYS', data) end
 return redis.call('HGETALL', data)`
   },
+  // ARGV[5] = origin. Answers 1 when the session existed, even expired (as
+  // an SQLite row does until gc): an id still indexed was never reported ended.
   destroy: {
     name: 'sessiondDestroy',
     lua: PRELUDE + `
-redis.call('ZREM', P .. 'expiry', id)
-redis.call('ZREM', P .. 'seen', id)
-return redis.call('DEL', meta, data) > 0 and 1 or 0`
+local indexed = redis.call('ZREM', P .. 'expiry', id) + redis.call('ZREM', P .. 'seen', id)
+if redis.call('DEL', meta, data) + indexed == 0 then return 0 end
+ended(ARGV[5], id)
+return 1`
   },
-  // id is unused; answers how many sessions it removed.
+  // id is unused; ARGV[5] = origin. Answers the ids it removed.
   gc: {
     name: 'sessiondGc',
     lua: PRELUDE + `
 local gone = {}
 for _, x in ipairs(redis.call('ZRANGEBYSCORE', P .. 'expiry', '-inf', now)) do gone[x] = true end
 for _, x in ipairs(redis.call('ZRANGEBYSCORE', P .. 'seen', '-inf', cut)) do gone[x] = true end
-local n = 0
+-- An id still in the indexes was never reported ended, even when Redis already
+-- dropped its meta key at the absolute expiry (PEXPIREAT): report it now.
+local out = {}
 for x in pairs(gone) do
-  local mk = P .. '{' .. x .. '}:meta'
-  n = n + redis.call('DEL', mk)
-  redis.call('DEL', P .. '{' .. x .. '}:data')
+  redis.call('DEL', P .. '{' .. x .. '}:meta', P .. '{' .. x .. '}:data')
   redis.call('ZREM', P .. 'expiry', x)
   redis.call('ZREM', P .. 'seen', x)
+  out[#out + 1] = x
+  ended(ARGV[5], x)
 end
-return n`
+return out`
   }
 } as const satisfies Record<string, RedisScript>

@@ -5,6 +5,7 @@ import { compareKeys } from './key-order.ts'
 import { checkKey } from './limits.ts'
 import type { Busy, LockTimings } from './locking-backend.ts'
 import { LockingStore } from './locking-store.ts'
+import { RedisEndChannel } from './redis-end-channel.ts'
 import { SCRIPTS } from './redis-scripts.ts'
 import type { RedisScript } from './redis-scripts.ts'
 import { newSessionId } from './session-id.ts'
@@ -27,16 +28,19 @@ type ScriptCall = (...args: Arg[]) => Promise<unknown>
  * is one Lua script (redis-scripts.ts). Commands fail at once while Redis is
  * unreachable (STORE_ERR_UNAVAILABLE, 503) instead of queueing, and the
  * client reconnects by itself, so the daemon recovers without a restart.
+ * `onSessionEnd` also hears the ids other hosts ended (redis-end-channel.ts).
  */
 export class RedisStore extends LockingStore {
   readonly kind = 'redis'
   #redis: Redis
   #prefix: string
+  #ends: RedisEndChannel
 
   private constructor (redis: Redis, prefix: string, timings: Partial<LockTimings>) {
     super(timings)
     this.#redis = redis
     this.#prefix = prefix
+    this.#ends = new RedisEndChannel(redis, prefix, id => this.ended(id))
     for (const s of Object.values(SCRIPTS) as RedisScript[]) redis.defineCommand(s.name, { numberOfKeys: 0, lua: s.lua })
   }
 
@@ -51,14 +55,18 @@ export class RedisStore extends LockingStore {
     })
     // Errors surface through the calls that hit them; without a listener ioredis would print each reconnect failure.
     redis.on('error', () => {})
+    let store: RedisStore | null = null
     try {
       await redis.connect()
       await redis.ping()
+      store = new RedisStore(redis, prefix, timings)
+      await store.#ends.subscribe()
     } catch (err) {
+      if (store) await store.#ends.close()
       redis.disconnect()
       throw new StoreConnectError(safeUrl(url), (err as Error).message || String(err), { cause: err })
     }
-    return new RedisStore(redis, prefix, timings)
+    return store
   }
 
   #cut (now: number): number {
@@ -107,7 +115,7 @@ export class RedisStore extends LockingStore {
   }
 
   async destroy (id: string): Promise<boolean> {
-    const gone = await this.#call(SCRIPTS.destroy, id) === 1
+    const gone = await this.#call(SCRIPTS.destroy, id, this.#ends.origin) === 1
     if (gone) this.ended(id)
     else this.waiters.notify(id)
     return gone
@@ -132,7 +140,7 @@ export class RedisStore extends LockingStore {
 
   async move (id: string, token: number | null): Promise<string | Busy> {
     const fresh = newSessionId()
-    const [ok, until] = await this.#call(SCRIPTS.move, id, token ?? '', fresh) as [number, string?]
+    const [ok, until] = await this.#call(SCRIPTS.move, id, token ?? '', fresh, this.#ends.origin) as [number, string?]
     if (ok !== 1) return { lockedUntil: Number(until) }
     this.ended(id)
     return fresh
@@ -163,14 +171,18 @@ export class RedisStore extends LockingStore {
 
   async gc (now = Date.now()): Promise<number> {
     const fn = (this.#redis as unknown as Record<string, ScriptCall>)[SCRIPTS.gc.name]
+    let gone: string[]
     try {
-      return Number(await fn.call(this.#redis, this.#prefix, '', now, this.#cut(now)))
+      gone = await fn.call(this.#redis, this.#prefix, '', now, this.#cut(now), this.#ends.origin) as string[]
     } catch (err) {
       throw mapError(err)
     }
+    for (const id of gone) this.ended(id)
+    return gone.length
   }
 
   async close (): Promise<void> {
+    await this.#ends.close()
     if (this.#redis.status === 'end') return
     try {
       await this.#redis.quit()

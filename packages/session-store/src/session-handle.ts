@@ -33,6 +33,7 @@ export class StoreSessionHandle implements SessionHandle {
 
   get id (): string { return this.#id }
   get mode (): LockMode { return this.#mode }
+  get leaseEnd (): number { return this.#token === null ? 0 : this.#leaseEnd }
 
   #open (): void {
     if (this.#closed) throw new HandleClosedError()

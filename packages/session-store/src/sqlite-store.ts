@@ -83,7 +83,7 @@ export class SqliteStore extends LockingStore {
       clear: p('DELETE FROM session_data WHERE session_id = ?'),
       keys: p('SELECT key FROM session_data WHERE session_id = ? ORDER BY key'),
       all: p('SELECT key, value FROM session_data WHERE session_id = ?'),
-      gc: p('DELETE FROM sessions WHERE NOT (expires_at > ? AND last_seen > ?)')
+      gc: p('DELETE FROM sessions WHERE NOT (expires_at > ? AND last_seen > ?) RETURNING id')
     }
   }
 
@@ -210,7 +210,9 @@ export class SqliteStore extends LockingStore {
   }
 
   async gc (now = Date.now()): Promise<number> {
-    return Number(this.#q.gc.run(now, this.#idleCut(now)).changes)
+    const gone = this.#q.gc.all(now, this.#idleCut(now)) as Array<{ id: string }>
+    for (const { id } of gone) this.ended(id)
+    return gone.length
   }
 
   async close (): Promise<void> {

@@ -37,6 +37,8 @@ export interface SessionHandle extends SessionDataOps {
   /** The session id; changes after `regenerateId`. */
   readonly id: string
   readonly mode: LockMode
+  /** When a `rw` handle's lease ends, in milliseconds since the epoch: its writes are refused from then on. 0 in `r`. */
+  readonly leaseEnd: number
   /** Replaces all of the session's data. */
   putAll (data: Record<string, string>): Promise<void>
   /** Writes pending changes and releases the lock: rw → r. A no-op in `r`. */
@@ -80,9 +82,11 @@ export interface SessionStore {
   /** Removes expired sessions and their data; answers how many. */
   gc (now?: number): Promise<number>
   /**
-   * Calls `listener` after `destroy` or `regenerateId` made in this process
-   * ended an id, through any path (API, handle, HTTP, line protocol): the
-   * daemon stops that session's workers. Answers a function that unsubscribes.
+   * Calls `listener` once for every id that `destroy`, `regenerateId` (the
+   * old id) or `gc` (expiry) ended, through any path (API, handle, HTTP,
+   * line protocol): the daemon stops that session's workers. A store shared
+   * by several hosts (redis) also reports the ids that the other hosts
+   * ended. Answers a function that unsubscribes.
    */
   onSessionEnd (listener: (id: string) => void): () => void
   close (): Promise<void>

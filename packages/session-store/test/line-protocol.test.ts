@@ -3,6 +3,7 @@ import type { TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { LineProtocolListener } from '../src/line-protocol.ts'
 import type { LineProtocolOptions } from '../src/line-protocol.ts'
+import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from '../src/limits.ts'
 import { MemoryStore } from '../src/memory-store.ts'
 import type { LockTimings } from '../src/locking-backend.ts'
 import { lineClient } from './line-client.ts'
@@ -176,4 +177,20 @@ test('a flood of pipelined commands is answered in order, and junk never crashes
   await junk.closed
   const after = await client()
   assert.match(await after.send('new'), /^ok /)
+})
+
+test('keys and values past the size limits get err Invalid key and err Value too large, and the connection goes on', async (t) => {
+  const { store, client } = await serve(t)
+  const { id } = await store.create('carol', HOUR)
+  const c = await client()
+  const longest = 'k'.repeat(MAX_KEY_BYTES)
+  assert.equal(await c.send(`open ${id} rw`), 'ok')
+  assert.equal(await c.send(`put ${longest} v`), 'ok')
+  assert.equal(await c.send(`put ${'k'.repeat(MAX_KEY_BYTES + 1)} v`), 'err Invalid key')
+  assert.equal(await c.send(`get ${'é'.repeat(MAX_KEY_BYTES / 2 + 1)}`), 'err Invalid key')
+  assert.equal(await c.send(`put max ${'x'.repeat(MAX_VALUE_BYTES)}`), 'ok')
+  assert.equal(await c.send(`put big ${'€'.repeat(Math.floor(MAX_VALUE_BYTES / 3) + 1)}`), 'err Value too large')
+  assert.equal(await c.send(`put_all a:1:{s:3:"big";s:${MAX_VALUE_BYTES + 1}:"${'x'.repeat(MAX_VALUE_BYTES + 1)}";}`), 'err Value too large')
+  assert.equal(await c.send('close'), 'ok')
+  assert.deepEqual(await store.keys(id), [longest, 'max'])
 })

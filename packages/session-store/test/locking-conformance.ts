@@ -230,6 +230,24 @@ export function lockingConformance (open: Open): void {
     assert.equal(ended.length, 4)
   })
 
+  test('onSessionEnd hears the ids gc removes, once, expired by age or by idleness', async (t) => {
+    const store = await open(t, { idleMs: 150 })
+    const ended: string[] = []
+    store.onSessionEnd(id => ended.push(id))
+    // Redis drops an expired session's keys by itself before gc runs: gc must report it all the same.
+    const old = await store.create('grace', 100)
+    const idle = await store.create('grace', HOUR)
+    const live = await store.create('grace', HOUR)
+    for (let i = 0; i < 4; i++) {
+      await sleep(50)
+      await (await store.open(live.id, 'r')).close()
+    }
+    assert.equal(await store.gc(), 2)
+    assert.deepEqual(ended.sort(), [old.id, idle.id].sort())
+    assert.equal(await store.gc(), 0)
+    assert.equal(ended.length, 2)
+  })
+
   test('putAll replaces every key, and a bad entry changes nothing', async (t) => {
     const store = await open(t)
     const { id } = await store.create('heidi', HOUR)

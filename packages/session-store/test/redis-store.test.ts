@@ -1,6 +1,8 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { RedisStore } from '../src/redis-store.ts'
+import type { SessionStore } from '../src/store.ts'
 import { redisSkipReason, startRedis } from './redis-server.ts'
 import type { RedisServer } from './redis-server.ts'
 
@@ -36,6 +38,63 @@ describe('RedisStore', { skip: redisSkipReason() }, () => {
     assert.equal(await b.get(id, 'n'), '50')
   })
 
+  test('a session ended on one host reaches onSessionEnd on every other host: destroy, regenerate_id and gc', async (t) => {
+    // Two stores on one Redis, as two hosts are; a third deployment under another prefix.
+    const a = await RedisStore.connect({ url: server.url, prefix: 'ends:' })
+    const b = await RedisStore.connect({ url: server.url, prefix: 'ends:' })
+    const other = await RedisStore.connect({ url: server.url, prefix: 'elsewhere:' })
+    t.after(() => Promise.all([a.close(), b.close(), other.close()]))
+    const heardByA: string[] = []
+    const heardByOther: string[] = []
+    a.onSessionEnd(id => heardByA.push(id))
+    other.onSessionEnd(id => heardByOther.push(id))
+
+    const destroyed = await a.create('alice', HOUR)
+    let heard = endOf(b, destroyed.id)
+    await a.destroy(destroyed.id)
+    await heard
+
+    const moved = await a.create('alice', HOUR)
+    heard = endOf(b, moved.id)
+    await a.regenerateId(moved.id)
+    await heard
+
+    const expiring = await a.create('alice', 1000)
+    heard = endOf(b, expiring.id)
+    assert.equal(await a.gc(expiring.expiresAt), 1)
+    await heard
+
+    // An end from b reaches a after everything a published itself: a heard its own ends once, locally.
+    const fromB = await b.create('bob', HOUR)
+    heard = endOf(a, fromB.id)
+    await b.destroy(fromB.id)
+    await heard
+    assert.deepEqual(heardByA, [destroyed.id, moved.id, expiring.id, fromB.id])
+    assert.deepEqual(heardByOther, [])
+  })
+
+  test('the session-end subscription recovers after a Redis restart', async (t) => {
+    const own = await startRedis()
+    t.after(() => own.stop())
+    const a = await RedisStore.connect({ url: own.url })
+    const b = await RedisStore.connect({ url: own.url })
+    t.after(() => Promise.all([a.close(), b.close()]))
+    await own.stop()
+    const again = await startRedis(own.port)
+    t.after(() => again.stop())
+
+    // Both clients reconnect (and b resubscribes) by themselves; no event says when, so try until b hears.
+    const deadline = Date.now() + 10_000
+    for (;;) {
+      const s = await retryUntil(() => a.create('carol', HOUR))
+      const heard = endOf(b, s.id)
+      await retryUntil(() => a.destroy(s.id))
+      const ok = await Promise.race([heard.then(() => true), sleep(250).then(() => false)])
+      if (ok) break
+      assert.ok(Date.now() < deadline, 'b never heard an end after the restart')
+    }
+  })
+
   test('calls fail with STORE_ERR_UNAVAILABLE while Redis is down and work again once it is back', async (t) => {
     const own = await startRedis()
     t.after(() => own.stop())
@@ -54,6 +113,17 @@ describe('RedisStore', { skip: redisSkipReason() }, () => {
     assert.equal(await store.get(back.id, 'k'), 'v')
   })
 })
+
+/** Resolves when `store` reports that `id` ended. */
+function endOf (store: SessionStore, id: string): Promise<void> {
+  return new Promise(resolve => {
+    const off = store.onSessionEnd(ended => {
+      if (ended !== id) return
+      off()
+      resolve()
+    })
+  })
+}
 
 /** Retries on STORE_ERR_UNAVAILABLE until the client has reconnected: the reconnect has no event a caller can await. */
 async function retryUntil<T> (fn: () => Promise<T>, ms = 10_000): Promise<T> {

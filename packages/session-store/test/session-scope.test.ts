@@ -48,3 +48,52 @@ test('an open r scope refuses writes until commit', async (t) => {
   await scope.put('k', 'v')
   assert.equal(await store.get(id, 'k'), 'v')
 })
+
+test('after release a second writer gets the lock at once, and the released scope\'s later writes are refused', async (t) => {
+  const store = new MemoryStore({ lockWaitMs: 5000 })
+  t.after(() => store.close())
+  const { id } = await store.create('dave', HOUR)
+  const dead = scopeOf(store, id)
+  await dead.open('rw')
+  await dead.put('k', 'from-the-dead-worker')
+
+  await dead.release()
+  const next = await store.open(id, 'rw', { waitMs: 0 })
+  await next.put('k', 'from-the-next-writer')
+  await next.commit()
+
+  const lost = (err: { code?: string, statusCode?: number }) => err.code === 'STORE_ERR_LOCK_LOST' && err.statusCode === 409
+  // A call of the dead worker still in flight must not land as a single operation.
+  await assert.rejects(dead.put('k', 'late'), lost)
+  await assert.rejects(dead.remove('k'), lost)
+  await assert.rejects(dead.commit(), lost)
+  await assert.rejects(dead.open('rw'), lost)
+  assert.equal(await store.get(id, 'k'), 'from-the-next-writer')
+  await dead.release()
+})
+
+test('release is idempotent and ends a scope that held no lock too', async (t) => {
+  const store = new MemoryStore()
+  t.after(() => store.close())
+  const { id } = await store.create('erin', HOUR)
+  const scope = scopeOf(store, id)
+  await scope.put('k', 'v')
+  await Promise.all([scope.release(), scope.release()])
+  await assert.rejects(scope.put('k', 'w'), (err: { code?: string }) => err.code === 'STORE_ERR_HANDLE_CLOSED')
+  await assert.rejects(scope.get('k'), (err: { code?: string }) => err.code === 'STORE_ERR_HANDLE_CLOSED')
+  assert.equal(await store.get(id, 'k'), 'v')
+})
+
+test('an open rw still waiting when the scope is released hands the lock back as soon as it gets it', async (t) => {
+  const store = new MemoryStore({ lockWaitMs: 5000 })
+  t.after(() => store.close())
+  const { id } = await store.create('frank', HOUR)
+  const holder = await store.open(id, 'rw')
+  const scope = scopeOf(store, id)
+  const waiting = scope.open('rw')
+  await scope.release()
+  await holder.commit()
+  await assert.rejects(waiting, (err: { code?: string }) => err.code === 'STORE_ERR_HANDLE_CLOSED')
+  const next = await store.open(id, 'rw', { waitMs: 0 })
+  await next.close()
+})
