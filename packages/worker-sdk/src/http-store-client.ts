@@ -105,4 +105,12 @@ export class HttpStoreClient implements SessionData {
     this.#mode = null
     if (lockId !== null) await this.#call('POST', '/commit', undefined, lockId)
   }
+
+  /** Gives up a held rw lock without writing its staged changes: for a worker that stops. */
+  async release (): Promise<void> {
+    const lockId = this.#lockId
+    this.#lockId = null
+    this.#mode = null
+    if (lockId !== null) await this.#call('DELETE', '/lock', undefined, lockId)
+  }
 }

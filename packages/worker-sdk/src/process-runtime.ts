@@ -51,9 +51,8 @@ if (claim.runAs) {
 process.chdir(claim.cwd)
 
 const unavailable = (): Promise<never> => Promise.reject(new SdkError('SDK_ERR_STORE_UNAVAILABLE', 'no SESSIOND_STORE_URL: the session store is not reachable from this worker', 503))
-const store: SessionData = env.SESSIOND_STORE_URL
-  ? new HttpStoreClient(env.SESSIOND_STORE_URL)
-  : { get: unavailable, put: unavailable, remove: unavailable, keys: unavailable, getAll: unavailable, exists: unavailable, open: unavailable, commit: unavailable }
+const httpStore = env.SESSIOND_STORE_URL ? new HttpStoreClient(env.SESSIOND_STORE_URL) : null
+const store: SessionData = httpStore ?? { get: unavailable, put: unavailable, remove: unavailable, keys: unavailable, getAll: unavailable, exists: unavailable, open: unavailable, commit: unavailable }
 
 const stopController = new AbortController()
 const ctx: HandlerContext = Object.freeze({
@@ -84,6 +83,8 @@ async function stop (reason: StopReason): Promise<never> {
       await send({ t: 'hibernated', state: await handler.hibernate(ctx) })
     }
     await handler.stop?.(ctx)
+    // A lock the handler left open would otherwise block the session's writers until its lease ends.
+    await httpStore?.release()
   } catch (err) {
     ctx.log.error({ err }, 'stopping failed')
   } finally {

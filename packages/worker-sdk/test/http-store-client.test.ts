@@ -50,6 +50,23 @@ const backends: Array<{ name: string, open: (t: TestContext, leaseMs?: number) =
 
 for (const backend of backends) {
   describe(`HttpStoreClient over ${backend.name}`, () => {
+    test('release() gives up a held lock without writing: the next writer gets it at once', async (t) => {
+      const store = await backend.open(t)
+      const { client } = await serve(t, store)
+      const stopping = client()
+      const next = client()
+      await stopping.put('n', '1')
+      await stopping.open('rw')
+      await stopping.put('n', 'staged, never committed')
+      await stopping.release()
+      await stopping.release()
+      // The store's wait and lease are 30 s: without the release this open would still be waiting at 5 s.
+      const opened = await Promise.race([next.open('rw').then(() => 'opened'), sleep(5_000, 'still waiting')])
+      assert.equal(opened, 'opened')
+      assert.equal(await next.get('n'), '1')
+      await next.commit()
+    })
+
     test('open(rw) … put … commit(): its reads see its writes, other workers see them at commit', async (t) => {
       const store = await backend.open(t)
       const { id, client } = await serve(t, store)
