@@ -360,6 +360,13 @@ export class Supervisor {
     return done
   }
 
+  /** The sessions that have a worker, starting or live: for checking them against the store. */
+  sessions (): string[] {
+    const ids = new Set<string>()
+    for (const e of this.#table.entries()) ids.add(e.sessionId)
+    return [...ids]
+  }
+
   /** Stops every worker of a session (logout, expiry, destroy). */
   async stopSession (sessionId: string, reason: StopReason = 'logout'): Promise<void> {
     await Promise.all(this.#table.ofSession(sessionId).map(e => this.#retire(e, reason)))
