@@ -116,7 +116,11 @@ const SYSTEM_PACKAGES = {
     // examples/php-session-handler is tested with Debian's PHP.
     php: 'php-cli',
     // `sessiond cert` makes its certificates with the system's openssl.
-    openssl: 'openssl'
+    openssl: 'openssl',
+    // test/deploy-*.test.ts run docs/deploy/*.conf in real front servers
+    // (Debian's packages start no service here: policy-rc.d, or no init).
+    nginx: 'nginx',
+    apache2: 'apache2'
   },
   bench: { wrk: 'wrk', 'redis-server': 'redis-server' }
 }
@@ -137,10 +141,17 @@ function ensureSystemPackages (task) {
   }
   log(`installing system packages: ${missing.join(' ')}`)
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-  if (run('apt-get', ['update', '-qq'], { env }) !== 0 ||
-    run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env }) !== 0) {
-    die(`apt-get install ${missing.join(' ')} failed`)
-  }
+  // Servers such as nginx and apache2 start a system service when installed,
+  // on port 80; the tests run their own. Debian's policy-rc.d hook (exit 101:
+  // "not allowed") stops that, as container images have it; put one in for
+  // the install if the machine has none.
+  const policy = '/usr/sbin/policy-rc.d'
+  const ownPolicy = !existsSync(policy)
+  if (ownPolicy) writeFileSync(policy, '#!/bin/sh\n# sessiond bootstrap: no service starts during this install\nexit 101\n', { mode: 0o755 })
+  const ok = run('apt-get', ['update', '-qq'], { env }) === 0 &&
+    run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env }) === 0
+  if (ownPolicy) rmSync(policy, { force: true })
+  if (!ok) die(`apt-get install ${missing.join(' ')} failed`)
 }
 
 const TASKS = {

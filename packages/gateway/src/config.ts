@@ -10,12 +10,17 @@ import { ByteSize } from './byte-size.ts'
 import { ConfigError } from './errors.ts'
 
 const LISTEN = '^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$'
+/** A path prefix such as /notes: no trailing slash, no empty or dot segments, unreserved characters only. */
+export const PATH_PREFIX = '^(/(?!\\.\\.?(/|$))[A-Za-z0-9._~-]+)+$'
+/** Headers a front server must not be allowed to speak for: the gateway reads or sets them itself. */
+const GATEWAY_HEADERS = ['host', 'cookie', 'authorization', 'connection', 'content-length', 'transfer-encoding', 'forwarded',
+  'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-prefix', 'x-sessiond-user', 'x-request-id']
 /** Paths the gateway itself answers; no realm may mount over them. */
 export const RESERVED_PATHS = ['/login', '/logout', '/healthz', '/_sessiond']
 
 export const RealmSchema = Type.Object({
   ...WorkerRealmFields,
-  mount: Type.String({ pattern: '^(/(?!\\.\\.?(/|$))[A-Za-z0-9._~-]+)+$', description: 'a path prefix such as /notes, without a trailing slash or dot segments' }),
+  mount: Type.String({ pattern: PATH_PREFIX, description: 'a path prefix such as /notes, without a trailing slash or dot segments' }),
   auth: Type.Union([Type.Literal('required'), Type.Literal('anonymous')], { default: 'required' }),
   bodyLimit: Type.Optional(ByteSize()),
   /** Serve the realm only to requests with this Host header (its own origin: a subdomain per realm). */
@@ -81,18 +86,33 @@ export const ConfigSchema = Type.Object({
   }, { additionalProperties: false })),
   /** Strict-Transport-Security max-age on every response to an HTTPS client, direct or via a trusted proxy (0: none). */
   hsts: Duration('180d'),
-  /** Proxies whose X-Forwarded-For/-Proto/-Host are believed; from anyone else those headers change nothing. */
+  /** Proxies whose X-Forwarded-For/-Proto/-Host/-Prefix are believed; from anyone else those headers change nothing. */
   trustProxy: Type.Array(Type.String({ pattern: '^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$', description: 'an IP address or CIDR range' }), { default: [] }),
+  /** The path the gateway lives under when a front server passes it on unstripped (`/apps/login` reaches /login). */
+  basePath: Type.Optional(Type.String({ pattern: PATH_PREFIX, description: 'a path prefix such as /apps, without a trailing slash' })),
+  /** Who says who the user is: the login form (`form`), or a front server that authenticated the request (`header`). */
+  auth: Type.Object({
+    mode: Type.Union([Type.Literal('form'), Type.Literal('header')], { default: 'form' }),
+    header: Type.String({ pattern: '^[A-Za-z0-9-]+$', default: 'x-remote-user', description: 'a header name such as X-Remote-User' })
+  }, { additionalProperties: false, default: {} }),
+  /** A plain-HTTP listener that answers every request with a redirect to the HTTPS listener. */
+  httpRedirect: Type.Optional(Type.Object({
+    listen: Type.String({ pattern: LISTEN, description: 'HOST:PORT' }),
+    /** Where to: by default the request's own host name (when the certificate covers it) on the HTTPS listener's port. */
+    origin: Type.Optional(Type.String({ pattern: '^https://([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(:[0-9]{1,5})?$', description: 'an https:// origin such as https://example.com or https://example.com:8443' })),
+    status: Type.Union([Type.Literal(301), Type.Literal(308)], { default: 308 })
+  }, { additionalProperties: false })),
   realms: Type.Array(RealmSchema, { default: [] })
 }, { additionalProperties: false })
 
 type Decoded = StaticDecode<typeof ConfigSchema>
 export type RealmConfig = Decoded['realms'][number]
-export type Config = Readonly<Omit<Decoded, 'users'> & {
+export type Config = Readonly<Omit<Decoded, 'users' | 'httpRedirect'> & {
   file: string
   host: string
   port: number
   users: { file: string, demo?: string }
+  httpRedirect?: { host: string, port: number, origin?: string, status: 301 | 308 }
 }>
 
 /** What deployments override without editing the file: flags first, then environment. */
@@ -204,23 +224,43 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
     issues.push(`/limits/headersTimeout: expected at most requestTimeout (${requestTimeout} ms), got ${headersTimeout} ms`)
   }
   if (cfg.store.kind === 'redis' && cfg.store.url === undefined) issues.push('/store/url: expected a redis:// URL when store.kind is redis (or SESSIOND_STORE_URL)')
+  const header = cfg.auth.header.toLowerCase()
+  if (cfg.auth.mode === 'header') {
+    // Without a trusted front server anyone could name themselves in the header.
+    if (cfg.trustProxy.length === 0) issues.push('/trustProxy: expected the front server\'s address when auth.mode is header, got none')
+    if (GATEWAY_HEADERS.includes(header)) issues.push(`/auth/header: expected a header of the front server's own, not one the gateway reads or sets, got ${JSON.stringify(cfg.auth.header)}`)
+  }
+  if (cfg.httpRedirect && !cfg.tls) issues.push('/httpRedirect: expected tls to be set too (the redirect goes to the HTTPS listener)')
   if (issues.length > 0) fail(path, issues)
 
-  const colon = cfg.listen.lastIndexOf(':')
-  const port = Number(cfg.listen.slice(colon + 1))
-  if (port > 65535) fail(path, [`/listen: expected a port from 0 to 65535, got ${port}`])
+  const [host, port] = hostPort(path, '/listen', cfg.listen)
+  const httpRedirect = cfg.httpRedirect && (() => {
+    const [host, port] = hostPort(path, '/httpRedirect/listen', cfg.httpRedirect.listen)
+    return { ...cfg.httpRedirect, host, port }
+  })()
   const dataDir = isAbsolute(cfg.dataDir) ? cfg.dataDir : resolve(base, cfg.dataDir)
   const tls = cfg.tls && { ...cfg.tls, cert: resolve(base, cfg.tls.cert), key: resolve(base, cfg.tls.key) }
   const usersFile = cfg.users.file === undefined ? resolve(dataDir, 'users.json') : resolve(base, cfg.users.file)
   return deepFreeze({
     ...cfg,
     file: path,
-    host: cfg.listen.slice(0, colon).replace(/^\[|\]$/g, ''),
+    host,
     port,
     dataDir,
     tls,
+    // Present even when absent, as undefined: every loaded config has the same keys (running-config.ts).
+    basePath: cfg.basePath,
+    auth: { ...cfg.auth, header },
+    httpRedirect,
     users: { ...cfg.users, file: usersFile }
   })
+}
+
+function hostPort (file: string, key: string, listen: string): [string, number] {
+  const colon = listen.lastIndexOf(':')
+  const port = Number(listen.slice(colon + 1))
+  if (port > 65535) fail(file, [`${key}: expected a port from 0 to 65535, got ${port}`])
+  return [listen.slice(0, colon).replace(/^\[|\]$/g, ''), port]
 }
 
 function isMapping (v: unknown): v is Record<string, unknown> {

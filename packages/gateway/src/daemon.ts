@@ -7,10 +7,15 @@ import type { SessionStore } from '@sessiond/session-store'
 import { Supervisor } from '@sessiond/supervisor'
 import { storeToken } from '@sessiond/session-store'
 import { storeTokenKey } from './store-token-key.ts'
-import type { Config } from './config.ts'
+import type { Config, ConfigOverrides } from './config.ts'
+import { ConfigReloader } from './config-reload.ts'
+import type { ReloadSummary } from './config-reload.ts'
 import { loadCookieKeys } from './cookie-key.ts'
 import { ensureDemoUser } from './demo-user.ts'
 import { ConfigError } from './errors.ts'
+import { listenHttpRedirect } from './http-redirect.ts'
+import type { HttpRedirect } from './http-redirect.ts'
+import { RunningConfig } from './running-config.ts'
 import { buildServer } from './server.ts'
 import { UsersFile } from './users-file.ts'
 
@@ -21,14 +26,22 @@ export interface Daemon {
   store: SessionStore
   /** The line-protocol listener, when `store.protocolListen` is set. */
   lineProtocol: LineProtocolListener | null
+  /** The plain-HTTP listener that redirects to HTTPS, when `httpRedirect` is set. */
+  httpRedirect: HttpRedirect | null
   demo: { user: string, password: string | null } | null
+  /**
+   * Re-reads the config file (SIGHUP) with the overrides the daemon started
+   * with and applies what can change live; throws, changing nothing, when
+   * the file is not valid. Logs what it did either way.
+   */
+  reload (): Promise<ReloadSummary>
   close (): Promise<void>
 }
 
 const GC_EVERY_MS = 10 * 60_000
 
 /** One process: gateway + embedded supervisor + session store, listening. */
-export async function startDaemon (config: Config, logger: Logger): Promise<Daemon> {
+export async function startDaemon (config: Config, logger: Logger, overrides: ConfigOverrides = {}): Promise<Daemon> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
   const [cookieKey, ...previousCookieKeys] = await loadCookieKeys(config.dataDir)
   const tls = config.tls && { cert: await readTlsFile(config.tls.cert), key: await readTlsFile(config.tls.key) }
@@ -51,7 +64,10 @@ export async function startDaemon (config: Config, logger: Logger): Promise<Daem
   store.onSessionEnd(id => {
     supervisor.stopSession(id, 'logout').catch(err => logger.error({ err }, 'stopping the workers of an ended session failed'))
   })
-  const app = await buildServer({ config, logger, store, supervisor, users, cookieKey, previousCookieKeys, tls, storeTokenKey: tokenKey })
+  // The gateway reads the running config: a reload swaps the realms under it.
+  const running = new RunningConfig(config)
+  const reloader = new ConfigReloader({ running, overrides, supervisor, logger: logger.child({ component: 'config' }) })
+  const app = await buildServer({ config: running.view, logger, store, supervisor, users, cookieKey, previousCookieKeys, tls, storeTokenKey: tokenKey })
 
   const gc = setInterval(() => {
     store.gc().then(n => { if (n > 0) logger.debug({ removed: n }, 'expired sessions collected') },
@@ -60,8 +76,12 @@ export async function startDaemon (config: Config, logger: Logger): Promise<Daem
   gc.unref()
 
   let lineProtocol: LineProtocolListener | null = null
+  let httpRedirect: HttpRedirect | null = null
   try {
     await app.listen({ host: config.host, port: config.port })
+    if (config.httpRedirect && tls) {
+      httpRedirect = await listenHttpRedirect({ ...config.httpRedirect, httpsPort: (app.server.address() as AddressInfo).port, cert: tls.cert, limits: config.limits })
+    }
     if (config.store.protocolListen) {
       // A bare port listens on loopback: the protocol has no authentication of its own.
       const at = config.store.protocolListen.lastIndexOf(':')
@@ -73,6 +93,7 @@ export async function startDaemon (config: Config, logger: Logger): Promise<Daem
     }
   } catch (err) {
     clearInterval(gc)
+    await httpRedirect?.close()
     await app.close()
     await supervisor.close()
     await store.close()
@@ -81,7 +102,7 @@ export async function startDaemon (config: Config, logger: Logger): Promise<Daem
   const addr = app.server.address() as AddressInfo
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
   const loopback = addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address === '::' ? '[::1]' : host
-  storeBase = `${tls ? 'https' : 'http'}://${loopback}:${addr.port}/_sessiond/store`
+  storeBase = `${tls ? 'https' : 'http'}://${loopback}:${addr.port}${config.basePath ?? ''}/_sessiond/store`
   let closing: Promise<void> | null = null
   return {
     app,
@@ -89,10 +110,13 @@ export async function startDaemon (config: Config, logger: Logger): Promise<Daem
     supervisor,
     store,
     lineProtocol,
+    httpRedirect,
     demo,
+    reload: () => reloader.reload(),
     close () {
       closing ??= (async () => {
         clearInterval(gc)
+        await httpRedirect?.close()
         // Stop taking requests and let in-flight ones finish, then stop every worker, then the store.
         // A keep-alive connection whose last response ends after close() began
         // would otherwise hold the close open until its keep-alive timeout.

@@ -13,3 +13,6 @@ export const CrossSiteRequestError = createError('GW_ERR_CSRF', 'refused: %s', 4
 export const TooManyLoginsError = createError('GW_ERR_TOO_MANY_LOGINS', 'too many failed logins: try again in %d s', 429)
 export const CertError = createError('GW_ERR_CERT', '%s', 1)
 export const RealmForbiddenError = createError('GW_ERR_FORBIDDEN', 'this realm is not open to you', 403)
+export const UntrustedAuthHeaderError = createError('GW_ERR_UNTRUSTED_AUTH_HEADER', 'refused: %s comes only from the front server', 403)
+export const BadRemoteUserError = createError('GW_ERR_BAD_REMOTE_USER', 'refused: the front server named a user this gateway cannot take', 403)
+export const BadForwardedPrefixError = createError('GW_ERR_BAD_FORWARDED_PREFIX', 'refused: X-Forwarded-Prefix from the front server is not a path prefix', 400)

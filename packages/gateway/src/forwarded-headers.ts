@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { COOKIE_NAME, SECURE_COOKIE_NAME } from './session-cookie.ts'
+import { COOKIE_NAME, PREFIXED_SECURE_COOKIE_NAME, SECURE_COOKIE_NAME } from './session-cookie.ts'
 
 // Connection-level headers that a proxy must not pass on (RFC 9110 §7.6.1),
 // plus the ones the gateway sets itself so that a client cannot spoof them.
@@ -24,7 +24,7 @@ function withoutSessionCookie (cookie: string): string {
   if (!cookie.includes(COOKIE_NAME)) return cookie
   return cookie.split(';').filter(part => {
     const name = part.trim().split('=', 1)[0]
-    return name !== COOKIE_NAME && name !== SECURE_COOKIE_NAME
+    return name !== COOKIE_NAME && name !== SECURE_COOKIE_NAME && name !== PREFIXED_SECURE_COOKIE_NAME
   }).join(';').trim()
 }
 
@@ -32,9 +32,11 @@ function withoutSessionCookie (cookie: string): string {
  * The request headers a worker sees: the client's minus hop-by-hop ones and
  * our session cookie, plus X-Forwarded-* and the request id from the gateway.
  * X-Sessiond-User is always stripped here; the worker kind that needs it
- * (exec) adds it from the session's identity.
+ * (exec) adds it from the session's identity. So is `dropped` (the front
+ * server's user header in auth mode `header`): a worker takes its user from
+ * the session, never from a header it cannot tell the origin of.
  */
-export function requestHeadersFor (request: FastifyRequest, prefix: string): string[] {
+export function requestHeadersFor (request: FastifyRequest, prefix: string, dropped = ''): string[] {
   const raw = request.raw.rawHeaders
   const extra = connectionTokens(request.headers.connection)
   const out: string[] = []
@@ -42,7 +44,7 @@ export function requestHeadersFor (request: FastifyRequest, prefix: string): str
     const name = raw[i].toLowerCase()
     // HTTP/2 pseudo-headers (:method, :path, :authority, :scheme) are not headers a worker can take.
     if (name.charCodeAt(0) === 58 /* : */) continue
-    if (HOP_BY_HOP.has(name) || OURS.has(name) || extra?.has(name)) continue
+    if (HOP_BY_HOP.has(name) || OURS.has(name) || extra?.has(name) || name === dropped) continue
     if (name === 'cookie') {
       const kept = withoutSessionCookie(raw[i + 1])
       if (kept) out.push(name, kept)

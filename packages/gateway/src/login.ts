@@ -25,10 +25,10 @@ function wantsHtml (request: FastifyRequest): boolean {
   return request.headers.accept?.includes('text/html') ?? false
 }
 
-function loginPage (next: string, token: string, error?: string): string {
+function loginPage (prefix: string, next: string, token: string, error?: string): string {
   return page('Log in', `<h1>Log in</h1>
 ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
-<form method="post" action="/login">
+<form method="post" action="${escapeHtml(prefix)}/login">
 <input type="hidden" name="${CSRF_FIELD}" value="${escapeHtml(token)}">
 <input type="hidden" name="next" value="${escapeHtml(next)}">
 <label for="username">User name</label><input id="username" name="username" autocomplete="username" required autofocus>
@@ -37,10 +37,15 @@ ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
 </form>`)
 }
 
-/** A request to a realm that needs a login: browsers go to the form, API clients get 401. */
-export function denyUnauthenticated (request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (wantsHtml(request) && (request.method === 'GET' || request.method === 'HEAD')) {
-    return reply.redirect('/login?next=' + encodeURIComponent(request.url), 302)
+/**
+ * A request to a realm that needs a login: browsers go to the form, API
+ * clients get 401. Without a form (auth mode `header`) everyone gets 401:
+ * only the front server can log a user in.
+ */
+export function denyUnauthenticated (request: FastifyRequest, reply: FastifyReply, form = true): FastifyReply {
+  if (form && wantsHtml(request) && (request.method === 'GET' || request.method === 'HEAD')) {
+    const prefix = request.publicPrefix
+    return reply.redirect(`${prefix}/login?next=` + encodeURIComponent(prefix + request.url), 302)
   }
   return reply.code(401).send({ error: 'GW_ERR_NOT_AUTHENTICATED', message: 'login required', requestId: request.id })
 }
@@ -55,9 +60,36 @@ export async function loginRoutes (app: FastifyInstance, { config, store, superv
   const perIp = new LoginThrottle({ freeAttempts: attemptsPerIp, delayMs: delay, maxDelayMs: maxDelay })
   const inTurn = new SerialByKey()
 
+  app.post('/logout', { preHandler: csrfGuard }, async (request, reply) => {
+    const sid = readSessionId(request)
+    if (sid) {
+      await store.destroy(sid)
+      await supervisor.stopSession(sid, 'logout')
+    }
+    clearSession(request)
+    if (wantsHtml(request)) return reply.redirect(`${request.publicPrefix}/login`, 303)
+    return reply.send({ ok: true })
+  })
+
+  app.get('/', async (request, reply) => {
+    const prefix = escapeHtml(request.publicPrefix)
+    const sid = activeSessionId(request, config.session.idleTimeout)
+    const session = sid ? await store.lookup(sid) : null
+    const realms = config.realms.map(r => `<li><a href="${prefix}${escapeHtml(r.mount)}/">${escapeHtml(r.name)}</a> <small>${escapeHtml(r.mount)}/</small></li>`).join('\n')
+    const body = session
+      ? `<h1>Hello, ${escapeHtml(session.user)}</h1><ul>${realms}</ul><form method="post" action="${prefix}/logout"><input type="hidden" name="${CSRF_FIELD}" value="${escapeHtml(csrfToken(request))}"><button type="submit">Log out</button></form>`
+      : config.auth.mode === 'form'
+        ? `<h1>sessiond</h1><p><a href="${prefix}/login">Log in</a> to reach your realms.</p>`
+        : '<h1>sessiond</h1><p>Not logged in.</p>'
+    return reply.type('text/html; charset=utf-8').send(page('sessiond', body))
+  })
+
+  // With auth mode `header` the front server logs users in (front-auth.ts): no password is ever taken here.
+  if (config.auth.mode !== 'form') return
+
   app.get('/login', async (request, reply) => {
-    const next = safeNext((request.query as { next?: unknown }).next)
-    return reply.type('text/html; charset=utf-8').send(loginPage(next, csrfToken(request)))
+    const next = safeNext((request.query as { next?: unknown }).next, request.publicPrefix)
+    return reply.type('text/html; charset=utf-8').send(loginPage(request.publicPrefix, next, csrfToken(request)))
   })
 
   app.post('/login', {
@@ -66,7 +98,7 @@ export async function loginRoutes (app: FastifyInstance, { config, store, superv
   }, async (request, reply) => {
     const body = (request.body ?? {}) as LoginBody
     const form = request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') ?? false
-    const next = safeNext(body.next)
+    const next = safeNext(body.next, request.publicPrefix)
     const username = typeof body.username === 'string' ? body.username : ''
     const password = typeof body.password === 'string' ? body.password : ''
     // Unknown names are throttled like real ones, so a lockout tells nothing about who exists.
@@ -82,7 +114,7 @@ export async function loginRoutes (app: FastifyInstance, { config, store, superv
       const seconds = Math.ceil(wait / 1000)
       request.log.info({ event: 'login-throttled' }, 'login throttled')
       reply.header('retry-after', String(seconds))
-      if (form) return reply.code(429).type('text/html; charset=utf-8').send(loginPage(next, csrfToken(request), `Too many failed logins: try again in ${seconds} s.`))
+      if (form) return reply.code(429).type('text/html; charset=utf-8').send(loginPage(request.publicPrefix, next, csrfToken(request), `Too many failed logins: try again in ${seconds} s.`))
       throw new TooManyLoginsError(seconds)
     }
     const user = username && password && Buffer.byteLength(password) <= MAX_PASSWORD_BYTES
@@ -92,7 +124,7 @@ export async function loginRoutes (app: FastifyInstance, { config, store, superv
       perUser.fail(userKey)
       perIp.fail(ipKey)
       request.log.info({ event: 'login-failed' }, 'login failed')
-      if (form) return reply.code(401).type('text/html; charset=utf-8').send(loginPage(next, csrfToken(request), LOGIN_FAILED))
+      if (form) return reply.code(401).type('text/html; charset=utf-8').send(loginPage(request.publicPrefix, next, csrfToken(request), LOGIN_FAILED))
       return reply.code(401).send({ error: 'GW_ERR_LOGIN_FAILED', message: LOGIN_FAILED, requestId: request.id })
     }
     // The address keeps its count: one good account must not wipe the guesses made against others.
@@ -110,25 +142,4 @@ export async function loginRoutes (app: FastifyInstance, { config, store, superv
     if (form) return reply.redirect(next, 303)
     return reply.send({ user })
   }
-
-  app.post('/logout', { preHandler: csrfGuard }, async (request, reply) => {
-    const sid = readSessionId(request)
-    if (sid) {
-      await store.destroy(sid)
-      await supervisor.stopSession(sid, 'logout')
-    }
-    clearSession(request)
-    if (wantsHtml(request)) return reply.redirect('/login', 303)
-    return reply.send({ ok: true })
-  })
-
-  app.get('/', async (request, reply) => {
-    const sid = activeSessionId(request, config.session.idleTimeout)
-    const session = sid ? await store.lookup(sid) : null
-    const realms = config.realms.map(r => `<li><a href="${escapeHtml(r.mount)}/">${escapeHtml(r.name)}</a> <small>${escapeHtml(r.mount)}/</small></li>`).join('\n')
-    const body = session
-      ? `<h1>Hello, ${escapeHtml(session.user)}</h1><ul>${realms}</ul><form method="post" action="/logout"><input type="hidden" name="${CSRF_FIELD}" value="${escapeHtml(csrfToken(request))}"><button type="submit">Log out</button></form>`
-      : `<h1>sessiond</h1><p><a href="/login">Log in</a> to reach your realms.</p>`
-    return reply.type('text/html; charset=utf-8').send(page('sessiond', body))
-  })
 }

@@ -7,9 +7,11 @@ import { limitBody } from './body-limit.ts'
 import type { Config, RealmConfig } from './config.ts'
 import { BodyTooLargeError, RealmForbiddenError } from './errors.ts'
 import { isForwardableResponseHeader, requestHeadersFor } from './forwarded-headers.ts'
+import type { RenewSession } from './front-auth.ts'
 import { denyUnauthenticated } from './login.ts'
 import { realmAllows } from './realm-access.ts'
 import { realmCspHeader } from './realm-csp.ts'
+import { RealmMatcher } from './realm-matcher.ts'
 import { activeSessionId, readSessionUser, writeSession } from './session-cookie.ts'
 import type { UsersFile } from './users-file.ts'
 
@@ -18,6 +20,8 @@ export interface RealmRouterOptions {
   store: SessionStore
   supervisor: Supervisor
   users: UsersFile
+  /** Auth mode `header`: a new session for the front server's user when the cookie's is gone. */
+  renewSession?: RenewSession
 }
 
 /**
@@ -61,27 +65,46 @@ function send (reply: FastifyReply, res: WorkerResponse, csp: string | null): Fa
   return reply.send(res.body as Readable)
 }
 
+interface RealmRoute {
+  mount: string
+  host?: string
+  realm: RealmConfig
+  csp: string | null
+}
+
 /**
  * Mounts every realm: `/mount/…` goes to the session's worker for that realm
  * with the prefix stripped; `/mount` alone redirects to `/mount/`. Bodies are
- * left unparsed and stream to the worker.
+ * left unparsed and stream to the worker. The realms are looked up per
+ * request in `config.realms`, which a reload replaces (running-config.ts).
  */
-export async function realmRouter (app: FastifyInstance, { config, store, supervisor, users }: RealmRouterOptions): Promise<void> {
+export async function realmRouter (app: FastifyInstance, { config, store, supervisor, users, renewSession }: RealmRouterOptions): Promise<void> {
   app.removeAllContentTypeParsers()
   // Leave every body untouched: the worker reads it as a stream.
   app.addContentTypeParser('*', (_request, _payload, done) => done(null))
 
   const maxAge = config.session.maxAge
-  for (const realm of config.realms) {
-    const csp = realmCspHeader(realm.csp)
-    // A host realm answers only on its own Host (find-my-way's host constraint); elsewhere its mount is free.
-    const on = realm.host ? { constraints: { host: realm.host } } : {}
-    app.all(realm.mount, on, async (request, reply) => {
+  const form = config.auth.mode === 'form'
+  // The front server's user header never reaches a worker (forwarded-headers.ts).
+  const userHeader = form ? '' : config.auth.header
+  let routes = routesOf(config.realms)
+  // One route for all realms: Fastify takes no new routes once it listens, and a reload may add or move a realm.
+  // The gateway's own paths are static routes, which find-my-way prefers to this wildcard.
+  app.all('/*', (request, reply) => {
+    if (routes.realms !== config.realms) routes = routesOf(config.realms)
+    // A host realm answers only on its own Host, read as find-my-way's host constraint reads it; elsewhere its mount is free.
+    const found = routes.matcher.match(request.headers.host ?? request.headers[':authority'] as string | undefined, request.url)
+    if (!found) {
+      reply.callNotFound()
+      return reply
+    }
+    const { realm, csp } = found.realm
+    if (found.bare) {
       const q = request.url.indexOf('?')
-      return reply.redirect(realm.mount + '/' + (q === -1 ? '' : request.url.slice(q)), 308)
-    })
-    app.all(realm.mount + '/*', on, (request, reply) => handle(realm, csp, request, reply))
-  }
+      return reply.redirect(request.publicPrefix + realm.mount + '/' + (q === -1 ? '' : request.url.slice(q)), 308)
+    }
+    return handle(realm, csp, request, reply)
+  })
 
   async function handle (realm: RealmConfig, csp: string | null, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     // The worker reads the URL below the mount: the raw URL must spell the mount exactly (see isCanonicalPath).
@@ -94,13 +117,13 @@ export async function realmRouter (app: FastifyInstance, { config, store, superv
     const body = bodyOf(request, realm.bodyLimit ?? config.limits.bodyLimit)
     let sessionId = activeSessionId(request, config.session.idleTimeout)
     if (sessionId === undefined) {
-      if (realm.auth !== 'anonymous') return denyUnauthenticated(request, reply)
+      if (realm.auth !== 'anonymous') return denyUnauthenticated(request, reply, form)
       sessionId = await newAnonymousSession(request)
     }
     if (realm.allow && realm.auth !== 'anonymous') {
       // Cookies from before the user name travelled in them cost one store lookup.
       const user = readSessionUser(request) ?? (await store.lookup(sessionId))?.user
-      if (user === undefined) return denyUnauthenticated(request, reply)
+      if (user === undefined) return denyUnauthenticated(request, reply, form)
       if (!(await realmAllows(realm.allow, user, users))) throw new RealmForbiddenError()
     }
     const call: DispatchRequest = {
@@ -111,18 +134,27 @@ export async function realmRouter (app: FastifyInstance, { config, store, superv
       identity: lookupIdentity,
       method: request.method,
       url: `${request.protocol}://${request.host || 'localhost'}${request.url.slice(realm.mount.length)}`,
-      headers: requestHeadersFor(request, realm.mount),
+      headers: requestHeadersFor(request, request.publicPrefix + realm.mount, userHeader),
       body
     }
     try {
       return send(reply, await supervisor.dispatch(call), csp)
     } catch (err) {
       if ((err as { code?: string }).code !== 'SUP_ERR_NO_SESSION') throw err
-      if (realm.auth !== 'anonymous') return denyUnauthenticated(request, reply)
+      if (request.remoteUser !== undefined && renewSession) {
+        // The front server vouches for the user still: their session ended (logout, expiry), so they get a new one.
+        call.sessionId = await renewSession(request, request.remoteUser)
+        return send(reply, await supervisor.dispatch(call), csp)
+      }
+      if (realm.auth !== 'anonymous') return denyUnauthenticated(request, reply, form)
       // An anonymous visitor whose session expired simply gets a new one.
       call.sessionId = await newAnonymousSession(request)
       return send(reply, await supervisor.dispatch(call), csp)
     }
+  }
+
+  function routesOf (realms: readonly RealmConfig[]): { realms: readonly RealmConfig[], matcher: RealmMatcher<RealmRoute> } {
+    return { realms, matcher: new RealmMatcher(realms.map(realm => ({ mount: realm.mount, host: realm.host, realm, csp: realmCspHeader(realm.csp) }))) }
   }
 
   async function newAnonymousSession (request: FastifyRequest): Promise<string> {

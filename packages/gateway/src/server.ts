@@ -6,16 +6,21 @@ import type { Logger } from 'pino'
 import { storeHttpApi } from '@sessiond/session-store'
 import type { SessionStore } from '@sessiond/session-store'
 import type { Supervisor } from '@sessiond/supervisor'
+import { basePathRewriter } from './base-path.ts'
 import type { Config } from './config.ts'
 import { errorReply } from './error-reply.ts'
 import { BadFramingError } from './errors.ts'
+import { registerFrontAuth } from './front-auth.ts'
+import type { RenewSession } from './front-auth.ts'
 import { loginRoutes } from './login.ts'
+import { registerPublicPrefix } from './public-prefix.ts'
 import { realmRouter } from './realm-router.ts'
 import { requestIdGenerator } from './request-id.ts'
 import { framingProblem } from './request-framing.ts'
 import { isCanonicalPath } from './request-path.ts'
 import { registerSecurityHeaders } from './security-headers.ts'
 import { readSessionId, registerSessionCookie } from './session-cookie.ts'
+import { storeCsrfGuard } from './store-csrf-guard.ts'
 import type { UsersFile } from './users-file.ts'
 
 export interface ServerOptions {
@@ -35,8 +40,10 @@ export interface ServerOptions {
 
 /** The Fastify gateway: login, the session cookie, realms, health. */
 export async function buildServer ({ config, logger, store, supervisor, users, cookieKey, previousCookieKeys = [], tls, storeTokenKey }: ServerOptions): Promise<FastifyInstance> {
+  const basePath = config.basePath === undefined ? null : basePathRewriter(config.basePath)
   // One code path for both listeners; Fastify's types split on http2, the instance's API does not.
   const app = Fastify({
+    ...(basePath && { rewriteUrl: basePath.rewriteUrl }),
     ...(tls && {
       http2: true,
       https: { allowHTTP1: true, cert: tls.cert, key: tls.key, settings: { maxHeaderListSize: config.limits.maxHeaderSize } }
@@ -64,7 +71,7 @@ export async function buildServer ({ config, logger, store, supervisor, users, c
     request.raw.on('error', ignoreClientError)
     const problem = framingProblem(request.raw)
     if (problem) throw new BadFramingError(problem)
-    if (!isCanonicalPath(request.url)) return reply.callNotFound()
+    if (!isCanonicalPath(request.url) || basePath?.isOutside(request.raw)) return reply.callNotFound()
   })
 
   // Only a TLS listener or a trusted proxy can make request.protocol https: elsewhere the hook could never add anything.
@@ -76,6 +83,19 @@ export async function buildServer ({ config, logger, store, supervisor, users, c
   }
 
   await registerSessionCookie(app, [cookieKey, ...previousCookieKeys], config.session.maxAge)
+  // Both read the session cookie, so their hooks come after its own.
+  registerPublicPrefix(app, { basePath: config.basePath, trustProxy: config.trustProxy })
+  let renewSession: RenewSession | undefined
+  if (config.auth.mode === 'header') {
+    renewSession = registerFrontAuth(app, {
+      header: config.auth.header,
+      trustProxy: config.trustProxy,
+      store,
+      supervisor,
+      maxAge: config.session.maxAge,
+      idleTimeout: config.session.idleTimeout
+    })
+  }
   app.get('/healthz', async () => ({ ok: true }))
 
   await app.register(async (gatewayOwn) => {
@@ -83,9 +103,13 @@ export async function buildServer ({ config, logger, store, supervisor, users, c
     await gatewayOwn.register(fastifyFormbody, { bodyLimit: 8 * 1024 })
     await loginRoutes(gatewayOwn, { config, store, supervisor, users })
   })
-  // The session's data by URL: a store token (exec workers' SESSIOND_STORE_URL) or the browser's own cookie.
-  await app.register(storeHttpApi, { prefix: '/_sessiond/store', store, tokenKey: storeTokenKey, sessionFromRequest: readSessionId })
-  await app.register(async (realms) => realmRouter(realms, { config, store, supervisor, users }))
+  // The session's data by URL: a store token (exec workers' SESSIOND_STORE_URL) or the browser's own cookie,
+  // which must not write from another site's page.
+  await app.register(async (storeApi) => {
+    storeApi.addHook('onRequest', storeCsrfGuard(storeTokenKey))
+    await storeApi.register(storeHttpApi, { prefix: '/_sessiond/store', store, tokenKey: storeTokenKey, sessionFromRequest: readSessionId })
+  })
+  await app.register(async (realms) => realmRouter(realms, { config, store, supervisor, users, renewSession }))
   return app
 }
 

@@ -7,10 +7,20 @@ import { isSessionId } from '@sessiond/session-store'
 export const COOKIE_NAME = 'sessiond'
 /** The cookie for HTTPS clients: `__Host-` makes browsers insist on Secure, Path=/ and no Domain. */
 export const SECURE_COOKIE_NAME = '__Host-sessiond'
+/**
+ * The cookie for HTTPS clients when the gateway is mounted under a path
+ * prefix: `__Host-` allows only Path=/, `__Secure-` still insists on Secure.
+ */
+export const PREFIXED_SECURE_COOKIE_NAME = '__Secure-sessiond'
 
 declare module 'fastify' {
   interface FastifyRequest {
     secureSession: Session<SessionData>
+    prefixedSecureSession: Session<SessionData>
+    /** The path the client sees in front of the gateway's own paths ('' at the root): public-prefix.ts. */
+    publicPrefix: string
+    /** The cookie is no login on this request (front-auth.ts: the front server did not vouch for anyone). */
+    cookieIgnored: boolean
   }
 }
 
@@ -37,21 +47,27 @@ export async function registerSessionCookie (app: FastifyInstance, keys: Buffer 
   const key = Array.isArray(keys) ? keys : [keys]
   await app.register(fastifyCookie)
   const expiry = Math.ceil(maxAgeMs / 1000)
-  // Two cookies, one per client scheme: a cookie set over HTTPS never travels
-  // over plain HTTP, and one set over plain HTTP is never believed over HTTPS.
+  // One cookie per client scheme: a cookie set over HTTPS never travels over
+  // plain HTTP, and one set over plain HTTP is never believed over HTTPS.
+  // Under a path prefix the path is set per request (public-prefix.ts).
   await app.register(fastifySecureSession, [
     { sessionName: 'session', key, cookieName: COOKIE_NAME, expiry, cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: false } },
-    { sessionName: 'secureSession', key, cookieName: SECURE_COOKIE_NAME, expiry, cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: true } }
+    { sessionName: 'secureSession', key, cookieName: SECURE_COOKIE_NAME, expiry, cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: true } },
+    { sessionName: 'prefixedSecureSession', key, cookieName: PREFIXED_SECURE_COOKIE_NAME, expiry, cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: true } }
   ])
+  app.decorateRequest('publicPrefix', '')
+  app.decorateRequest('cookieIgnored', false)
 }
 
-/** The session cookie of this request's scheme (through a trusted proxy: the client's scheme). */
+/** The session cookie of this request's scheme (through a trusted proxy: the client's scheme) and mount. */
 export function sessionOf (request: FastifyRequest): Session<SessionData> {
-  return request.protocol === 'https' ? request.secureSession : request.session
+  if (request.protocol !== 'https') return request.session
+  return request.publicPrefix === '' ? request.secureSession : request.prefixedSecureSession
 }
 
 /** The session id the cookie carries, if it opened and has the right shape. */
 export function readSessionId (request: FastifyRequest): string | undefined {
+  if (request.cookieIgnored) return undefined
   const sid = sessionOf(request).get('sid')
   return isSessionId(sid) ? sid : undefined
 }
@@ -78,6 +94,7 @@ export function activeSessionId (request: FastifyRequest, idleMs: number): strin
 
 /** The user the cookie was issued for, if it says. */
 export function readSessionUser (request: FastifyRequest): string | undefined {
+  if (request.cookieIgnored) return undefined
   const usr = sessionOf(request).get('usr')
   return typeof usr === 'string' ? usr : undefined
 }

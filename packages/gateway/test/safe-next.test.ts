@@ -44,3 +44,12 @@ test('a value that is not a string becomes /', () => {
     assert.equal(safeNext(next), '/', String(next))
   }
 })
+
+test('under a prefix, a path below it is kept and anything else goes to the prefix\'s root', () => {
+  for (const path of ['/apps', '/apps/', '/apps/notes?x=1', '/apps?x=1', '/apps#top', '/apps/a/../b']) {
+    assert.equal(safeNext(path, '/apps'), path === '/apps/a/../b' ? '/apps/b' : path)
+  }
+  for (const next of ['/', '/appsx', '/other/apps', '/apps/../admin', '//evil.example/apps/', 'https://evil.example/apps/', undefined]) {
+    assert.equal(safeNext(next, '/apps'), '/apps/', String(next))
+  }
+})

@@ -27,18 +27,23 @@ export async function start (argv: string[]): Promise<void> {
     strict: true
   })
   if (!values.config) throw new Error(`--config is required: ${START_USAGE}`)
-  const config = loadConfig(values.config, {
+  const overrides: ConfigOverrides = {
     ...envOverrides(process.env),
     ...(values.listen !== undefined && { listen: values.listen }),
     ...(values.data !== undefined && { dataDir: values.data })
-  })
+  }
+  const config = loadConfig(values.config, overrides)
   const logger = createLogger(config.log.level)
-  const daemon = await startDaemon(config, logger)
+  const daemon = await startDaemon(config, logger, overrides)
   // Signal handling first: a supervisor that reads the banner may signal at once.
-  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  // close-with-grace stops on SIGHUP too; here SIGHUP means reload, as for most daemons.
+  closeWithGrace({ delay: 10_000, skip: ['SIGHUP'] }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'stopping after an unexpected error')
     else logger.info({ signal }, 'stopping')
     await daemon.close()
+  })
+  process.on('SIGHUP', () => {
+    daemon.reload().catch(() => { /* reload logged why; the previous config keeps running */ })
   })
   process.stdout.write(`sessiond listening on ${daemon.url}\n`)
   if (daemon.demo) {

@@ -1,0 +1,162 @@
+// A reload (SIGHUP) re-reads the config file and applies what can change live.
+//
+//   loadConfig(file, overrides) ── invalid ──▶ throw: nothing changed
+//      │
+//   planReload(running, next): which realms changed, which settings need a restart
+//      │
+//   supervisor.reconfigure(worker realms) ── refuses ──▶ throw: nothing changed
+//      │
+//   running.replace(config): the gateway's next request sees the new realms
+import { isDeepStrictEqual } from 'node:util'
+import type { Logger } from 'pino'
+import { WorkerRealmFields } from '@sessiond/supervisor'
+import type { Supervisor } from '@sessiond/supervisor'
+import { loadConfig } from './config.ts'
+import type { Config, ConfigOverrides, RealmConfig } from './config.ts'
+import { ConfigError } from './errors.ts'
+import type { RunningConfig } from './running-config.ts'
+
+/**
+ * Settings a reload applies: read per request by the realm router. Every
+ * other setting is read once when the daemon starts (the listener, TLS, the
+ * store, the cookie and login settings), so a new value waits for a restart.
+ */
+const LIVE = new Set(['realms', 'limits.bodyLimit'])
+/** Not settings of their own: host and port come from listen, file is what was re-read. */
+const DERIVED = new Set(['file', 'host', 'port'])
+const WORKER_FIELDS = Object.keys(WorkerRealmFields) as Array<keyof RealmConfig>
+
+export interface ReloadSummary {
+  file: string
+  added: string[]
+  changed: string[]
+  removed: string[]
+  /** Realms whose live workers stop once idle, so that each session's next worker follows the new definition. */
+  drained: string[]
+  /** Settings whose new value waits for a restart, by key (`listen`, `limits.requestTimeout`). */
+  needsRestart: string[]
+}
+
+export interface ReloadPlan {
+  /** What to run from now on: the new live settings, the running value of every other. */
+  config: Config
+  /**
+   * The realms for supervisor.reconfigure. A realm whose worker settings did
+   * not change keeps the object the supervisor already has, so that a change
+   * only the gateway reads (allow, csp, mount) does not replace its workers.
+   */
+  workerRealms: RealmConfig[]
+  added: string[]
+  changed: string[]
+  removed: string[]
+  needsRestart: string[]
+}
+
+export function planReload (running: Config, next: Config, workerRealms: readonly RealmConfig[]): ReloadPlan {
+  const before = new Map(running.realms.map(r => [r.name, r]))
+  const given = new Map(workerRealms.map(r => [r.name, r]))
+  const plan: ReloadPlan = {
+    config: Object.freeze({ ...running, realms: next.realms, limits: Object.freeze({ ...running.limits, bodyLimit: next.limits.bodyLimit }) }),
+    workerRealms: [],
+    added: [],
+    changed: [],
+    removed: running.realms.filter(r => !next.realms.some(n => n.name === r.name)).map(r => r.name),
+    needsRestart: changedKeys(running, next, '').filter(key => !LIVE.has(key) && !DERIVED.has(key))
+  }
+  for (const realm of next.realms) {
+    const old = before.get(realm.name)
+    if (!old) plan.added.push(realm.name)
+    else if (!isDeepStrictEqual(old, realm)) plan.changed.push(realm.name)
+    const current = given.get(realm.name)
+    plan.workerRealms.push(current && WORKER_FIELDS.every(k => isDeepStrictEqual(current[k], realm[k])) ? current : realm)
+  }
+  return plan
+}
+
+/** The keys whose values differ, by dotted path; objects are compared key by key, anything else whole. */
+function changedKeys (a: unknown, b: unknown, path: string): string[] {
+  if (!isMapping(a) || !isMapping(b)) return isDeepStrictEqual(a, b) ? [] : [path]
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)])
+  return [...keys].flatMap(k => changedKeys(a[k], b[k], path ? `${path}.${k}` : k))
+}
+
+function isMapping (v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+export interface ConfigReloaderOptions {
+  running: RunningConfig
+  /** The overrides the daemon started with (flags and environment): a reload applies them the same way. */
+  overrides: ConfigOverrides
+  supervisor: Supervisor
+  logger: Logger
+}
+
+/** Re-reads the running config's file and applies it, one reload at a time. */
+export class ConfigReloader {
+  readonly #running: RunningConfig
+  readonly #overrides: ConfigOverrides
+  readonly #supervisor: Supervisor
+  readonly #log: Logger
+  /** The realm objects the supervisor runs: the ones it was started with until a reload replaces them. */
+  #workerRealms: readonly RealmConfig[]
+  #tail: Promise<unknown> = Promise.resolve()
+
+  constructor ({ running, overrides, supervisor, logger }: ConfigReloaderOptions) {
+    this.#running = running
+    this.#overrides = overrides
+    this.#supervisor = supervisor
+    this.#log = logger
+    this.#workerRealms = running.current.realms
+  }
+
+  /**
+   * Applies the file as it is now, or throws (and logs why) leaving the
+   * running config untouched. Requests in flight finish with the settings
+   * they started with; live workers of changed realms drain in the supervisor.
+   */
+  reload (): Promise<ReloadSummary> {
+    // Reloads run one after another; each compares the file with what the one before it left running.
+    const run = this.#tail.then(() => this.#reloadNow())
+    this.#tail = run.catch(() => { /* logged in #reloadNow; the next reload starts afresh */ })
+    return run
+  }
+
+  async #reloadNow (): Promise<ReloadSummary> {
+    const file = this.#running.current.file
+    try {
+      const plan = planReload(this.#running.current, loadConfig(file, this.#overrides), this.#workerRealms)
+      const workers = this.#reconfigureWorkers(file, plan.workerRealms)
+      // No await from here on: a request sees either the old realms or the new ones, both in the supervisor and here.
+      this.#workerRealms = plan.workerRealms
+      this.#running.replace(plan.config)
+      const summary: ReloadSummary = {
+        file,
+        added: plan.added,
+        changed: plan.changed,
+        removed: plan.removed,
+        drained: [...workers.changed, ...workers.removed],
+        needsRestart: plan.needsRestart
+      }
+      if (summary.needsRestart.length > 0) {
+        this.#log.warn({ file, needsRestart: summary.needsRestart }, `config reload left ${summary.needsRestart.join(', ')} as running: needs a restart`)
+      }
+      this.#log.info({ file, added: summary.added, changed: summary.changed, removed: summary.removed, drained: summary.drained }, 'config reloaded')
+      return summary
+    } catch (err) {
+      // A mistake in the file is the operator's, not a bug: its message says all, a stack trace nothing.
+      if ((err as { code?: string }).code === 'GW_ERR_CONFIG') this.#log.error({ file }, `config reload failed, the running config is unchanged: ${(err as Error).message}`)
+      else this.#log.error({ err, file }, 'config reload failed, the running config is unchanged')
+      throw err
+    }
+  }
+
+  /** The supervisor refuses realms that cannot run here (runAs without root): that too is the file's fault. */
+  #reconfigureWorkers (file: string, realms: readonly RealmConfig[]): ReturnType<Supervisor['reconfigure']> {
+    try {
+      return this.#supervisor.reconfigure(realms)
+    } catch (err) {
+      throw new ConfigError(`invalid config ${file}: ${(err as Error).message}`, { cause: err })
+    }
+  }
+}
