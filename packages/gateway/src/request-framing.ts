@@ -25,5 +25,12 @@ export function framingProblem (req: IncomingMessage): string | null {
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i].length === 4 && raw[i].toLowerCase() === 'host' && ++hosts > 1) return 'more than one Host header'
   }
+  // The host becomes part of the URL a worker parses: `Host: evil/admin` would
+  // move the path the worker sees away from the one the router matched.
+  const host = req.headers.host ?? req.headers[':authority']
+  if (typeof host === 'string' && !AUTHORITY.test(host)) return 'a Host that is not a host name or address with an optional port'
   return null
 }
+
+/** uri-host [":" port] of RFC 9110 §7.2, for names in DNS form (IDNs come punycoded). */
+const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]*)(?::[0-9]{0,5})?$/
