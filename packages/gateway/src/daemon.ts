@@ -15,6 +15,7 @@ import { ensureDemoUser } from './demo-user.ts'
 import { ConfigError } from './errors.ts'
 import { listenHttpRedirect } from './http-redirect.ts'
 import type { HttpRedirect } from './http-redirect.ts'
+import { stopOrphanedWorkers } from './orphan-sweep.ts'
 import { RunningConfig } from './running-config.ts'
 import { buildServer } from './server.ts'
 import { UsersFile } from './users-file.ts'
@@ -39,6 +40,8 @@ export interface Daemon {
 }
 
 const GC_EVERY_MS = 10 * 60_000
+/** How often live workers are checked against the store, for session ends whose event never came. */
+const ORPHAN_SWEEP_EVERY_MS = 60_000
 
 /** One process: gateway + embedded supervisor + session store, listening. */
 export async function startDaemon (config: Config, logger: Logger, overrides: ConfigOverrides = {}): Promise<Daemon> {
@@ -74,6 +77,10 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
       err => logger.error({ err }, 'session gc failed'))
   }, GC_EVERY_MS)
   gc.unref()
+  const orphanSweep = setInterval(() => {
+    stopOrphanedWorkers(supervisor, store, logger).catch(err => logger.warn({ err }, 'checking live workers against the store failed'))
+  }, ORPHAN_SWEEP_EVERY_MS)
+  orphanSweep.unref()
 
   let lineProtocol: LineProtocolListener | null = null
   let httpRedirect: HttpRedirect | null = null
@@ -93,6 +100,7 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
     }
   } catch (err) {
     clearInterval(gc)
+    clearInterval(orphanSweep)
     await httpRedirect?.close()
     await app.close()
     await supervisor.close()
@@ -116,6 +124,7 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
     close () {
       closing ??= (async () => {
         clearInterval(gc)
+        clearInterval(orphanSweep)
         await httpRedirect?.close()
         // Stop taking requests and let in-flight ones finish, then stop every worker, then the store.
         // A keep-alive connection whose last response ends after close() began

@@ -1,0 +1,23 @@
+import type { Logger } from 'pino'
+import type { SessionStore } from '@sessiond/session-store'
+import type { Supervisor } from '@sessiond/supervisor'
+
+/**
+ * Stops the workers of sessions the store no longer has. Session ends
+ * normally arrive as events (onSessionEnd, and Redis pub/sub between
+ * hosts), but an event can be missed: a host cut off from Redis while a
+ * session was destroyed, a Redis restarted without persistence, another
+ * process on the same SQLite file. A live worker would otherwise go on
+ * serving a session that no longer exists, since the hot path never asks
+ * the store. Answers how many sessions it ended.
+ */
+export async function stopOrphanedWorkers (supervisor: Supervisor, store: SessionStore, log: Logger): Promise<number> {
+  let ended = 0
+  for (const id of supervisor.sessions()) {
+    if (await store.lookup(id)) continue
+    ended++
+    await supervisor.stopSession(id, 'logout')
+  }
+  if (ended > 0) log.info({ sessions: ended }, 'stopped the workers of sessions the store no longer has')
+  return ended
+}
