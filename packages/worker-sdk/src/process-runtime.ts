@@ -31,6 +31,8 @@ process.once('disconnect', () => process.exit(0))
 const handlerPath = required('SESSIOND_HANDLER')
 const realm = required('SESSIOND_REALM')
 let handlerModule = env.SESSIOND_PRELOAD === '1' ? await import(handlerPath) : undefined
+// Made at boot, so that a claim only adds the session to it.
+const realmLog = pino({ level: env.SESSIOND_LOG_LEVEL ?? 'info', base: { realm } })
 if (env.SESSIOND_SPARE === '1') await warmHttpPath()
 await send({ t: 'booted' })
 
@@ -60,7 +62,7 @@ const ctx: HandlerContext = Object.freeze({
   user: required('SESSIOND_USER'),
   realm,
   store,
-  log: pino({ level: env.SESSIOND_LOG_LEVEL ?? 'info', base: { realm, session: env.SESSIOND_SESSION_HASH } }),
+  log: realmLog.child({ session: env.SESSIOND_SESSION_HASH }),
   signal: stopController.signal
 })
 

@@ -38,6 +38,8 @@ export default async function runThreadWorker (task: ThreadTask): Promise<Thread
   // Booting (the thread, the runtime, the handler's module) is all a spare
   // does ahead of time: nothing session-specific runs before the claim.
   const handler = handlerFromModule(await import(task.handler), task.handler)
+  // Made at boot, so that a claim only adds the session to it.
+  const realmLog = pino({ level: task.logLevel, base: { realm: task.realm } })
   if (task.spare) await warmPortPath()
   port.postMessage({ t: 'booted' })
   const claim = await claimed(port)
@@ -50,7 +52,7 @@ export default async function runThreadWorker (task: ThreadTask): Promise<Thread
     user: claim.user,
     realm: task.realm,
     store,
-    log: pino({ level: task.logLevel, base: { realm: task.realm, session: claim.sessionHash } }),
+    log: realmLog.child({ session: claim.sessionHash }),
     signal: stopController.signal
   })
 
