@@ -3,24 +3,15 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLogger, loadConfig, startDaemon as startInProcess } from '@sessiond/gateway'
 import { CLI, LAB, getJson, startDaemon } from './helpers/daemon.ts'
+import { freePort } from './helpers/free-port.ts'
 // The store package's own test helpers: a real redis-server and a line-protocol client.
 import { redisSkipReason, startRedis } from '../packages/session-store/test/redis-server.ts'
 import { lineClient } from '../packages/session-store/test/line-client.ts'
 
-async function freePort (): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1')
-  await once(probe, 'listening')
-  const { port } = probe.address() as AddressInfo
-  probe.close()
-  await once(probe, 'close')
-  return port
-}
 
 test('on a Redis store, a session\'s data is one: the HTTP API by cookie, the worker\'s ctx.store and the line protocol', { skip: redisSkipReason() }, async (t) => {
   const redis = await startRedis()

@@ -7,13 +7,13 @@ import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { connect, createServer } from 'node:net'
-import type { AddressInfo } from 'node:net'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { TestContext } from 'node:test'
 import { ROOT } from './daemon.ts'
+import { freePort } from './free-port.ts'
 
 /** The binary's path: on PATH, or in /usr/sbin, which a non-root PATH often lacks. */
 export function findBinary (name: string): string | undefined {
@@ -30,15 +30,6 @@ export function frontServerSkipReason (binary: string, pkg: string): string | fa
   if (findBinary(binary)) return false
   if (process.env.CI === 'true') throw new Error(`${binary} is missing: scripts/toolchain.mjs installs ${pkg} for tests`)
   return `${binary} is not installed (apt-get install ${pkg})`
-}
-
-export async function freePort (): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1')
-  await once(probe, 'listening')
-  const { port } = probe.address() as AddressInfo
-  probe.close()
-  await once(probe, 'close')
-  return port
 }
 
 /** A docs/deploy file with its placeholders replaced; any placeholder left over fails the test. */
