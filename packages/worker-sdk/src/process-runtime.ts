@@ -7,13 +7,12 @@
 // change accounts, the handler's module, and nothing else.
 import { once } from 'node:events'
 import pino from 'pino'
-import type { HandlerContext, SessionData } from './context.ts'
 import { SdkError } from './errors.ts'
 import { handlerFromModule } from './handler.ts'
+import { handlerContext, startOrResume, stopHandler, unavailableStore } from './handler-lifecycle.ts'
 import { serveHttp } from './http-mode.ts'
 import { HttpStoreClient } from './http-store-client.ts'
 import { warmHttpPath } from './warm-up.ts'
-import { HIBERNATING_STOPS } from './protocol/messages.ts'
 import type { StopReason } from './protocol/messages.ts'
 import type { FromProcess, ToProcess } from './protocol/process-messages.ts'
 
@@ -52,24 +51,18 @@ if (claim.runAs) {
 }
 process.chdir(claim.cwd)
 
-const unavailable = (): Promise<never> => Promise.reject(new SdkError('SDK_ERR_STORE_UNAVAILABLE', 'no SESSIOND_STORE_URL: the session store is not reachable from this worker', 503))
 const httpStore = env.SESSIOND_STORE_URL ? new HttpStoreClient(env.SESSIOND_STORE_URL) : null
-const store: SessionData = httpStore ?? { get: unavailable, put: unavailable, remove: unavailable, keys: unavailable, getAll: unavailable, exists: unavailable, open: unavailable, commit: unavailable }
-
-const stopController = new AbortController()
-const ctx: HandlerContext = Object.freeze({
+const { ctx, stopping: stopController } = handlerContext({
   sessionId: required('SESSIOND_SESSION_ID'),
   user: required('SESSIOND_USER'),
   realm,
-  store,
-  log: realmLog.child({ session: env.SESSIOND_SESSION_HASH }),
-  signal: stopController.signal
+  store: httpStore ?? unavailableStore('no SESSIOND_STORE_URL: the session store is not reachable from this worker'),
+  log: realmLog.child({ session: env.SESSIOND_SESSION_HASH })
 })
 
 handlerModule ??= await import(handlerPath)
 const handler = handlerFromModule(handlerModule, handlerPath)
-if (claim.resume && handler.resume) await handler.resume(claim.resume.state, ctx)
-else await handler.start?.(ctx)
+await startOrResume(handler, ctx, claim.resume)
 const server = await serveHttp(handler, ctx, env.SESSIOND_SOCKET ? { socket: env.SESSIOND_SOCKET } : { port: Number(required('PORT')) })
 await send({ t: 'ready' })
 
@@ -77,14 +70,12 @@ let stopping = false
 async function stop (reason: StopReason): Promise<never> {
   if (stopping) return new Promise<never>(() => { /* the first stop exits */ })
   stopping = true
-  stopController.abort(new SdkError('SDK_ERR_STOPPING', `worker stopping: ${reason}`, 503))
   server.close()
   server.closeIdleConnections()
   try {
-    if (handler.hibernate && HIBERNATING_STOPS.has(reason) && process.connected) {
-      await send({ t: 'hibernated', state: await handler.hibernate(ctx) })
-    }
-    await handler.stop?.(ctx)
+    // The state goes to the supervisor, if it is still there to take it.
+    const hibernated = await stopHandler(handler, ctx, stopController, reason, process.connected)
+    if (hibernated) await send({ t: 'hibernated', state: hibernated.state })
     // A lock the handler left open would otherwise block the session's writers until its lease ends.
     await httpStore?.release()
   } catch (err) {

@@ -4,9 +4,9 @@
 // rather than one piscina task (see bench/thread-transport.ts for the
 // comparison that chose this).
 import pino from 'pino'
-import type { HandlerContext } from './context.ts'
 import { handlerFromModule } from './handler.ts'
-import { HIBERNATING_STOPS, PROTOCOL_VERSION } from './protocol/messages.ts'
+import { handlerContext, startOrResume, stopHandler } from './handler-lifecycle.ts'
+import { PROTOCOL_VERSION } from './protocol/messages.ts'
 import type { ClaimMessage, StopMessage, StopReason, ThreadTask, ThreadTaskResult } from './protocol/messages.ts'
 import { ProtocolError, parseToWorker } from './protocol/parse.ts'
 import { PortServer } from './port-server.ts'
@@ -45,31 +45,17 @@ export default async function runThreadWorker (task: ThreadTask): Promise<Thread
   const claim = await claimed(port)
   if (claim.t === 'stop') return { stopped: claim.reason }
 
-  const stopController = new AbortController()
   const store = new PortStoreClient(port)
-  const ctx: HandlerContext = Object.freeze({
-    sessionId: claim.sessionId,
-    user: claim.user,
-    realm: task.realm,
-    store,
-    log: realmLog.child({ session: claim.sessionHash }),
-    signal: stopController.signal
-  })
-
+  const { ctx, stopping } = handlerContext({ sessionId: claim.sessionId, user: claim.user, realm: task.realm, store, log: realmLog.child({ session: claim.sessionHash }) })
   const { promise: stopped, resolve: onStop } = Promise.withResolvers<StopReason>()
   const server = new PortServer(port, handler, ctx, store, onStop)
-  if (claim.resume && handler.resume) await handler.resume(claim.resume.state, ctx)
-  else await handler.start?.(ctx)
+  await startOrResume(handler, ctx, claim.resume)
   port.postMessage({ t: 'ready' })
   const reason = await stopped
-  stopController.abort(new SdkError('SDK_ERR_STOPPING', `worker stopping: ${reason}`, 503))
-  let hibernated: ThreadTaskResult['hibernated']
   try {
-    if (handler.hibernate && HIBERNATING_STOPS.has(reason)) hibernated = { state: await handler.hibernate(ctx) }
-    await handler.stop?.(ctx)
+    const hibernated = await stopHandler(handler, ctx, stopping, reason)
+    return { stopped: reason, ...(hibernated && { hibernated }) }
   } finally {
     server.close()
   }
-  return { stopped: reason, ...(hibernated && { hibernated }) }
 }
-

@@ -5,7 +5,9 @@
 // request, is what makes claiming a spare nearly as fast as a warm request.
 import { request as httpRequest } from 'node:http'
 import { MessageChannel } from 'node:worker_threads'
-import type { HandlerContext } from './context.ts'
+import pino from 'pino'
+import type { HandlerContext, SessionData } from './context.ts'
+import { handlerContext, unavailableStore } from './handler-lifecycle.ts'
 import type { Handler } from './handler.ts'
 import { serveHttp } from './http-mode.ts'
 import { PortServer } from './port-server.ts'
@@ -15,10 +17,8 @@ const echo: Handler = {
   fetch: async (request) => new Response(await request.text() || 'warm', { headers: { 'content-type': 'text/plain' } })
 }
 
-function throwawayContext (store: HandlerContext['store']): HandlerContext {
-  const noop = () => undefined
-  const log = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, fatal: noop, child: () => log } as unknown as HandlerContext['log']
-  return { sessionId: '', user: '', realm: '', store, log, signal: new AbortController().signal }
+function throwawayContext (store: SessionData): HandlerContext {
+  return handlerContext({ sessionId: '', user: '', realm: '', store, log: pino({ level: 'silent' }) }).ctx
 }
 
 /** thread kind: one request with a body, and its response, through a PortServer on a private channel. */
@@ -39,9 +39,7 @@ export async function warmPortPath (): Promise<void> {
 
 /** process kind: one request with a body, and its response, through serveHttp on a loopback port. */
 export async function warmHttpPath (): Promise<void> {
-  const unavailable = () => Promise.reject(new Error('no store while warming up'))
-  const store = { get: unavailable, put: unavailable, remove: unavailable, keys: unavailable, getAll: unavailable, exists: unavailable, open: unavailable, commit: unavailable }
-  const server = await serveHttp(echo, throwawayContext(store), { port: 0 })
+  const server = await serveHttp(echo, throwawayContext(unavailableStore('no store while warming up')), { port: 0 })
   try {
     const { port } = server.address() as { port: number }
     await new Promise<void>((resolve, reject) => {

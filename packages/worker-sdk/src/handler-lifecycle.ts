@@ -1,0 +1,45 @@
+// The steps of a handler's life that every runtime (thread, process) takes
+// the same way; only how the session arrives and the state leaves differ.
+import type { Logger } from 'pino'
+import type { HandlerContext, SessionData } from './context.ts'
+import { SdkError } from './errors.ts'
+import type { Handler } from './handler.ts'
+import { HIBERNATING_STOPS } from './protocol/messages.ts'
+import type { StopReason } from './protocol/messages.ts'
+
+export interface SessionOfWorker {
+  sessionId: string
+  user: string
+  realm: string
+  store: SessionData
+  log: Logger
+}
+
+/** The handler's context, and the controller of its `signal`. */
+export function handlerContext (session: SessionOfWorker): { ctx: HandlerContext, stopping: AbortController } {
+  const stopping = new AbortController()
+  return { ctx: Object.freeze({ ...session, signal: stopping.signal }), stopping }
+}
+
+/** `resume(state)` when there is saved state and the handler can take it, else `start`. */
+export async function startOrResume (handler: Handler, ctx: HandlerContext, resume: { state: unknown } | undefined): Promise<void> {
+  if (resume && handler.resume) await handler.resume(resume.state, ctx)
+  else await handler.start?.(ctx)
+}
+
+/**
+ * Aborts `ctx.signal`, runs `hibernate` when the reason keeps the session
+ * going and someone takes the state, then `stop`. Answers the state.
+ */
+export async function stopHandler (handler: Handler, ctx: HandlerContext, stopping: AbortController, reason: StopReason, stateWanted = true): Promise<{ state: unknown } | undefined> {
+  stopping.abort(new SdkError('SDK_ERR_STOPPING', `worker stopping: ${reason}`, 503))
+  const hibernated = handler.hibernate && stateWanted && HIBERNATING_STOPS.has(reason) ? { state: await handler.hibernate(ctx) } : undefined
+  await handler.stop?.(ctx)
+  return hibernated
+}
+
+/** A store that answers every call with one coded error: for a worker that has none. */
+export function unavailableStore (message: string): SessionData {
+  const unavailable = (): Promise<never> => Promise.reject(new SdkError('SDK_ERR_STORE_UNAVAILABLE', message, 503))
+  return { get: unavailable, put: unavailable, remove: unavailable, keys: unavailable, getAll: unavailable, exists: unavailable, open: unavailable, commit: unavailable }
+}
