@@ -87,12 +87,7 @@ export class ThreadWorker implements WorkerInstance {
   /** A spare: booted, its handler module loaded, waiting for a session. */
   static async boot (opts: ThreadBootOptions): Promise<ThreadWorker> {
     const w = new ThreadWorker(opts)
-    try {
-      await within(w.#booted.promise, opts.realm.startTimeout, () => new WorkerStartTimeoutError(opts.realm.name, opts.realm.startTimeout))
-    } catch (err) {
-      await w.#pool.destroy()
-      throw err
-    }
+    await w.#inTime(w.#booted.promise)
     return w
   }
 
@@ -102,14 +97,20 @@ export class ThreadWorker implements WorkerInstance {
     this.#log = logger
     this.#onExit = onExit
     this.#port.postMessage({ t: 'claim', sessionId: identity.sessionId, sessionHash: sessionHash(identity.sessionId), user: identity.user, ...(resume && { resume }) })
+    await this.#inTime(this.#ready.promise)
+    this.#lastActivity = Date.now()
+  }
+
+  /** Waits for a start-up step within the realm's start timeout; on failure the worker is gone, without an exit report. */
+  async #inTime (step: Promise<void>): Promise<void> {
+    const { name, startTimeout } = this.#realm
     try {
-      await within(this.#ready.promise, this.#realm.startTimeout, () => new WorkerStartTimeoutError(this.#realm.name, this.#realm.startTimeout))
+      await within(step, startTimeout, () => new WorkerStartTimeoutError(name, startTimeout))
     } catch (err) {
       this.#stopping ??= Promise.resolve(undefined)
       await this.#pool.destroy()
       throw err
     }
-    this.#lastActivity = Date.now()
   }
 
   private constructor ({ realm, logger, onExit, spare = false }: ThreadBootOptions) {
