@@ -17,7 +17,7 @@ export function isEmptyDelta (d: DataDelta): boolean {
   return !d.clear && d.set.size === 0 && d.del.size === 0
 }
 
-/** Applies a delta to a plain map, as the memory store holds data. */
+/** Applies a delta to a plain map: the memory store's data, or a `rw` handle's view of its own writes. */
 export function applyDelta (data: Map<string, string>, d: DataDelta): void {
   if (d.clear) data.clear()
   for (const k of d.del) data.delete(k)

@@ -78,17 +78,15 @@ export async function storeHttpApi (app: FastifyInstance, { store, tokenKey, ses
     return id
   }
 
-  /** The data operations this request acts through: its lock's handle, or single operations on the store. */
-  function opsOf (request: FastifyRequest, id: string) {
+  /** The writes of this request: staged under its lock, or single operations on the store when its mode is rw. */
+  function writerOf (request: FastifyRequest, id: string) {
     const lockId = lockIdOf(request)
-    if (lockId !== undefined) return { locked: true, ops: locks.use(id, lockId) }
+    if (lockId !== undefined) return locks.use(id, lockId)
+    writeMode(request)
     return {
-      locked: false,
-      ops: {
-        put: (k: string, v: string) => store.put(id, k, v),
-        remove: (k: string) => store.remove(id, k),
-        putAll: (data: Record<string, string>) => store.putAll(id, data)
-      }
+      put: (k: string, v: string) => store.put(id, k, v),
+      remove: (k: string) => store.remove(id, k),
+      putAll: (data: Record<string, string>) => store.putAll(id, data)
     }
   }
 
@@ -96,46 +94,35 @@ export async function storeHttpApi (app: FastifyInstance, { store, tokenKey, ses
   app.get('/keys/*', async (request, reply) => {
     const id = sessionOf(request)
     const key = keyOf(request)
-    const lockId = lockIdOf(request)
-    const value = lockId !== undefined
-      ? await locks.use(id, lockId).get(key)
-      : await read(id, modeOf(request, 'r'), h => h.get(key))
+    const value = await read(request, id, h => h.get(key))
     if (value === undefined) return reply.code(404).send({ error: 'STORE_ERR_KEY_MISSING', message: 'key does not exist' })
     return reply.type('text/plain; charset=utf-8').send(value)
   })
 
   // A UTF-8 body counts bytes as the store does, so nothing larger than a value is read in.
   app.put('/keys/*', { bodyLimit: MAX_VALUE_BYTES }, async (request, reply) => {
-    const { locked, ops } = opsOf(request, sessionOf(request))
-    if (!locked) writeMode(request)
-    await ops.put(keyOf(request), bodyText(request))
+    await writerOf(request, sessionOf(request)).put(keyOf(request), bodyText(request))
     return reply.code(204).send()
   })
 
   app.delete('/keys/*', async (request, reply) => {
-    const { locked, ops } = opsOf(request, sessionOf(request))
-    if (!locked) writeMode(request)
-    await ops.remove(keyOf(request))
+    await writerOf(request, sessionOf(request)).remove(keyOf(request))
     return reply.code(204).send()
   })
 
   app.get('/', async (request, reply) => {
-    const id = sessionOf(request)
-    const lockId = lockIdOf(request)
-    if (lockId !== undefined) return reply.send(await locks.use(id, lockId).getAll())
-    return reply.send(await read(id, modeOf(request, 'r'), h => h.getAll()))
+    return reply.send(await read(request, sessionOf(request), h => h.getAll()))
   })
 
   app.put('/', async (request, reply) => {
-    const { locked, ops } = opsOf(request, sessionOf(request))
-    if (!locked) writeMode(request)
+    const writer = writerOf(request, sessionOf(request))
     let data: unknown
     try {
       data = JSON.parse(bodyText(request))
     } catch (err) {
       throw new ValueInvalidError({ cause: err })
     }
-    await ops.putAll(data as Record<string, string>)
+    await writer.putAll(data as Record<string, string>)
     return reply.code(204).send()
   })
 
@@ -160,8 +147,11 @@ export async function storeHttpApi (app: FastifyInstance, { store, tokenKey, ses
     return reply.code(204).send()
   })
 
-  async function read<T> (id: string, mode: LockMode, fn: (h: Reader) => Promise<T>): Promise<T> {
-    if (mode === 'r') return fn({ get: k => store.get(id, k), getAll: () => store.getAll(id) })
+  /** Reads under the request's lock (its staged writes included), else in the request's mode. */
+  async function read<T> (request: FastifyRequest, id: string, fn: (h: Reader) => Promise<T>): Promise<T> {
+    const lockId = lockIdOf(request)
+    if (lockId !== undefined) return fn(locks.use(id, lockId))
+    if (modeOf(request, 'r') === 'r') return fn({ get: k => store.get(id, k), getAll: () => store.getAll(id) })
     // rw on a read: wait for the writer in progress, read what it committed, let go.
     const h = await store.open(id, 'rw')
     try {

@@ -14,3 +14,14 @@ export function checkValue (value: unknown): asserts value is string {
   if (typeof value !== 'string') throw new ValueInvalidError()
   if (value.length > MAX_VALUE_BYTES / 3 && Buffer.byteLength(value) > MAX_VALUE_BYTES) throw new ValueTooLargeError(MAX_VALUE_BYTES)
 }
+
+/** Validates a put_all argument whole before any of it is applied. */
+export function checkedEntries (data: Record<string, string>): Array<[string, string]> {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new ValueInvalidError()
+  const entries = Object.entries(data)
+  for (const [k, v] of entries) {
+    checkKey(k)
+    checkValue(v)
+  }
+  return entries
+}

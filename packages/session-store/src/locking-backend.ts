@@ -1,4 +1,6 @@
+import { isEmptyDelta } from './data-delta.ts'
 import type { DataDelta } from './data-delta.ts'
+import { LockLostError } from './errors.ts'
 import type { LockWaiters } from './lock-waiters.ts'
 
 /** An attempt found the session locked by another holder until this time. */
@@ -6,6 +8,23 @@ export interface Busy { lockedUntil: number }
 
 export function isBusy (v: unknown): v is Busy {
   return typeof v === 'object' && v !== null && 'lockedUntil' in v
+}
+
+/** A session's lock as a backend stores it; null fields (or no lock at all) when nobody took it. */
+export interface StoredLock { token: number | null, until: number | null }
+
+/**
+ * The rule of `apply` and `move` (see LockingBackend), for the backends that
+ * check it in JS; redis-scripts.ts has the same rule in Lua. `delta` is null
+ * for a move, which is never a no-op. Answers 'lost' for an empty delta
+ * whose lock is gone, which the caller then skips.
+ */
+export function checkLock (lock: StoredLock | null, token: number | null, delta: DataDelta | null, now: number): Busy | 'ok' | 'lost' {
+  const held = lock !== null && lock.token !== null && lock.until !== null && lock.until > now
+  if (token === null) return held ? { lockedUntil: lock.until as number } : 'ok'
+  if (held && lock.token === token) return 'ok'
+  if (delta === null || !isEmptyDelta(delta)) throw new LockLostError()
+  return 'lost'
 }
 
 export interface LockTimings {
@@ -21,7 +40,8 @@ export const DEFAULT_TIMINGS: Readonly<LockTimings> = Object.freeze({ lockWaitMs
 
 /**
  * The few atomic steps a backend provides; LockingStore builds the locking
- * rules on them, the same for every backend. Each step is one transaction
+ * rules on them, the same for every backend, and adds to `apply`, `move`
+ * and `destroy` the local wake-ups and end reports. Each step is one transaction
  * (SQLite), one Lua script (Redis) or one synchronous turn (memory), so
  * check-then-write races cannot happen. Every step fails with
  * STORE_ERR_NO_SESSION on a missing or expired session.

@@ -1,11 +1,11 @@
 import { emptyDelta } from './data-delta.ts'
 import type { DataDelta } from './data-delta.ts'
 import { LockTimeoutError, ModeInvalidError } from './errors.ts'
-import { checkKey, checkValue } from './limits.ts'
+import { checkedEntries, checkKey, checkValue } from './limits.ts'
 import { DEFAULT_TIMINGS, isBusy } from './locking-backend.ts'
 import type { Busy, LockingBackend, LockTimings } from './locking-backend.ts'
 import { LockWaiters } from './lock-waiters.ts'
-import { checkedEntries, StoreSessionHandle } from './session-handle.ts'
+import { StoreSessionHandle } from './session-handle.ts'
 import type { LockMode, OpenOptions, SessionHandle, SessionRecord, SessionStore } from './store.ts'
 
 /** A waiter looks again at least this often, for releases made by other processes or hosts. */
@@ -13,7 +13,8 @@ const MAX_POLL_MS = 50
 
 /**
  * The locking rules, once for every backend: `open`, the auto-locked single
- * writes and `regenerateId`, built on a backend's atomic steps.
+ * writes and `regenerateId`, built on a backend's atomic steps; and the
+ * bookkeeping around those steps (waking local waiters, reporting ended ids).
  */
 export abstract class LockingStore implements SessionStore, LockingBackend {
   abstract readonly kind: string
@@ -29,24 +30,32 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
 
   abstract create (user: string, ttlMs: number): Promise<SessionRecord>
   abstract lookup (id: string): Promise<SessionRecord | null>
-  abstract destroy (id: string): Promise<boolean>
   abstract get (id: string, key: string): Promise<string | undefined>
   abstract exists (id: string, key: string): Promise<boolean>
   abstract keys (id: string): Promise<string[]>
   abstract getAll (id: string): Promise<Record<string, string>>
-  abstract gc (now?: number): Promise<number>
   abstract close (): Promise<void>
   abstract touch (id: string): Promise<void>
   abstract tryLock (id: string, leaseMs: number): Promise<number | Busy>
-  abstract apply (id: string, token: number | null, delta: DataDelta, release: boolean): Promise<Busy | null>
-  abstract move (id: string, token: number | null): Promise<string | Busy>
+  // The backend's own atomic steps behind `apply`, `move`, `destroy` and `gc`, which add the bookkeeping.
+  protected abstract applyStep (id: string, token: number | null, delta: DataDelta, release: boolean): Promise<Busy | null>
+  protected abstract moveStep (id: string, token: number | null): Promise<string | Busy>
+  /** Answers whether the session was there, even expired. */
+  protected abstract destroyStep (id: string): Promise<boolean>
+  /** Removes the sessions expired at `now`; answers their ids. */
+  protected abstract gcStep (now: number): Promise<string[]>
 
   onSessionEnd (listener: (id: string) => void): () => void {
     this.#endListeners.add(listener)
     return () => { this.#endListeners.delete(listener) }
   }
 
-  /** A backend calls this once an id is gone (destroyed, or moved by regenerate_id). */
+  /** The idle cut-off: a session last seen at or before it has expired. */
+  protected idleCut (now: number): number {
+    return this.timings.idleMs === 0 ? Number.MIN_SAFE_INTEGER : now - this.timings.idleMs
+  }
+
+  /** Called once an id is gone (destroyed, moved by regenerate_id, expired), here or (redis) on another host. */
   protected ended (id: string): void {
     this.waiters.notify(id)
     for (const listener of this.#endListeners) {
@@ -58,11 +67,36 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
     }
   }
 
+  async apply (id: string, token: number | null, delta: DataDelta, release: boolean): Promise<Busy | null> {
+    const out = await this.applyStep(id, token, delta, release)
+    // Local waiters try again at once; those of other processes or hosts see the release at their next poll.
+    if (release && token !== null) this.waiters.notify(id)
+    return out
+  }
+
+  async move (id: string, token: number | null): Promise<string | Busy> {
+    const out = await this.moveStep(id, token)
+    if (!isBusy(out)) this.ended(id)
+    return out
+  }
+
+  async destroy (id: string): Promise<boolean> {
+    const gone = await this.destroyStep(id)
+    if (gone) this.ended(id)
+    else this.waiters.notify(id)
+    return gone
+  }
+
+  async gc (now = Date.now()): Promise<number> {
+    const gone = await this.gcStep(now)
+    for (const id of gone) this.ended(id)
+    return gone.length
+  }
+
   async open (id: string, mode: LockMode, opts: OpenOptions = {}): Promise<SessionHandle> {
-    const regenerate = (from: string) => this.regenerateId(from)
     if (mode === 'r') {
       await this.touch(id)
-      return new StoreSessionHandle(this, id, null, 0, regenerate)
+      return new StoreSessionHandle(this, id, null, 0)
     }
     if (mode !== 'rw') throw new ModeInvalidError()
     const leaseMs = this.timings.leaseMs
@@ -72,7 +106,7 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
       return this.tryLock(id, leaseMs)
     })
     // Counted from before the winning attempt, the local lease end never trails the stored one: this side stops writing first.
-    return new StoreSessionHandle(this, id, token, attemptAt + leaseMs, regenerate)
+    return new StoreSessionHandle(this, id, token, attemptAt + leaseMs)
   }
 
   async put (id: string, key: string, value: string): Promise<void> {

@@ -1,9 +1,10 @@
-import { applyDelta, isEmptyDelta } from './data-delta.ts'
+import { applyDelta } from './data-delta.ts'
 import type { DataDelta } from './data-delta.ts'
-import { LockLostError, NoSessionError } from './errors.ts'
+import { NoSessionError } from './errors.ts'
 import { compareKeys } from './key-order.ts'
 import { checkKey } from './limits.ts'
-import type { Busy, LockTimings } from './locking-backend.ts'
+import { checkLock } from './locking-backend.ts'
+import type { Busy } from './locking-backend.ts'
 import { LockingStore } from './locking-store.ts'
 import { newSessionId } from './session-id.ts'
 import type { SessionRecord } from './store.ts'
@@ -24,27 +25,14 @@ export class MemoryStore extends LockingStore {
   readonly kind = 'memory'
   #sessions = new Map<string, Entry>()
 
-  constructor (timings: Partial<LockTimings> = {}) {
-    super(timings)
-  }
-
   #alive (e: Entry | undefined, now: number): e is Entry {
-    return e !== undefined && e.record.expiresAt > now && (this.timings.idleMs === 0 || e.lastSeen + this.timings.idleMs > now)
+    return e !== undefined && e.record.expiresAt > now && e.lastSeen > this.idleCut(now)
   }
 
   #live (id: string): Entry {
     const e = this.#sessions.get(id)
     if (!this.#alive(e, Date.now())) throw new NoSessionError()
     return e
-  }
-
-  /** Busy when someone else holds the lock; throws when `token` should hold it and does not. */
-  #guard (e: Entry, token: number | null, delta: DataDelta | null, now: number): Busy | 'ok' | 'lost' {
-    const held = e.lock !== null && e.lock.until > now ? e.lock : null
-    if (token === null) return held ? { lockedUntil: held.until } : 'ok'
-    if (held?.token === token) return 'ok'
-    if (delta === null || !isEmptyDelta(delta)) throw new LockLostError()
-    return 'lost'
   }
 
   async create (user: string, ttlMs: number): Promise<SessionRecord> {
@@ -59,11 +47,8 @@ export class MemoryStore extends LockingStore {
     return this.#alive(e, Date.now()) ? { ...e.record } : null
   }
 
-  async destroy (id: string): Promise<boolean> {
-    const gone = this.#sessions.delete(id)
-    if (gone) this.ended(id)
-    else this.waiters.notify(id)
-    return gone
+  protected async destroyStep (id: string): Promise<boolean> {
+    return this.#sessions.delete(id)
   }
 
   async touch (id: string): Promise<void> {
@@ -73,37 +58,33 @@ export class MemoryStore extends LockingStore {
   async tryLock (id: string, leaseMs: number): Promise<number | Busy> {
     const e = this.#live(id)
     const now = Date.now()
-    const busy = this.#guard(e, null, null, now)
+    const busy = checkLock(e.lock, null, null, now)
     if (busy !== 'ok') return busy as Busy
     e.lastSeen = now
     e.lock = { token: ++e.fence, until: now + leaseMs }
     return e.lock.token
   }
 
-  async apply (id: string, token: number | null, delta: DataDelta, release: boolean): Promise<Busy | null> {
+  protected async applyStep (id: string, token: number | null, delta: DataDelta, release: boolean): Promise<Busy | null> {
     const e = this.#live(id)
     const now = Date.now()
-    const g = this.#guard(e, token, delta, now)
+    const g = checkLock(e.lock, token, delta, now)
     if (g === 'lost') return null
     if (g !== 'ok') return g
     applyDelta(e.data, delta)
     e.lastSeen = now
-    if (release && token !== null) {
-      e.lock = null
-      this.waiters.notify(id)
-    }
+    if (release && token !== null) e.lock = null
     return null
   }
 
-  async move (id: string, token: number | null): Promise<string | Busy> {
+  protected async moveStep (id: string, token: number | null): Promise<string | Busy> {
     const e = this.#live(id)
-    const g = this.#guard(e, token, null, Date.now())
+    const g = checkLock(e.lock, token, null, Date.now())
     if (g !== 'ok') return g as Busy
     const fresh = newSessionId()
     this.#sessions.delete(id)
     e.record = { ...e.record, id: fresh }
     this.#sessions.set(fresh, e)
-    this.ended(id)
     return fresh
   }
 
@@ -125,7 +106,7 @@ export class MemoryStore extends LockingStore {
     return Object.fromEntries(this.#live(id).data)
   }
 
-  async gc (now = Date.now()): Promise<number> {
+  protected async gcStep (now: number): Promise<string[]> {
     const gone: string[] = []
     for (const [id, e] of this.#sessions) {
       if (!this.#alive(e, now)) {
@@ -133,8 +114,7 @@ export class MemoryStore extends LockingStore {
         gone.push(id)
       }
     }
-    for (const id of gone) this.ended(id)
-    return gone.length
+    return gone
   }
 
   async close (): Promise<void> {

@@ -19,7 +19,10 @@
 
 const PRELUDE = `
 local P, id, now, cut = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local meta, data = P .. '{' .. id .. '}:meta', P .. '{' .. id .. '}:data'
+local function key (x, part)
+  return P .. '{' .. x .. '}:' .. part
+end
+local meta, data = key(id, 'meta'), key(id, 'data')
 local function live ()
   local m = redis.call('HMGET', meta, 'expires', 'seen', 'token', 'until')
   if not m[1] or tonumber(m[1]) <= now or tonumber(m[2]) <= cut then
@@ -30,9 +33,25 @@ end
 local function held (m)
   return m[3] and tonumber(m[4]) > now
 end
+-- The rule of apply and move, as checkLock (locking-backend.ts) has it: nil
+-- when the step may go on, else its answer. An empty step whose lock is
+-- gone is a no-op.
+local function guard (m, token, empty)
+  if token == '' then
+    if held(m) then return {0, m[4]} end
+  elseif not held(m) or m[3] ~= token then
+    if empty then return {1} end
+    return redis.error_reply('LOCKLOST')
+  end
+  return nil
+end
 local function seen ()
   redis.call('HSET', meta, 'seen', now)
   redis.call('ZADD', P .. 'seen', now, id)
+end
+-- Deletes x's keys and index entries; answers how many there were.
+local function drop (x)
+  return redis.call('ZREM', P .. 'expiry', x) + redis.call('ZREM', P .. 'seen', x) + redis.call('DEL', key(x, 'meta'), key(x, 'data'))
 end
 local function ended (origin, x)
   redis.call('PUBLISH', P .. 'session-end', origin .. ' ' .. x)
@@ -69,18 +88,13 @@ return {1, token}`
     lua: PRELUDE + `
 local m = live() if m.err then return m end
 local token, release, clear, ndel = ARGV[5], ARGV[6] == '1', ARGV[7] == '1', tonumber(ARGV[8])
-local empty = not clear and ndel == 0 and #ARGV == 8 + ndel
-if token == '' then
-  if held(m) then return {0, m[4]} end
-elseif not held(m) or m[3] ~= token then
-  if empty then return {1} end
-  return redis.error_reply('LOCKLOST')
-end
+local refused = guard(m, token, not clear and ndel == 0 and #ARGV == 8 + ndel)
+if refused then return refused end
 if clear then redis.call('DEL', data) end
 for i = 9, 8 + ndel do redis.call('HDEL', data, ARGV[i]) end
 for i = 9 + ndel, #ARGV, 2 do redis.call('HSET', data, ARGV[i], ARGV[i + 1]) end
 if redis.call('EXISTS', data) == 1 then
-  redis.call('PEXPIREAT', data, redis.call('HGET', meta, 'expires'))
+  redis.call('PEXPIREAT', data, m[1])
 end
 seen()
 if release and token ~= '' then redis.call('HDEL', meta, 'token', 'until') end
@@ -91,14 +105,11 @@ return {1}`
     name: 'sessiondMove',
     lua: PRELUDE + `
 local m = live() if m.err then return m end
-local token, fresh = ARGV[5], ARGV[6]
-if token == '' then
-  if held(m) then return {0, m[4]} end
-elseif not held(m) or m[3] ~= token then
-  return redis.error_reply('LOCKLOST')
-end
-redis.call('RENAME', meta, P .. '{' .. fresh .. '}:meta')
-if redis.call('EXISTS', data) == 1 then redis.call('RENAME', data, P .. '{' .. fresh .. '}:data') end
+local fresh = ARGV[6]
+local refused = guard(m, ARGV[5], false)
+if refused then return refused end
+redis.call('RENAME', meta, key(fresh, 'meta'))
+if redis.call('EXISTS', data) == 1 then redis.call('RENAME', data, key(fresh, 'data')) end
 for _, idx in ipairs({P .. 'expiry', P .. 'seen'}) do
   local score = redis.call('ZSCORE', idx, id)
   redis.call('ZREM', idx, id)
@@ -123,8 +134,7 @@ return redis.call('HGETALL', data)`
   destroy: {
     name: 'sessiondDestroy',
     lua: PRELUDE + `
-local indexed = redis.call('ZREM', P .. 'expiry', id) + redis.call('ZREM', P .. 'seen', id)
-if redis.call('DEL', meta, data) + indexed == 0 then return 0 end
+if drop(id) == 0 then return 0 end
 ended(ARGV[5], id)
 return 1`
   },
@@ -139,9 +149,7 @@ for _, x in ipairs(redis.call('ZRANGEBYSCORE', P .. 'seen', '-inf', cut)) do gon
 -- dropped its meta key at the absolute expiry (PEXPIREAT): report it now.
 local out = {}
 for x in pairs(gone) do
-  redis.call('DEL', P .. '{' .. x .. '}:meta', P .. '{' .. x .. '}:data')
-  redis.call('ZREM', P .. 'expiry', x)
-  redis.call('ZREM', P .. 'seen', x)
+  drop(x)
   out[#out + 1] = x
   ended(ARGV[5], x)
 end

@@ -69,15 +69,19 @@ export class RedisStore extends LockingStore {
     return store
   }
 
-  #cut (now: number): number {
-    return this.timings.idleMs === 0 ? Number.MIN_SAFE_INTEGER : now - this.timings.idleMs
+  /** The meta hash's key: the layout is redis-scripts.ts's. */
+  #meta (id: string): string {
+    return `${this.#prefix}{${id}}:meta`
   }
 
-  async #call (script: RedisScript, id: string, ...rest: Arg[]): Promise<unknown> {
-    const now = Date.now()
+  #call (script: RedisScript, id: string, ...rest: Arg[]): Promise<unknown> {
+    return this.#callAt(Date.now(), script, id, ...rest)
+  }
+
+  async #callAt (now: number, script: RedisScript, id: string, ...rest: Arg[]): Promise<unknown> {
     const fn = (this.#redis as unknown as Record<string, ScriptCall>)[script.name]
     try {
-      return await fn.call(this.#redis, this.#prefix, id, now, this.#cut(now), ...rest)
+      return await fn.call(this.#redis, this.#prefix, id, now, this.idleCut(now), ...rest)
     } catch (err) {
       throw mapError(err)
     }
@@ -86,7 +90,7 @@ export class RedisStore extends LockingStore {
   async create (user: string, ttlMs: number): Promise<SessionRecord> {
     const now = Date.now()
     const record = { id: newSessionId(), user, createdAt: now, expiresAt: now + ttlMs }
-    const meta = `${this.#prefix}{${record.id}}:meta`
+    const meta = this.#meta(record.id)
     try {
       const out = await this.#redis.multi()
         .hset(meta, 'user', user, 'created', now, 'expires', record.expiresAt, 'seen', now, 'fence', 0)
@@ -105,20 +109,17 @@ export class RedisStore extends LockingStore {
   async lookup (id: string): Promise<SessionRecord | null> {
     let m: Array<string | null>
     try {
-      m = await this.#redis.hmget(`${this.#prefix}{${id}}:meta`, 'user', 'created', 'expires', 'seen')
+      m = await this.#redis.hmget(this.#meta(id), 'user', 'created', 'expires', 'seen')
     } catch (err) {
       throw mapError(err)
     }
     const now = Date.now()
-    if (m[0] === null || Number(m[2]) <= now || Number(m[3]) <= this.#cut(now)) return null
+    if (m[0] === null || Number(m[2]) <= now || Number(m[3]) <= this.idleCut(now)) return null
     return { id, user: m[0], createdAt: Number(m[1]), expiresAt: Number(m[2]) }
   }
 
-  async destroy (id: string): Promise<boolean> {
-    const gone = await this.#call(SCRIPTS.destroy, id, this.#ends.origin) === 1
-    if (gone) this.ended(id)
-    else this.waiters.notify(id)
-    return gone
+  protected async destroyStep (id: string): Promise<boolean> {
+    return await this.#call(SCRIPTS.destroy, id, this.#ends.origin) === 1
   }
 
   async touch (id: string): Promise<void> {
@@ -130,20 +131,17 @@ export class RedisStore extends LockingStore {
     return ok === 1 ? Number(n) : { lockedUntil: Number(n) }
   }
 
-  async apply (id: string, token: number | null, delta: DataDelta, release: boolean): Promise<Busy | null> {
+  protected async applyStep (id: string, token: number | null, delta: DataDelta, release: boolean): Promise<Busy | null> {
     const args: Arg[] = [token ?? '', release ? 1 : 0, delta.clear ? 1 : 0, delta.del.size, ...delta.del]
     for (const [k, v] of delta.set) args.push(k, v)
     const [ok, until] = await this.#call(SCRIPTS.apply, id, ...args) as [number, string?]
-    if (release && token !== null) this.waiters.notify(id)
     return ok === 1 ? null : { lockedUntil: Number(until) }
   }
 
-  async move (id: string, token: number | null): Promise<string | Busy> {
+  protected async moveStep (id: string, token: number | null): Promise<string | Busy> {
     const fresh = newSessionId()
     const [ok, until] = await this.#call(SCRIPTS.move, id, token ?? '', fresh, this.#ends.origin) as [number, string?]
-    if (ok !== 1) return { lockedUntil: Number(until) }
-    this.ended(id)
-    return fresh
+    return ok === 1 ? fresh : { lockedUntil: Number(until) }
   }
 
   async get (id: string, key: string): Promise<string | undefined> {
@@ -169,16 +167,8 @@ export class RedisStore extends LockingStore {
     return Object.fromEntries(pairs)
   }
 
-  async gc (now = Date.now()): Promise<number> {
-    const fn = (this.#redis as unknown as Record<string, ScriptCall>)[SCRIPTS.gc.name]
-    let gone: string[]
-    try {
-      gone = await fn.call(this.#redis, this.#prefix, '', now, this.#cut(now), this.#ends.origin) as string[]
-    } catch (err) {
-      throw mapError(err)
-    }
-    for (const id of gone) this.ended(id)
-    return gone.length
+  protected async gcStep (now: number): Promise<string[]> {
+    return await this.#callAt(now, SCRIPTS.gc, '', this.#ends.origin) as string[]
   }
 
   async close (): Promise<void> {

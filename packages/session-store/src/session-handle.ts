@@ -1,10 +1,10 @@
-import { emptyDelta } from './data-delta.ts'
+import { applyDelta, emptyDelta } from './data-delta.ts'
 import type { DataDelta } from './data-delta.ts'
-import { HandleClosedError, LockLostError, ReadOnlyError, ValueInvalidError } from './errors.ts'
+import { HandleClosedError, LockLostError, ReadOnlyError } from './errors.ts'
 import { compareKeys } from './key-order.ts'
-import { checkKey, checkValue } from './limits.ts'
+import { checkedEntries, checkKey, checkValue } from './limits.ts'
 import type { LockingBackend } from './locking-backend.ts'
-import type { LockMode, SessionHandle } from './store.ts'
+import type { LockMode, SessionHandle, SessionStore } from './store.ts'
 
 /**
  * A session opened `r` or `rw` on any backend. In `rw`, writes collect in a
@@ -12,23 +12,22 @@ import type { LockMode, SessionHandle } from './store.ts'
  * it meanwhile) and reach the store in one fenced step at commit.
  */
 export class StoreSessionHandle implements SessionHandle {
-  #b: LockingBackend
+  /** Its steps, and its waiting `regenerateId` for a handle that holds no lock. */
+  #b: LockingBackend & Pick<SessionStore, 'regenerateId'>
   #id: string
   #mode: LockMode
   #token: number | null
   #leaseEnd: number
   #delta: DataDelta | null
   #closed = false
-  #regenerate: (id: string) => Promise<string>
 
-  constructor (backend: LockingBackend, id: string, token: number | null, leaseEnd: number, regenerate: (id: string) => Promise<string>) {
+  constructor (backend: LockingBackend & Pick<SessionStore, 'regenerateId'>, id: string, token: number | null, leaseEnd: number) {
     this.#b = backend
     this.#id = id
     this.#token = token
     this.#mode = token === null ? 'r' : 'rw'
     this.#leaseEnd = leaseEnd
     this.#delta = token === null ? null : emptyDelta()
-    this.#regenerate = regenerate
   }
 
   get id (): string { return this.#id }
@@ -47,25 +46,27 @@ export class StoreSessionHandle implements SessionHandle {
     return this.#delta
   }
 
+  /** What the pending writes say of `key`: its new value, null when removed, undefined when they leave it as committed. */
+  #staged (key: string): string | null | undefined {
+    const d = this.#delta
+    if (d === null) return undefined
+    if (d.set.has(key)) return d.set.get(key)
+    return d.clear || d.del.has(key) ? null : undefined
+  }
+
   async get (key: string): Promise<string | undefined> {
     checkKey(key)
     this.#open()
-    const d = this.#delta
-    if (d) {
-      if (d.set.has(key)) return d.set.get(key)
-      if (d.clear || d.del.has(key)) return undefined
-    }
+    const staged = this.#staged(key)
+    if (staged !== undefined) return staged ?? undefined
     return this.#b.get(this.#id, key)
   }
 
   async exists (key: string): Promise<boolean> {
     checkKey(key)
     this.#open()
-    const d = this.#delta
-    if (d) {
-      if (d.set.has(key)) return true
-      if (d.clear || d.del.has(key)) return false
-    }
+    const staged = this.#staged(key)
+    if (staged !== undefined) return staged !== null
     return this.#b.exists(this.#id, key)
   }
 
@@ -75,8 +76,7 @@ export class StoreSessionHandle implements SessionHandle {
     const base = d?.clear ? {} : await this.#b.getAll(this.#id)
     if (!d) return base
     const merged = new Map(Object.entries(base))
-    for (const k of d.del) merged.delete(k)
-    for (const [k, v] of d.set) merged.set(k, v)
+    applyDelta(merged, d)
     // fromEntries defines own properties, so a key named __proto__ stays a key.
     return Object.fromEntries(merged)
   }
@@ -156,19 +156,8 @@ export class StoreSessionHandle implements SessionHandle {
       if (typeof moved !== 'string') throw new LockLostError()
       this.#id = moved
     } else {
-      this.#id = await this.#regenerate(this.#id)
+      this.#id = await this.#b.regenerateId(this.#id)
     }
     return this.#id
   }
-}
-
-/** Validates a put_all argument whole before any of it is applied. */
-export function checkedEntries (data: Record<string, string>): Array<[string, string]> {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new ValueInvalidError()
-  const entries = Object.entries(data)
-  for (const [k, v] of entries) {
-    checkKey(k)
-    checkValue(v)
-  }
-  return entries
 }

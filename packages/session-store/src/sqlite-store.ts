@@ -1,11 +1,11 @@
 import { chmodSync, closeSync, openSync } from 'node:fs'
 import { DatabaseSync } from 'node:sqlite'
 import type { StatementSync } from 'node:sqlite'
-import { isEmptyDelta } from './data-delta.ts'
 import type { DataDelta } from './data-delta.ts'
-import { LockLostError, NoSessionError } from './errors.ts'
+import { NoSessionError } from './errors.ts'
 import { checkKey } from './limits.ts'
-import type { Busy, LockTimings } from './locking-backend.ts'
+import { checkLock } from './locking-backend.ts'
+import type { Busy, LockTimings, StoredLock } from './locking-backend.ts'
 import { LockingStore } from './locking-store.ts'
 import { newSessionId } from './session-id.ts'
 import type { SessionRecord } from './store.ts'
@@ -33,8 +33,6 @@ const LOCK_COLUMNS: Array<[string, string]> = [
   ['lock_token', 'INTEGER'],
   ['lock_until', 'INTEGER']
 ]
-
-interface LockRow { lock_token: number | null, lock_until: number | null }
 
 /**
  * The embedded default: one SQLite file in the data directory, durable
@@ -69,7 +67,7 @@ export class SqliteStore extends LockingStore {
     this.#q = {
       insert: p('INSERT INTO sessions (id, user, created_at, expires_at, last_seen) VALUES (?, ?, ?, ?, ?)'),
       lookup: p(`SELECT id, user, created_at, expires_at FROM sessions WHERE id = ? AND ${LIVE}`),
-      live: p(`SELECT lock_token, lock_until FROM sessions WHERE id = ? AND ${LIVE}`),
+      live: p(`SELECT lock_token AS token, lock_until AS until FROM sessions WHERE id = ? AND ${LIVE}`),
       touch: p(`UPDATE sessions SET last_seen = ? WHERE id = ? AND ${LIVE}`),
       lock: p('UPDATE sessions SET fence = fence + 1, lock_token = fence + 1, lock_until = ?, last_seen = ? WHERE id = ? RETURNING lock_token'),
       unlock: p('UPDATE sessions SET lock_token = NULL, lock_until = NULL WHERE id = ?'),
@@ -83,17 +81,13 @@ export class SqliteStore extends LockingStore {
       clear: p('DELETE FROM session_data WHERE session_id = ?'),
       keys: p('SELECT key FROM session_data WHERE session_id = ? ORDER BY key'),
       all: p('SELECT key, value FROM session_data WHERE session_id = ?'),
-      gc: p('DELETE FROM sessions WHERE NOT (expires_at > ? AND last_seen > ?) RETURNING id')
+      gc: p(`DELETE FROM sessions WHERE NOT (${LIVE}) RETURNING id`)
     }
   }
 
-  /** The idle cut-off: a session last seen at or before it has expired. */
-  #idleCut (now: number): number {
-    return this.timings.idleMs === 0 ? Number.MIN_SAFE_INTEGER : now - this.timings.idleMs
-  }
-
-  #live (id: string, now = Date.now()): LockRow {
-    const row = this.#q.live.get(id, now, this.#idleCut(now)) as LockRow | undefined
+  /** The session's lock, or STORE_ERR_NO_SESSION. */
+  #live (id: string, now = Date.now()): StoredLock {
+    const row = this.#q.live.get(id, now, this.idleCut(now)) as StoredLock | undefined
     if (!row) throw new NoSessionError()
     return row
   }
@@ -110,15 +104,6 @@ export class SqliteStore extends LockingStore {
     }
   }
 
-  /** Busy when someone else holds the lock; throws when `token` should hold it and does not. */
-  #guard (row: LockRow, token: number | null, delta: DataDelta | null, now: number): Busy | 'ok' | 'lost' {
-    const held = row.lock_token !== null && row.lock_until !== null && row.lock_until > now
-    if (token === null) return held ? { lockedUntil: row.lock_until as number } : 'ok'
-    if (held && row.lock_token === token) return 'ok'
-    if (delta === null || !isEmptyDelta(delta)) throw new LockLostError()
-    return 'lost'
-  }
-
   async create (user: string, ttlMs: number): Promise<SessionRecord> {
     const now = Date.now()
     const record = { id: newSessionId(), user, createdAt: now, expiresAt: now + ttlMs }
@@ -128,35 +113,32 @@ export class SqliteStore extends LockingStore {
 
   async lookup (id: string): Promise<SessionRecord | null> {
     const now = Date.now()
-    const row = this.#q.lookup.get(id, now, this.#idleCut(now)) as { id: string, user: string, created_at: number, expires_at: number } | undefined
+    const row = this.#q.lookup.get(id, now, this.idleCut(now)) as { id: string, user: string, created_at: number, expires_at: number } | undefined
     return row ? { id: row.id, user: row.user, createdAt: row.created_at, expiresAt: row.expires_at } : null
   }
 
-  async destroy (id: string): Promise<boolean> {
-    const gone = Number(this.#q.destroy.run(id).changes) > 0
-    if (gone) this.ended(id)
-    else this.waiters.notify(id)
-    return gone
+  protected async destroyStep (id: string): Promise<boolean> {
+    return Number(this.#q.destroy.run(id).changes) > 0
   }
 
   async touch (id: string): Promise<void> {
     const now = Date.now()
-    if (Number(this.#q.touch.run(now, id, now, this.#idleCut(now)).changes) === 0) throw new NoSessionError()
+    if (Number(this.#q.touch.run(now, id, now, this.idleCut(now)).changes) === 0) throw new NoSessionError()
   }
 
   async tryLock (id: string, leaseMs: number): Promise<number | Busy> {
     return this.#tx(() => {
       const now = Date.now()
-      const g = this.#guard(this.#live(id, now), null, null, now)
+      const g = checkLock(this.#live(id, now), null, null, now)
       if (g !== 'ok') return g as Busy
       return Number((this.#q.lock.get(now + leaseMs, now, id) as { lock_token: number }).lock_token)
     })
   }
 
-  async apply (id: string, token: number | null, delta: DataDelta, release: boolean): Promise<Busy | null> {
-    const out = this.#tx(() => {
+  protected async applyStep (id: string, token: number | null, delta: DataDelta, release: boolean): Promise<Busy | null> {
+    return this.#tx(() => {
       const now = Date.now()
-      const g = this.#guard(this.#live(id, now), token, delta, now)
+      const g = checkLock(this.#live(id, now), token, delta, now)
       if (g === 'lost') return null
       if (g !== 'ok') return g
       if (delta.clear) this.#q.clear.run(id)
@@ -166,14 +148,12 @@ export class SqliteStore extends LockingStore {
       if (release && token !== null) this.#q.unlock.run(id)
       return null
     })
-    if (release && token !== null) this.waiters.notify(id)
-    return out
   }
 
-  async move (id: string, token: number | null): Promise<string | Busy> {
-    const out = this.#tx(() => {
+  protected async moveStep (id: string, token: number | null): Promise<string | Busy> {
+    return this.#tx(() => {
       const now = Date.now()
-      const g = this.#guard(this.#live(id, now), token, null, now)
+      const g = checkLock(this.#live(id, now), token, null, now)
       if (g !== 'ok') return g as Busy
       const fresh = newSessionId()
       // Copy, re-point the data, delete: works on files made before any schema change.
@@ -182,8 +162,6 @@ export class SqliteStore extends LockingStore {
       this.#q.destroy.run(id)
       return fresh
     })
-    if (typeof out === 'string') this.ended(id)
-    return out
   }
 
   async get (id: string, key: string): Promise<string | undefined> {
@@ -209,10 +187,8 @@ export class SqliteStore extends LockingStore {
     return Object.fromEntries((this.#q.all.all(id) as Array<{ key: string, value: string }>).map(r => [r.key, r.value]))
   }
 
-  async gc (now = Date.now()): Promise<number> {
-    const gone = this.#q.gc.all(now, this.#idleCut(now)) as Array<{ id: string }>
-    for (const { id } of gone) this.ended(id)
-    return gone.length
+  protected async gcStep (now: number): Promise<string[]> {
+    return (this.#q.gc.all(now, this.idleCut(now)) as Array<{ id: string }>).map(r => r.id)
   }
 
   async close (): Promise<void> {

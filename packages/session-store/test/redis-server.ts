@@ -1,8 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer } from 'node:net'
-import type { AddressInfo } from 'node:net'
+import { freePort } from '../../../test/helpers/free-port.ts'
 
 /** A real redis-server on a free loopback port, without persistence, for one test file. */
 export interface RedisServer {
@@ -24,17 +23,6 @@ export function redisSkipReason (): string | false {
   if (hasRedisServer()) return false
   if (process.env.CI === 'true') throw new Error('redis-server is missing: scripts/toolchain.mjs installs it for tests')
   return 'redis-server is not installed (apt-get install redis-server)'
-}
-
-/** Picks a port the kernel just handed out and released: the server binds it right after. */
-async function freePort (): Promise<number> {
-  const probe = createServer()
-  probe.listen(0, '127.0.0.1')
-  await once(probe, 'listening')
-  const { port } = probe.address() as AddressInfo
-  probe.close()
-  await once(probe, 'close')
-  return port
 }
 
 /** Starts redis-server on `port`, or on a free one. */
