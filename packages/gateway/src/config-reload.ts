@@ -11,7 +11,7 @@ import { isDeepStrictEqual } from 'node:util'
 import type { Logger } from 'pino'
 import { WorkerRealmFields } from '@sessiond/supervisor'
 import type { Supervisor } from '@sessiond/supervisor'
-import { loadConfig } from './config.ts'
+import { isMapping, loadConfig } from './config.ts'
 import type { Config, ConfigOverrides, RealmConfig } from './config.ts'
 import { ConfigError } from './errors.ts'
 import type { RunningConfig } from './running-config.ts'
@@ -37,7 +37,7 @@ export interface ReloadSummary {
   needsRestart: string[]
 }
 
-export interface ReloadPlan {
+interface ReloadPlan {
   /** What to run from now on: the new live settings, the running value of every other. */
   config: Config
   /**
@@ -52,7 +52,7 @@ export interface ReloadPlan {
   needsRestart: string[]
 }
 
-export function planReload (running: Config, next: Config, workerRealms: readonly RealmConfig[]): ReloadPlan {
+function planReload (running: Config, next: Config, workerRealms: readonly RealmConfig[]): ReloadPlan {
   const before = new Map(running.realms.map(r => [r.name, r]))
   const given = new Map(workerRealms.map(r => [r.name, r]))
   const plan: ReloadPlan = {
@@ -78,10 +78,6 @@ function changedKeys (a: unknown, b: unknown, path: string): string[] {
   if (!isMapping(a) || !isMapping(b)) return isDeepStrictEqual(a, b) ? [] : [path]
   const keys = new Set([...Object.keys(a), ...Object.keys(b)])
   return [...keys].flatMap(k => changedKeys(a[k], b[k], path ? `${path}.${k}` : k))
-}
-
-function isMapping (v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 export interface ConfigReloaderOptions {

@@ -41,7 +41,7 @@ export const RealmSchema = Type.Object({
 }, { additionalProperties: false })
 
 /** What one client may cost the gateway: sizes, timeouts, connections. */
-export const LimitsSchema = Type.Object({
+const LimitsSchema = Type.Object({
   bodyLimit: ByteSize('10MiB'),
   maxHeaderSize: ByteSize('16KiB'),
   headersTimeout: Duration('10s'),
@@ -263,7 +263,8 @@ function hostPort (file: string, key: string, listen: string): [string, number] 
   return [listen.slice(0, colon).replace(/^\[|\]$/g, ''), port]
 }
 
-function isMapping (v: unknown): v is Record<string, unknown> {
+/** An object of named values (a YAML mapping): not a list, not a scalar. */
+export function isMapping (v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 

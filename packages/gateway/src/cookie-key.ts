@@ -27,11 +27,6 @@ export async function loadCookieKeys (dataDir: string): Promise<Buffer[]> {
   return readKeys(file)
 }
 
-/** The key that seals new cookies. */
-export async function loadCookieKey (dataDir: string): Promise<Buffer> {
-  return (await loadCookieKeys(dataDir))[0]
-}
-
 async function readKeys (file: string): Promise<Buffer[]> {
   let st: Stats
   try {

@@ -3,7 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { CrossSiteRequestError } from './errors.ts'
 import { sessionOf } from './session-cookie.ts'
 
-const TOKEN_FIELD = 'csrf'
+/** The form field, and the cookie's field, that carry the form token. */
+export const CSRF_FIELD = 'csrf'
 
 /** The content types an HTML form (or a no-CORS fetch) can send from another site. */
 function isFormLike (request: FastifyRequest): boolean {
@@ -26,17 +27,17 @@ export function isCrossSite (request: FastifyRequest): boolean {
 
 /** This session cookie's form token, created on first use. */
 export function csrfToken (request: FastifyRequest): string {
-  let token = sessionOf(request).get(TOKEN_FIELD)
+  let token = sessionOf(request).get(CSRF_FIELD)
   if (typeof token !== 'string') {
     token = randomBytes(24).toString('base64url')
-    sessionOf(request).set(TOKEN_FIELD, token)
+    sessionOf(request).set(CSRF_FIELD, token)
   }
   return token
 }
 
 /** A new token, at login and logout: a token never outlives the session it was issued under. */
 export function renewCsrfToken (request: FastifyRequest): void {
-  sessionOf(request).set(TOKEN_FIELD, randomBytes(24).toString('base64url'))
+  sessionOf(request).set(CSRF_FIELD, randomBytes(24).toString('base64url'))
 }
 
 function sameToken (a: unknown, b: unknown): boolean {
@@ -53,7 +54,5 @@ export async function csrfGuard (request: FastifyRequest, _reply: FastifyReply):
   if (isCrossSite(request)) throw new CrossSiteRequestError('cross-site request')
   if (!isFormLike(request)) return
   const body = request.body as Record<string, unknown> | null | undefined
-  if (!sameToken(body?.[TOKEN_FIELD], sessionOf(request).get(TOKEN_FIELD))) throw new CrossSiteRequestError('missing or stale form token')
+  if (!sameToken(body?.[CSRF_FIELD], sessionOf(request).get(CSRF_FIELD))) throw new CrossSiteRequestError('missing or stale form token')
 }
-
-export const CSRF_FIELD = TOKEN_FIELD

@@ -2,11 +2,9 @@ import { mkdir, readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { LineProtocolListener, openStore } from '@sessiond/session-store'
+import { LineProtocolListener, openStore, storeToken } from '@sessiond/session-store'
 import type { SessionStore } from '@sessiond/session-store'
 import { Supervisor } from '@sessiond/supervisor'
-import { storeToken } from '@sessiond/session-store'
-import { storeTokenKey } from './store-token-key.ts'
 import type { Config, ConfigOverrides } from './config.ts'
 import { ConfigReloader } from './config-reload.ts'
 import type { ReloadSummary } from './config-reload.ts'
@@ -18,6 +16,7 @@ import type { HttpRedirect } from './http-redirect.ts'
 import { stopOrphanedWorkers } from './orphan-sweep.ts'
 import { RunningConfig } from './running-config.ts'
 import { buildServer } from './server.ts'
+import { storeTokenKey } from './store-token-key.ts'
 import { UsersFile } from './users-file.ts'
 
 export interface Daemon {
@@ -49,6 +48,8 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
   const [cookieKey, ...previousCookieKeys] = await loadCookieKeys(config.dataDir)
   const tls = config.tls && { cert: await readTlsFile(config.tls.cert), key: await readTlsFile(config.tls.key) }
   const users = new UsersFile(config.users.file)
+  // The stand-in hash for unknown users (a scrypt, about 0.4 s, most of start-up) is ready before the
+  // first login: otherwise an unknown name would answer later than a wrong password right after start.
   await users.prepare()
   const demo = config.users.demo ? await ensureDemoUser(users, config.users.demo, config.dataDir) : null
   // A Redis that cannot be reached stops start-up here, with STORE_ERR_CONNECT naming it.

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { SessionStore } from '@sessiond/session-store'
 import type { Supervisor } from '@sessiond/supervisor'
-import { renewCsrfToken } from './csrf-guard.ts'
 import { BadRemoteUserError, UntrustedAuthHeaderError } from './errors.ts'
-import { activeSessionId, readSessionId, readSessionUser, writeSession } from './session-cookie.ts'
+import { startLoginSession } from './login-session.ts'
+import { activeSessionId, readSessionUser } from './session-cookie.ts'
 import { trustedPeer } from './trusted-peer.ts'
 
 /** What a front server may name a user: enough for htpasswd, LDAP and Kerberos names, nothing that could be read two ways. */
@@ -58,16 +58,9 @@ export function registerFrontAuth (app: FastifyInstance, { header, trustProxy, s
   })
 
   async function renewSession (request: FastifyRequest, user: string): Promise<string> {
-    const previous = readSessionId(request)
-    if (previous) {
-      await store.destroy(previous)
-      await supervisor.stopSession(previous, 'logout')
-    }
-    const session = await store.create(user, maxAge)
-    writeSession(request, session.id, user)
-    renewCsrfToken(request)
+    const sid = await startLoginSession(request, user, { store, supervisor, maxAge })
     request.log.info({ event: 'login', user, via: 'front-server' }, 'login')
-    return session.id
+    return sid
   }
 
   return renewSession

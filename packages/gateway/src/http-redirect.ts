@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { isIP } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import type { Config } from './config.ts'
+import { nodeHttpLimits } from './node-http-limits.ts'
 
 export interface HttpRedirectOptions {
   host: string
@@ -49,11 +50,9 @@ export async function listenHttpRedirect (opts: HttpRedirectOptions): Promise<Ht
   const cert = new X509Certificate(opts.cert)
   const { limits } = opts
   const server: Server = createServer({
-    maxHeaderSize: limits.maxHeaderSize,
-    headersTimeout: limits.headersTimeout,
+    ...nodeHttpLimits(limits),
     requestTimeout: limits.requestTimeout,
-    keepAliveTimeout: limits.keepAliveTimeout,
-    connectionsCheckingInterval: Math.max(250, Math.min(limits.headersTimeout / 4, 5000))
+    keepAliveTimeout: limits.keepAliveTimeout
   }, (req: IncomingMessage, res: ServerResponse) => {
     const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0'
     const close = hasBody ? { connection: 'close' } : {}

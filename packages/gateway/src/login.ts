@@ -2,14 +2,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { SessionStore } from '@sessiond/session-store'
 import type { Supervisor } from '@sessiond/supervisor'
 import type { Config } from './config.ts'
-import { CSRF_FIELD, csrfGuard, csrfToken, renewCsrfToken } from './csrf-guard.ts'
+import { CSRF_FIELD, csrfGuard, csrfToken } from './csrf-guard.ts'
 import { TooManyLoginsError } from './errors.ts'
 import { escapeHtml, page } from './html.ts'
 import { MAX_PASSWORD_BYTES } from './password-hash.ts'
+import { endSession, startLoginSession } from './login-session.ts'
 import { LoginThrottle } from './login-throttle.ts'
 import { safeNext } from './safe-next.ts'
 import { SerialByKey } from './serial-by-key.ts'
-import { activeSessionId, clearSession, readSessionId, writeSession } from './session-cookie.ts'
+import { activeSessionId, clearSession, readSessionId } from './session-cookie.ts'
 import type { UsersFile } from './users-file.ts'
 
 export interface LoginOptions {
@@ -42,7 +43,7 @@ ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
  * clients get 401. Without a form (auth mode `header`) everyone gets 401:
  * only the front server can log a user in.
  */
-export function denyUnauthenticated (request: FastifyRequest, reply: FastifyReply, form = true): FastifyReply {
+export function denyUnauthenticated (request: FastifyRequest, reply: FastifyReply, form: boolean): FastifyReply {
   if (form && wantsHtml(request) && (request.method === 'GET' || request.method === 'HEAD')) {
     const prefix = request.publicPrefix
     return reply.redirect(`${prefix}/login?next=` + encodeURIComponent(prefix + request.url), 302)
@@ -62,10 +63,7 @@ export async function loginRoutes (app: FastifyInstance, { config, store, superv
 
   app.post('/logout', { preHandler: csrfGuard }, async (request, reply) => {
     const sid = readSessionId(request)
-    if (sid) {
-      await store.destroy(sid)
-      await supervisor.stopSession(sid, 'logout')
-    }
+    if (sid) await endSession(store, supervisor, sid)
     clearSession(request)
     if (wantsHtml(request)) return reply.redirect(`${request.publicPrefix}/login`, 303)
     return reply.send({ ok: true })
@@ -129,15 +127,7 @@ export async function loginRoutes (app: FastifyInstance, { config, store, superv
     }
     // The address keeps its count: one good account must not wipe the guesses made against others.
     perUser.succeed(userKey)
-    // A new session id at every login; whatever session the cookie held ends.
-    const previous = readSessionId(request)
-    if (previous) {
-      await store.destroy(previous)
-      await supervisor.stopSession(previous, 'logout')
-    }
-    const session = await store.create(user, config.session.maxAge)
-    writeSession(request, session.id, user)
-    renewCsrfToken(request)
+    await startLoginSession(request, user, { store, supervisor, maxAge: config.session.maxAge })
     request.log.info({ event: 'login', user }, 'login')
     if (form) return reply.redirect(next, 303)
     return reply.send({ user })

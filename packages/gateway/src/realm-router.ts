@@ -107,11 +107,6 @@ export async function realmRouter (app: FastifyInstance, { config, store, superv
   })
 
   async function handle (realm: RealmConfig, csp: string | null, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    // The worker reads the URL below the mount: the raw URL must spell the mount exactly (see isCanonicalPath).
-    if (!request.url.startsWith(realm.mount + '/')) {
-      reply.callNotFound()
-      return reply
-    }
     // The client broke its request or left before we got here: no one is waiting for an answer.
     if (request.raw.destroyed) return reply.hijack()
     const body = bodyOf(request, realm.bodyLimit ?? config.limits.bodyLimit)
@@ -133,6 +128,7 @@ export async function realmRouter (app: FastifyInstance, { config, store, superv
       // is valid, so the hot path makes no store round trip.
       identity: lookupIdentity,
       method: request.method,
+      // The matcher found the mount in the raw URL as written (see isCanonicalPath): the worker reads the rest.
       url: `${request.protocol}://${request.host || 'localhost'}${request.url.slice(realm.mount.length)}`,
       headers: requestHeadersFor(request, request.publicPrefix + realm.mount, userHeader),
       body

@@ -16,7 +16,7 @@ export interface SelfSignedOptions {
 }
 
 /** `DNS:name` or `IP:address` entries for the subjectAltName extension. */
-export function subjectAltNames (names: string[]): string[] {
+function subjectAltNames (names: string[]): string[] {
   const all = [...new Set([...names, 'localhost', '127.0.0.1', '::1'])]
   for (const n of all) {
     if (!isIP(n) && !/^[A-Za-z0-9*]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(n)) throw new CertError(`not a host name or address: ${JSON.stringify(n)}`)

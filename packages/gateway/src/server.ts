@@ -13,6 +13,7 @@ import { BadFramingError } from './errors.ts'
 import { registerFrontAuth } from './front-auth.ts'
 import type { RenewSession } from './front-auth.ts'
 import { loginRoutes } from './login.ts'
+import { nodeHttpLimits } from './node-http-limits.ts'
 import { registerPublicPrefix } from './public-prefix.ts'
 import { realmRouter } from './realm-router.ts'
 import { requestIdGenerator } from './request-id.ts'
@@ -120,12 +121,7 @@ function ignoreClientError (): void {
 /** Node's and Fastify's connection limits from the config: none of them left at "forever". */
 function edgeOptions (limits: Config['limits']) {
   return {
-    http: {
-      maxHeaderSize: limits.maxHeaderSize,
-      headersTimeout: limits.headersTimeout,
-      // Node checks header and request timeouts on this beat (30 s by default): a timeout can overrun by up to one beat.
-      connectionsCheckingInterval: Math.max(250, Math.min(limits.headersTimeout / 4, 5000))
-    },
+    http: nodeHttpLimits(limits),
     requestTimeout: limits.requestTimeout,
     keepAliveTimeout: limits.keepAliveTimeout,
     connectionTimeout: limits.connectionTimeout,

@@ -38,22 +38,22 @@ declare module '@fastify/secure-session' {
 }
 
 /**
- * The session cookie: the session id and its issue time, sealed with
+ * The session cookie: the session id, its user, when it was issued and
+ * last used, and the form token (SessionData above), sealed with
  * libsodium's secretbox by @fastify/secure-session. A tampered, truncated
  * or foreign cookie opens as an empty session, never an error.
  */
-export async function registerSessionCookie (app: FastifyInstance, keys: Buffer | Buffer[], maxAgeMs: number): Promise<void> {
-  // The first key seals; cookies sealed under the others open and are re-sealed under the first.
-  const key = Array.isArray(keys) ? keys : [keys]
+export async function registerSessionCookie (app: FastifyInstance, keys: Buffer[], maxAgeMs: number): Promise<void> {
   await app.register(fastifyCookie)
   const expiry = Math.ceil(maxAgeMs / 1000)
   // One cookie per client scheme: a cookie set over HTTPS never travels over
   // plain HTTP, and one set over plain HTTP is never believed over HTTPS.
   // Under a path prefix the path is set per request (public-prefix.ts).
+  // The first key seals; cookies sealed under the others open and are re-sealed under the first.
   await app.register(fastifySecureSession, [
-    { sessionName: 'session', key, cookieName: COOKIE_NAME, expiry, cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: false } },
-    { sessionName: 'secureSession', key, cookieName: SECURE_COOKIE_NAME, expiry, cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: true } },
-    { sessionName: 'prefixedSecureSession', key, cookieName: PREFIXED_SECURE_COOKIE_NAME, expiry, cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: true } }
+    { sessionName: 'session', key: keys, cookieName: COOKIE_NAME, expiry, cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: false } },
+    { sessionName: 'secureSession', key: keys, cookieName: SECURE_COOKIE_NAME, expiry, cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: true } },
+    { sessionName: 'prefixedSecureSession', key: keys, cookieName: PREFIXED_SECURE_COOKIE_NAME, expiry, cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: true } }
   ])
   app.decorateRequest('publicPrefix', '')
   app.decorateRequest('cookieIgnored', false)
