@@ -1,6 +1,7 @@
 // What a benchmark is, and how one or several are run: options parsed once,
 // each benchmark's figures printed as it goes, a summary table at the end.
-// Used by bench/run.ts (all of them) and by each bench file run alone.
+// Used by bench/run.ts (all of them) and by each bench file run alone
+// (runAlone).
 import { cpus } from 'node:os'
 import { isInterrupted } from './cleanup.ts'
 import { BENCH_USAGE, benchOptions } from './options.ts'
@@ -67,4 +68,9 @@ export async function runBenchmarks (all: readonly Benchmark[], argv: string[], 
     print(`\nwritten to ${writeTo}`)
   }
   return ok
+}
+
+/** A bench file run by itself (`node bench/<name>.ts [flags]`): this benchmark alone, exit code 1 if it failed. */
+export async function runAlone (benchmark: Benchmark): Promise<void> {
+  process.exitCode = await runBenchmarks([benchmark], process.argv.slice(2)) ? 0 : 1
 }

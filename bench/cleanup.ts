@@ -6,6 +6,7 @@ import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 const children = new Set<ChildProcess>()
 const dirs = new Set<string>()
@@ -71,7 +72,7 @@ async function cleanupAll (): Promise<void> {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM')
   const deadline = Date.now() + 5_000
   while ([...children].some(c => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) {
-    await new Promise(resolve => setTimeout(resolve, 50))
+    await sleep(50)
   }
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
   for (const d of dirs) rmSync(d, { recursive: true, force: true })

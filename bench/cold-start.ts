@@ -4,19 +4,19 @@
 // requests. Sessions go one after the other on one keep-alive connection
 // per daemon, so every figure is latency on an otherwise idle daemon.
 //
-// Two daemons take turns, session by session: the default one, and one run
-// with Node's on-disk compile cache (NODE_COMPILE_CACHE, primed by an
-// earlier run), which a deployment or the CLI (module.enableCompileCache())
-// can turn on: it measures how much of a cold start is compiling code.
+// Two daemons take turns, session by session: one with Node's on-disk
+// compile cache off, and one with it on (NODE_COMPILE_CACHE, primed by an
+// earlier run), as the CLI runs by default (module.enableCompileCache()):
+// it measures how much of a cold start is compiling code.
 import { Client } from 'undici'
-import { print, runBenchmarks } from './benchmark.ts'
+import { print, runAlone } from './benchmark.ts'
 import type { Benchmark } from './benchmark.ts'
-import { primedCompileCache } from './compile-cache.ts'
+import { compileCacheVariants, primedCompileCache } from './compile-cache.ts'
 import type { CompileCache } from './compile-cache.ts'
 import type { BenchOptions } from './options.ts'
-import { NO_COMPILE_CACHE, startSessiond } from './sessiond-daemon.ts'
+import { startSessiond } from './sessiond-daemon.ts'
 import type { SessiondDaemon, SessiondOptions } from './sessiond-daemon.ts'
-import { loginMany } from './sessions.ts'
+import { loginMany, timedGet } from './sessions.ts'
 import { fmt, percentile } from './stats.ts'
 import type { SummaryRow } from './summary.ts'
 
@@ -33,15 +33,6 @@ interface Target {
   cookies: string[]
   cold: number[]
   young: number[]
-}
-
-async function timedGet (client: Client, cookie: string): Promise<number> {
-  const t0 = performance.now()
-  const res = await client.request({ method: 'GET', path: '/hello/', headers: { cookie } })
-  const text = await res.body.text()
-  const ms = performance.now() - t0
-  if (res.statusCode !== 200 || text !== 'hello') throw new Error(`GET /hello/ answered ${res.statusCode}: ${text.slice(0, 200)}`)
-  return ms
 }
 
 async function target (label: string, n: number, opts: SessiondOptions, started: SessiondDaemon[]): Promise<Target> {
@@ -62,22 +53,21 @@ async function run (opts: BenchOptions): Promise<SummaryRow[]> {
   try {
     cache = await primedCompileCache()
     const n = opts.coldSessions
-    targets.push(await target('compile cache off', n, { env: NO_COMPILE_CACHE }, daemons))
-    targets.push(await target('compile cache on (default)', n, { env: cache.env }, daemons))
+    for (const { label, env } of compileCacheVariants(cache)) targets.push(await target(label, n, { env }, daemons))
 
     for (let i = 0; i < n; i++) {
       // Alternate which daemon goes first, so that neither always follows the other's spawn.
       for (const t of i % 2 === 0 ? targets : [...targets].reverse()) {
         const cookie = t.cookies[i]
-        t.cold.push(await timedGet(t.client, cookie))
-        for (let k = 0; k < YOUNG_PER_SESSION; k++) t.young.push(await timedGet(t.client, cookie))
+        t.cold.push(await timedGet(t.client, '/hello/', cookie))
+        for (let k = 0; k < YOUNG_PER_SESSION; k++) t.young.push(await timedGet(t.client, '/hello/', cookie))
       }
     }
-    // Steady state: one worker of the first daemon after thousands of requests.
+    // Steady state: one worker of the first daemon (the cache off) after thousands of requests.
     const main = targets[0]
-    for (let k = 0; k < STEADY_WARMUP; k++) await timedGet(main.client, main.cookies[0])
+    for (let k = 0; k < STEADY_WARMUP; k++) await timedGet(main.client, '/hello/', main.cookies[0])
     const steady: number[] = []
-    for (let k = 0; k < STEADY_SAMPLES; k++) steady.push(await timedGet(main.client, main.cookies[0]))
+    for (let k = 0; k < STEADY_SAMPLES; k++) steady.push(await timedGet(main.client, '/hello/', main.cookies[0]))
     const steady50 = percentile(steady, 50)
 
     print(`${n} sessions per daemon, one after the other, the two daemons taking turns;`)
@@ -87,13 +77,13 @@ async function run (opts: BenchOptions): Promise<SummaryRow[]> {
       print(`${''.padEnd(18)} next ${YOUNG_PER_SESSION} on the fresh worker:         p50 ${fmt(percentile(t.young, 50), 3).padStart(7)} ms  p99 ${fmt(percentile(t.young, 99), 3).padStart(7)} ms`)
       print(`${''.padEnd(18)} cold samples (ms): ${t.cold.map(x => fmt(x, 0)).join(' ')}`)
     }
-    const [def, cached] = targets
-    const cold50 = percentile(def.cold, 50)
+    const [uncached, cached] = targets
+    const cold50 = percentile(uncached.cold, 50)
     print(`\nsteady warm request (default daemon): p50 ${fmt(steady50, 3)} ms  p99 ${fmt(percentile(steady, 99), 3)} ms`)
     print(`cold p50 / steady warm p50: ${fmt(cold50 / steady50, 0)}×; with the compile cache the cold p50 is ${fmt(percentile(cached.cold, 50) / cold50, 2)} of the one without`)
     return [
-      { benchmark: 'cold-start', metric: 'first request of a session p50 / p99 (ms)', value: `${fmt(cold50)} / ${fmt(percentile(def.cold, 99))}`, note: `${n} sessions in sequence; p99 ≈ max at this count` },
-      { benchmark: 'cold-start', metric: `next ${YOUNG_PER_SESSION} requests to the fresh worker p50 (ms)`, value: fmt(percentile(def.young, 50), 3), note: 'its code not yet optimised' },
+      { benchmark: 'cold-start', metric: 'first request of a session p50 / p99 (ms)', value: `${fmt(cold50)} / ${fmt(percentile(uncached.cold, 99))}`, note: `${n} sessions in sequence; p99 ≈ max at this count` },
+      { benchmark: 'cold-start', metric: `next ${YOUNG_PER_SESSION} requests to the fresh worker p50 (ms)`, value: fmt(percentile(uncached.young, 50), 3), note: 'its code not yet optimised' },
       { benchmark: 'cold-start', metric: 'steady warm request p50 (ms)', value: fmt(steady50, 3), note: `cold p50 is ${fmt(cold50 / steady50, 0)}× this` },
       { benchmark: 'cold-start', metric: 'first request, compile cache on (default) p50 / p99 (ms)', value: `${fmt(percentile(cached.cold, 50))} / ${fmt(percentile(cached.cold, 99))}`, note: `${fmt(percentile(cached.cold, 50) / cold50, 2)} of the p50 with the cache off` }
     ]
@@ -110,4 +100,4 @@ export const coldStart: Benchmark = {
   run
 }
 
-if (import.meta.main) process.exitCode = await runBenchmarks([coldStart], process.argv.slice(2)) ? 0 : 1
+if (import.meta.main) await runAlone(coldStart)

@@ -2,10 +2,11 @@
 // for .ts files, the type-stripped source. Without it every worker thread
 // loads Node's TypeScript stripper (amaro, swc compiled to wasm) to strip
 // the worker runtime and the handler again; with it a thread skips that.
-// The benchmarks run a daemon with and one without it, side by side.
+// The CLI turns it on by default (module.enableCompileCache()); the
+// benchmarks run a daemon with it off and one with it on, side by side.
 import { join } from 'node:path'
 import { tempDir } from './cleanup.ts'
-import { startSessiond } from './sessiond-daemon.ts'
+import { NO_COMPILE_CACHE, startSessiond } from './sessiond-daemon.ts'
 import { getHello, loginMany } from './sessions.ts'
 
 export interface CompileCache {
@@ -33,4 +34,17 @@ export async function primedCompileCache (): Promise<CompileCache> {
     dir.remove()
     throw err
   }
+}
+
+export interface CompileCacheVariant {
+  label: string
+  env: Readonly<Record<string, string>>
+}
+
+/** The two daemons the compile-cache comparisons run, in this order: the cache off, then on (the CLI's default). */
+export function compileCacheVariants (cache: CompileCache): CompileCacheVariant[] {
+  return [
+    { label: 'compile cache off', env: NO_COMPILE_CACHE },
+    { label: 'compile cache on (default)', env: cache.env }
+  ]
 }

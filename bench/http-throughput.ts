@@ -10,7 +10,7 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { print, runBenchmarks } from './benchmark.ts'
+import { print, runAlone } from './benchmark.ts'
 import type { Benchmark } from './benchmark.ts'
 import { tempDir } from './cleanup.ts'
 import { formatSelfTimes, summariseCpuProfiles } from './cpu-profile.ts'
@@ -148,4 +148,4 @@ export const httpThroughput: Benchmark = {
   run
 }
 
-if (import.meta.main) process.exitCode = await runBenchmarks([httpThroughput], process.argv.slice(2)) ? 0 : 1
+if (import.meta.main) await runAlone(httpThroughput)

@@ -1,6 +1,7 @@
 // Logged-in sessions for the benchmarks: one POST /login each, keeping the
-// `sessiond=…` cookie to send back.
+// `sessiond=…` cookie to send back, and the GETs that check the hello answer.
 import { request } from 'undici'
+import type { Client } from 'undici'
 import { BENCH_PASSWORD, BENCH_USER } from './sessiond-daemon.ts'
 
 /** Logs in once and returns the `name=value` cookie to send back. */
@@ -30,4 +31,14 @@ export async function getHello (url: string, cookie: string, mount = '/hello'): 
   const res = await request(`${url}${mount}/`, { headers: { cookie } })
   const text = await res.body.text()
   if (res.statusCode !== 200 || text !== 'hello') throw new Error(`GET ${mount}/ answered ${res.statusCode}: ${text.slice(0, 200)}`)
+}
+
+/** One GET of `path` with the cookie on `client`'s connection; answers its latency in ms, throws unless it is a 200 `hello`. */
+export async function timedGet (client: Client, path: string, cookie: string): Promise<number> {
+  const t0 = performance.now()
+  const res = await client.request({ method: 'GET', path, headers: { cookie } })
+  const text = await res.body.text()
+  const ms = performance.now() - t0
+  if (res.statusCode !== 200 || text !== 'hello') throw new Error(`GET ${path} answered ${res.statusCode}: ${text.slice(0, 200)}`)
+  return ms
 }

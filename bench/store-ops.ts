@@ -22,7 +22,7 @@ import type { SessionStore } from '@sessiond/session-store'
 import { lineClient } from '../packages/session-store/test/line-client.ts'
 import { hasRedisServer, startRedis } from '../packages/session-store/test/redis-server.ts'
 import type { RedisServer } from '../packages/session-store/test/redis-server.ts'
-import { print, runBenchmarks } from './benchmark.ts'
+import { print, runAlone } from './benchmark.ts'
 import type { Benchmark } from './benchmark.ts'
 import { onInterrupt, tempDir, trackChild } from './cleanup.ts'
 import type { BenchOptions } from './options.ts'
@@ -34,6 +34,9 @@ const VALUE = 'x'.repeat(64)
 type Op = () => Promise<unknown>
 interface Path { name: string, get: Op[], put: Op[] }
 type Contention = (store: SessionStore) => Promise<{ ok: boolean, ms: number }>
+
+/** IN_FLIGHT ops, the i-th made by `f(i)`: one loop each in `drive`. */
+const loop = (f: (i: number) => Op): Op[] => Array.from({ length: IN_FLIGHT }, (_, i) => f(i))
 
 /** Runs `ops` (one loop per op, each one at a time) for `seconds`; answers ops/s. */
 async function drive (ops: Op[], seconds: number): Promise<number> {
@@ -49,8 +52,7 @@ async function drive (ops: Op[], seconds: number): Promise<number> {
   return n / (performance.now() - started) * 1000
 }
 
-async function paths (kind: string, store: SessionStore, id: string, raw: Path | null, close: Array<() => Promise<unknown>>): Promise<{ all: Path[], httpContention: Contention }> {
-  const loop = (f: (i: number) => Op) => Array.from({ length: IN_FLIGHT }, (_, i) => f(i))
+async function paths (kind: string, store: SessionStore, id: string, raw: Path | null, close: Array<() => Promise<unknown>>): Promise<{ all: Path[], contentionOverHttp: Contention }> {
   const direct: Path = {
     name: 'store',
     get: loop(i => () => store.get(id, `k${i}`)),
@@ -73,8 +75,8 @@ async function paths (kind: string, store: SessionStore, id: string, raw: Path |
 
   const listener = await LineProtocolListener.listen(store)
   close.push(() => listener.close())
-  const readers = await Promise.all(loop(() => async () => {}).map(() => lineClient(listener.address.port)))
-  const writers = await Promise.all(loop(() => async () => {}).map(() => lineClient(listener.address.port)))
+  const readers = await Promise.all(Array.from({ length: IN_FLIGHT }, () => lineClient(listener.address.port)))
+  const writers = await Promise.all(Array.from({ length: IN_FLIGHT }, () => lineClient(listener.address.port)))
   for (const c of [...readers, ...writers]) close.push(async () => { c.socket.destroy() })
   for (const r of readers) await r.send(`open ${id} r`)
   const line: Path = {
@@ -89,7 +91,7 @@ async function paths (kind: string, store: SessionStore, id: string, raw: Path |
     })
   }
   print(`${kind}: paths ready`)
-  return { all: raw ? [raw, direct, http, line] : [direct, http, line], httpContention: (s) => httpContention(s, origin, tokenKey) }
+  return { all: raw ? [raw, direct, http, line] : [direct, http, line], contentionOverHttp: (s) => httpContention(s, origin, tokenKey) }
 }
 
 async function handOver (store: SessionStore, id: string, times: number): Promise<number[]> {
@@ -153,7 +155,7 @@ async function backend (opts: BenchOptions, kind: string, store: SessionStore, r
   try {
     const { id } = await store.create('bench', 3_600_000)
     for (let i = 0; i < IN_FLIGHT; i++) await store.put(id, `k${i}`, VALUE)
-    const { all, httpContention } = await paths(kind, store, id, raw, close)
+    const { all, contentionOverHttp } = await paths(kind, store, id, raw, close)
     const seconds = Math.min(opts.seconds, 2)
     for (const p of all) { await drive(p.get, 0.5); await drive(p.put, 0.5) }
     const figures = new Map<string, number[]>()
@@ -182,7 +184,7 @@ async function backend (opts: BenchOptions, kind: string, store: SessionStore, r
     const c = await contention(store)
     print(`50 writers through rw: ${c.ok ? 'exact count 50' : 'LOST UPDATES'} in ${fmt(c.ms, 0)} ms`)
     rows.push({ benchmark: 'store-ops', metric: `${kind} 50 rw writers`, value: c.ok ? 'no update lost' : 'LOST UPDATES', note: `${fmt(c.ms, 0)} ms` })
-    const hc = await httpContention(store)
+    const hc = await contentionOverHttp(store)
     print(`50 writers through POST /lock over HTTP: ${hc.ok ? 'exact count 50' : 'LOST UPDATES'} in ${fmt(hc.ms, 0)} ms`)
     rows.push({ benchmark: 'store-ops', metric: `${kind} 50 rw writers over HTTP`, value: hc.ok ? 'no update lost' : 'LOST UPDATES', note: `${fmt(hc.ms, 0)} ms` })
   } finally {
@@ -206,7 +208,6 @@ async function run (opts: BenchOptions): Promise<SummaryRow[]> {
     const sel = db.prepare('SELECT value FROM kv WHERE session_id = ? AND key = ?')
     const ins = db.prepare('INSERT INTO kv VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET value = excluded.value')
     for (let i = 0; i < IN_FLIGHT; i++) ins.run('s', `k${i}`, VALUE)
-    const loop = (f: (i: number) => Op) => Array.from({ length: IN_FLIGHT }, (_, i) => f(i))
     rows.push(...await backend(opts, 'sqlite', sqlite, {
       name: 'raw',
       get: loop(i => async () => sel.get('s', `k${i}`)),
@@ -248,4 +249,4 @@ export const storeOps: Benchmark = {
   run
 }
 
-if (import.meta.main) process.exitCode = await runBenchmarks([storeOps], process.argv.slice(2)) ? 0 : 1
+if (import.meta.main) await runAlone(storeOps)

@@ -7,7 +7,7 @@
 // out), so the differences are the transport and its bookkeeping. Two
 // shapes: N workers × 1 in flight (the HTTP bench's: many sessions, one
 // request each) and 1 worker × N in flight (one busy session).
-import { print, runBenchmarks } from './benchmark.ts'
+import { print, runAlone } from './benchmark.ts'
 import type { Benchmark } from './benchmark.ts'
 import { onInterrupt } from './cleanup.ts'
 import type { BenchOptions } from './options.ts'
@@ -117,4 +117,4 @@ export const threadTransport: Benchmark = {
   run
 }
 
-if (import.meta.main) process.exitCode = await runBenchmarks([threadTransport], process.argv.slice(2)) ? 0 : 1
+if (import.meta.main) await runAlone(threadTransport)

@@ -14,15 +14,16 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { Client } from 'undici'
-import { print, runBenchmarks } from './benchmark.ts'
+import { print, runAlone } from './benchmark.ts'
 import type { Benchmark } from './benchmark.ts'
 import { tempDir } from './cleanup.ts'
 import type { BenchOptions } from './options.ts'
+import { MIB, smapsRollup } from './proc-memory.ts'
 import { startServerProcess } from './server-process.ts'
 import type { ServerProcess } from './server-process.ts'
 import { startSessiond } from './sessiond-daemon.ts'
 import type { BenchRealm, SessiondDaemon } from './sessiond-daemon.ts'
-import { getHello, loginMany } from './sessions.ts'
+import { getHello, loginMany, timedGet } from './sessions.ts'
 import { fmt, median, percentile } from './stats.ts'
 import type { SummaryRow } from './summary.ts'
 import { warmUp } from './warm-up.ts'
@@ -49,14 +50,6 @@ const KINDS: BenchRealm[] = [
   { name: 'process-spares', kind: 'process', spares: 2 }
 ]
 
-interface Memory { rss: number, pss: number }
-
-async function memoryOf (pid: number): Promise<Memory> {
-  const text = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8')
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0)
-  return { rss: kb('Rss') * 1024, pss: kb('Pss') * 1024 }
-}
-
 /** The daemon's child processes, by the realm in their environment. */
 async function childrenByRealm (daemonPid: number): Promise<Map<string, number[]>> {
   const out = new Map<string, number[]>()
@@ -71,30 +64,29 @@ async function childrenByRealm (daemonPid: number): Promise<Map<string, number[]
   return out
 }
 
-const MIB = 1024 * 1024
 const mib = (bytes: number) => fmt(bytes / MIB, 1)
 
 async function measureMemory (daemon: SessiondDaemon, cookies: string[]): Promise<SummaryRow[]> {
   const rows: SummaryRow[] = []
-  const before = await memoryOf(daemon.pid)
+  const before = await smapsRollup(daemon.pid)
   for (const c of cookies) await getHello(daemon.url, c, '/thread')
   await sleep(SETTLE_MS)
-  const withThreads = await memoryOf(daemon.pid)
+  const withThreads = await smapsRollup(daemon.pid)
   const n = cookies.length
   const thread = { rss: (withThreads.rss - before.rss) / n, pss: (withThreads.pss - before.pss) / n }
   print(`thread:  ${n} idle workers grow the daemon by ${mib(thread.rss)} MiB RSS / ${mib(thread.pss)} MiB PSS each`)
   rows.push({ benchmark: 'worker-kinds', metric: 'idle thread worker RSS / PSS (MiB)', value: `${mib(thread.rss)} / ${mib(thread.pss)}`, note: `daemon growth over ${n} workers` })
 
   for (const kind of ['process', 'exec'] as const) {
-    const daemonBefore = await memoryOf(daemon.pid)
+    const daemonBefore = await smapsRollup(daemon.pid)
     for (const c of cookies) await getHello(daemon.url, c, `/${kind}`)
     await sleep(SETTLE_MS)
     const pids = (await childrenByRealm(daemon.pid)).get(kind) ?? []
     if (pids.length !== n) throw new Error(`expected ${n} ${kind} workers, found ${pids.length}`)
-    const mems = await Promise.all(pids.map(memoryOf))
+    const mems = await Promise.all(pids.map(smapsRollup))
     const rss = median(mems.map(m => m.rss))
     const pss = median(mems.map(m => m.pss))
-    const daemonSide = ((await memoryOf(daemon.pid)).rss - daemonBefore.rss) / n
+    const daemonSide = ((await smapsRollup(daemon.pid)).rss - daemonBefore.rss) / n
     print(`${kind.padEnd(8)} ${n} idle workers: each ${mib(rss)} MiB RSS / ${mib(pss)} MiB PSS (median), plus ${mib(daemonSide)} MiB in the daemon`)
     rows.push({ benchmark: 'worker-kinds', metric: `idle ${kind} worker RSS / PSS (MiB)`, value: `${mib(rss)} / ${mib(pss)}`, note: `median of ${n} processes; daemon side ${mib(daemonSide)} MiB each` })
   }
@@ -141,15 +133,6 @@ async function measureThroughput (opts: BenchOptions, daemon: SessiondDaemon, co
   } finally {
     await bare?.stop()
   }
-}
-
-async function timedGet (client: Client, path: string, cookie: string): Promise<number> {
-  const t0 = performance.now()
-  const res = await client.request({ method: 'GET', path, headers: { cookie } })
-  const text = await res.body.text()
-  const ms = performance.now() - t0
-  if (res.statusCode !== 200 || text !== 'hello') throw new Error(`GET ${path} answered ${res.statusCode}: ${text.slice(0, 200)}`)
-  return ms
 }
 
 async function measureColdStart (opts: BenchOptions, daemon: SessiondDaemon): Promise<SummaryRow[]> {
@@ -217,4 +200,4 @@ export const workerKinds: Benchmark = {
   run
 }
 
-if (import.meta.main) process.exitCode = await runBenchmarks([workerKinds], process.argv.slice(2)) ? 0 : 1
+if (import.meta.main) await runAlone(workerKinds)

@@ -1,15 +1,16 @@
 // Benchmark 3: what an idle worker costs in memory. The daemon's resident
 // set (VmRSS from /proc/<pid>/status) with every session logged in but no
 // worker, then with 10 and with N idle workers. Two daemons side by side:
-// the default one, and one with Node's compile cache (see compile-cache.ts),
-// whose worker threads need not load the TypeScript stripper.
-import { readFile } from 'node:fs/promises'
+// one with Node's compile cache off, and one with it on, as the CLI runs by
+// default (see compile-cache.ts), whose worker threads need not load the
+// TypeScript stripper.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { print, runBenchmarks } from './benchmark.ts'
+import { print, runAlone } from './benchmark.ts'
 import type { Benchmark } from './benchmark.ts'
-import { primedCompileCache } from './compile-cache.ts'
+import { compileCacheVariants, primedCompileCache } from './compile-cache.ts'
 import type { CompileCache } from './compile-cache.ts'
 import type { BenchOptions } from './options.ts'
+import { MIB, vmRss } from './proc-memory.ts'
 import { startSessiond } from './sessiond-daemon.ts'
 import type { SessiondDaemon } from './sessiond-daemon.ts'
 import { getHello, loginMany } from './sessions.ts'
@@ -18,14 +19,6 @@ import type { SummaryRow } from './summary.ts'
 
 /** Time for freshly started threads to finish their start-up allocations. */
 const SETTLE_MS = 3_000
-const MIB = 1024 * 1024
-
-async function rssOf (pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8')
-  const m = /^VmRSS:\s+(\d+) kB$/m.exec(status)
-  if (!m) throw new Error(`no VmRSS in /proc/${pid}/status`)
-  return Number(m[1]) * 1024
-}
 
 interface Subject {
   label: string
@@ -56,18 +49,18 @@ async function run (opts: BenchOptions): Promise<SummaryRow[]> {
   try {
     cache = await primedCompileCache()
     const n = opts.rssWorkers
-    for (const [label, env] of [['compile cache off', undefined], ['compile cache on (default)', cache.env]] as const) {
-      const daemon = await startSessiond(env ? { env } : {})
+    for (const { label, env } of compileCacheVariants(cache)) {
+      const daemon = await startSessiond({ env })
       subjects.push({ label, daemon, cookies: await loginMany(daemon.url, n), points: [] })
     }
     await sleep(SETTLE_MS)
-    for (const s of subjects) s.points.push({ workers: 0, rss: await rssOf(s.daemon.pid) })
+    for (const s of subjects) s.points.push({ workers: 0, rss: await vmRss(s.daemon.pid) })
     let started = 0
     for (const target of [...new Set([Math.min(10, n), n])]) {
       // The two daemons start their workers in turns, so that both see the same machine.
       for (; started < target; started++) for (const s of subjects) await getHello(s.daemon.url, s.cookies[started])
       await sleep(SETTLE_MS)
-      for (const s of subjects) s.points.push({ workers: target, rss: await rssOf(s.daemon.pid) })
+      for (const s of subjects) s.points.push({ workers: target, rss: await vmRss(s.daemon.pid) })
     }
 
     const rows: SummaryRow[] = []
@@ -101,4 +94,4 @@ export const workerRss: Benchmark = {
   run
 }
 
-if (import.meta.main) process.exitCode = await runBenchmarks([workerRss], process.argv.slice(2)) ? 0 : 1
+if (import.meta.main) await runAlone(workerRss)

@@ -1,24 +1,18 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CLI, LAB } from './helpers/daemon.ts'
+import type { TestContext } from 'node:test'
+import { LAB } from './helpers/daemon.ts'
+import { runCli } from './helpers/run-cli.ts'
 
-async function runStart (t: import('node:test').TestContext, configText: string, name = 'sessiond.yaml') {
+async function runStart (t: TestContext, configText: string, name = 'sessiond.yaml') {
   const dir = await mkdtemp(join(tmpdir(), 'sessiond-cfg-'))
   t.after(() => rm(dir, { recursive: true, force: true }))
   const file = join(dir, name)
   await writeFile(file, configText)
-  const child = spawn(process.execPath, [CLI, 'start', '--config', file, '--data', join(dir, 'data')], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d) => { stdout += d })
-  child.stderr.on('data', (d) => { stderr += d })
-  const [code] = await once(child, 'exit')
-  return { code: code as number, stdout, stderr, file }
+  return { ...await runCli(['start', '--config', file, '--data', join(dir, 'data')]), file }
 }
 
 test('an invalid config stops start-up naming the file, each path and what was expected', async (t) => {
@@ -59,10 +53,7 @@ test('a config that is not YAML, or names a missing handler, is refused before l
 })
 
 test('a missing config file is a clear error, not a stack trace', async () => {
-  const child = spawn(process.execPath, [CLI, 'start', '--config', '/nonexistent/sessiond.yaml'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stderr = ''
-  child.stderr.on('data', (d) => { stderr += d })
-  const [code] = await once(child, 'exit')
+  const { code, stderr } = await runCli(['start', '--config', '/nonexistent/sessiond.yaml'])
   assert.notEqual(code, 0)
   assert.match(stderr, /cannot read config \/nonexistent\/sessiond.yaml/)
   assert.doesNotMatch(stderr, /\n\s+at /)

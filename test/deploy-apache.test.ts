@@ -3,11 +3,12 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { browserFlow, client, sessionCookie } from './helpers/browser-flow.ts'
+import { browserFlow, client, jsonLogin, sessionCookie } from './helpers/browser-flow.ts'
 import { startDaemon } from './helpers/daemon.ts'
-import { deployFile, frontServerSkipReason, startApache } from './helpers/front-server.ts'
+import { deployFile, startApache } from './helpers/front-server.ts'
+import { skipUnlessInstalled } from './helpers/system-binary.ts'
 
-const skip = frontServerSkipReason('apache2', 'apache2')
+const skip = skipUnlessInstalled('apache2', 'apache2')
 // Browsers come from another address than the front server's, which is the only trusted one.
 const CLIENT = '127.0.0.2'
 const BIG = { limits: { bodyLimit: '64MiB' } }
@@ -20,7 +21,7 @@ for (const mode of ['ProxyPass', 'mod_rewrite [P]']) {
     const c = client(apache.url, { localAddress: CLIENT })
     await browserFlow(c, { cookieName: 'sessiond', forwardedProto: 'http', forwardedFor: CLIENT, forwardedHost: `127.0.0.1:${apache.port}` })
     // Escapes and the query reach the worker as the client wrote them.
-    const login = await c.fetch('/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bob', password: 'bob-password' }) })
+    const login = await jsonLogin(c, 'bob', 'bob-password')
     const cookie = sessionCookie(login)!.pair
     const echoed = await (await c.fetch('/lab/echo-headers?q=a%20b&r=%2F', { headers: { cookie } })).json() as { url: string }
     assert.match(echoed.url, /\/echo-headers\?q=a%20b&r=%2F$/)

@@ -1,12 +1,13 @@
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { browserFlow, client, formLogin, sessionCookie } from './helpers/browser-flow.ts'
+import { browserFlow, client, formLogin, jsonLogin, sessionCookie } from './helpers/browser-flow.ts'
 import { makeCert } from './helpers/cert.ts'
 import { startDaemon } from './helpers/daemon.ts'
-import { deployFile, frontServerSkipReason, startNginx } from './helpers/front-server.ts'
+import { deployFile, startNginx } from './helpers/front-server.ts'
+import { skipUnlessInstalled } from './helpers/system-binary.ts'
 
-const skip = frontServerSkipReason('nginx', 'nginx')
+const skip = skipUnlessInstalled('nginx', 'nginx')
 // Browsers come from another address than the front server's, which is the only trusted one.
 const CLIENT = '127.0.0.2'
 const BIG = { limits: { bodyLimit: '64MiB' } }
@@ -24,7 +25,7 @@ async function behindNginx (t: TestContext, conf: string, extra: Record<string, 
 test('through nginx (docs/deploy/nginx.conf) over HTTPS: form login, a realm\'s state, 8 MiB streamed both ways, logout', { skip }, async (t) => {
   const { nginx, c } = await behindNginx(t, 'nginx.conf')
   await browserFlow(c, { cookieName: '__Host-sessiond', forwardedProto: 'https', forwardedFor: CLIENT, forwardedHost: `127.0.0.1:${nginx.port}` })
-  const login = await c.fetch('/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bob', password: 'bob-password' }) })
+  const login = await jsonLogin(c, 'bob', 'bob-password')
   assert.equal(login.status, 200)
   assert.match(login.headers.get('strict-transport-security') ?? '', /^max-age=\d+/, 'HSTS: the client\'s scheme is HTTPS')
   assert.match(sessionCookie(login)!.attributes, /Secure/)

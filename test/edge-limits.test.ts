@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { getJson, startDaemon } from './helpers/daemon.ts'
-import { answer, open, raw } from './helpers/raw-http.ts'
+import { answer, open, raw, trickle } from './helpers/raw-http.ts'
 
 const host = (url: string) => new URL(url).host
 
@@ -128,13 +128,8 @@ test('realm path tricks are a 404; a canonical path reaches the worker as the ro
 
 test('a client that trickles its headers is cut off after limits.headersTimeout', async (t) => {
   const d = await startDaemon(t, { extra: { limits: { headersTimeout: '1s' } } })
-  const s = await open(d.url)
   const started = Date.now()
-  s.write('GET /healthz HTTP/1.1\r\n')
-  const drip = setInterval(() => s.writable && s.write('X-Drip: a\r\n'), 200)
-  t.after(() => clearInterval(drip))
-  const res = await answer(s, null, { timeoutMs: 8000 })
-  clearInterval(drip)
+  const res = await trickle(d.url, 'GET /healthz HTTP/1.1\r\n', 'X-Drip: a\r\n', { timeoutMs: 8000 })
   const took = Date.now() - started
   assert.ok(res.closed, 'the server closed the connection')
   assert.ok(res.status === 408 || res.status === 0, `status ${res.status}`)

@@ -6,7 +6,8 @@ import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { CLI, ROOT, getJson, login } from './helpers/daemon.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { CLI, ROOT, getJson, login, startDaemon } from './helpers/daemon.ts'
 
 test('the demo config boots: it prints its URL and a random demo login that works for the counter and the Hono app', async (t) => {
   const data = await mkdtemp(join(tmpdir(), 'sessiond-demo-'))
@@ -75,13 +76,12 @@ test('a second start of the demo reuses its users and prints the same demo login
 })
 
 test('the counter example keeps counting across an idle stop', async (t) => {
-  const { startDaemon } = await import('./helpers/daemon.ts')
   const d = await startDaemon(t, { realms: [{ name: 'counter', mount: '/counter', handler: join(ROOT, 'examples/counter/handler.ts'), idleTimeout: '200ms' }] })
   const cookie = await d.login('alice', 'alice-password')
   const first = await getJson(d.url + '/counter/', cookie)
   assert.equal((await getJson(d.url + '/counter/', cookie)).body.count, 2)
   // Let the idle timeout and a sweep pass: the worker hibernates and stops.
-  await new Promise(resolve => setTimeout(resolve, 600))
+  await sleep(600)
   const after = await getJson(d.url + '/counter/', cookie)
   assert.notEqual(after.body.worker.threadId, first.body.worker.threadId, 'a new worker')
   assert.equal(after.body.count, 3)

@@ -1,13 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { client, formLogin, sessionCookie } from './helpers/browser-flow.ts'
+import { client, formLogin, jsonLogin, sessionCookie } from './helpers/browser-flow.ts'
 import { ROOT, startDaemon } from './helpers/daemon.ts'
-
-const json = (body: unknown, headers: Record<string, string> = {}) => ({
-  method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body)
-})
-const ALICE = { username: 'alice', password: 'alice-password' }
 
 test('X-Forwarded-Prefix from an address that is not a trusted proxy changes nothing', async (t) => {
   const d = await startDaemon(t, { extra: { trustProxy: ['127.0.0.1'] } })
@@ -17,7 +12,7 @@ test('X-Forwarded-Prefix from an address that is not a trusted proxy changes not
   assert.equal(away.headers.get('location'), '/login?next=%2Flab%2Fcount')
   const page = await (await c.fetch('/login', { headers: spoof })).text()
   assert.match(page, /<form method="post" action="\/login">/)
-  const login = await c.fetch('/login', json(ALICE, spoof))
+  const login = await jsonLogin(c, 'alice', 'alice-password', spoof)
   const cookie = sessionCookie(login)!
   assert.match(cookie.attributes, /Path=\/(;|$)/)
   const echoed = await (await c.fetch('/lab/echo-headers', { headers: { ...spoof, cookie: cookie.pair } })).json() as { headers: Record<string, string> }
@@ -35,11 +30,11 @@ test('from a trusted proxy, X-Forwarded-Prefix moves redirects, forms, next and 
     const away = await c.fetch('/lab/count?x=1', { headers: { 'x-forwarded-prefix': given, accept: 'text/html' } })
     assert.equal(away.headers.get('location'), '/apps/login?next=' + encodeURIComponent('/apps/lab/count?x=1'), given)
   }
-  const login = await c.fetch('/login', json(ALICE, { 'x-forwarded-prefix': '/apps' }))
+  const login = await jsonLogin(c, 'alice', 'alice-password', { 'x-forwarded-prefix': '/apps' })
   const cookie = sessionCookie(login)!
   assert.equal(cookie.name, 'sessiond')
   assert.match(cookie.attributes, /Path=\/apps(;|$)/)
-  const https = await c.fetch('/login', json(ALICE, { 'x-forwarded-prefix': '/apps', 'x-forwarded-proto': 'https' }))
+  const https = await jsonLogin(c, 'alice', 'alice-password', { 'x-forwarded-prefix': '/apps', 'x-forwarded-proto': 'https' })
   assert.equal(sessionCookie(https)!.name, '__Secure-sessiond', '__Host- cookies cannot have Path=/apps')
   assert.match(sessionCookie(https)!.attributes, /Path=\/apps;.*Secure/)
 

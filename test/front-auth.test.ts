@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { client, sessionCookie } from './helpers/browser-flow.ts'
+import { client, jsonLogin, sessionCookie } from './helpers/browser-flow.ts'
 import { startDaemon } from './helpers/daemon.ts'
 import type { Response } from 'undici'
 
@@ -56,8 +56,7 @@ test('auth mode header: from an untrusted address the header is a 403 and never 
 test('auth mode header: no password login, and a name the gateway cannot take is refused', async (t) => {
   const d = await startDaemon(t, { extra: HEADER_MODE })
   const proxy = client(d.url)
-  const json = { method: 'POST', headers: { 'content-type': 'application/json', 'x-remote-user': 'alice' }, body: JSON.stringify({ username: 'bob', password: 'bob-password' }) }
-  assert.equal((await proxy.fetch('/login', json)).status, 404)
+  assert.equal((await jsonLogin(proxy, 'bob', 'bob-password', { 'x-remote-user': 'alice' })).status, 404)
   assert.equal((await proxy.fetch('/login')).status, 404)
   for (const name of ['alice bob', '../etc', 'a'.repeat(200), 'alice,bob']) {
     const res = await proxy.fetch('/lab/count', { headers: { 'x-remote-user': name } })

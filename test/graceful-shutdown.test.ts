@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { getJson, startDaemon } from './helpers/daemon.ts'
 
 test('SIGTERM lets in-flight requests finish, then stops every worker and exits 0', async (t) => {
@@ -9,7 +10,7 @@ test('SIGTERM lets in-flight requests finish, then stops every worker and exits 
   assert.equal((await getJson(d.url + '/lab/count', cookie)).status, 200)
   const inFlight = getJson(d.url + '/lab/slow?ms=800', cookie)
   // Let the slow request reach its worker before the signal.
-  await new Promise(resolve => setTimeout(resolve, 200))
+  await sleep(200)
   d.child.kill('SIGTERM')
   const res = await inFlight
   assert.equal(res.status, 200, 'the request in flight was answered')

@@ -1,5 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { getJson, startDaemon } from './helpers/daemon.ts'
 
 test('a handler that throws gets the client a 500 with the request id; the worker and other sessions go on', async (t) => {
@@ -44,10 +47,8 @@ test('a worker that crashes answers 502 and the next request starts a new worker
 })
 
 test('a handler module that fails to load answers 502 and the daemon keeps serving', async (t) => {
-  const { writeFile, mkdtemp } = await import('node:fs/promises')
-  const { tmpdir } = await import('node:os')
-  const { join } = await import('node:path')
   const dir = await mkdtemp(join(tmpdir(), 'sessiond-bad-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
   const bad = join(dir, 'bad.ts')
   await writeFile(bad, 'export default { nope: true }\n')
   const d = await startDaemon(t, { realms: [{ name: 'bad', mount: '/bad', handler: bad }, { name: 'lab', mount: '/lab' }] })

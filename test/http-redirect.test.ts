@@ -1,29 +1,22 @@
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { createLogger, loadConfig, startDaemon } from '@sessiond/gateway'
+import { Agent, fetch } from 'undici'
 import { makeCert } from './helpers/cert.ts'
 import { LAB } from './helpers/daemon.ts'
+import { startInProcessDaemon } from './helpers/in-process-daemon.ts'
 import { raw } from './helpers/raw-http.ts'
 
 async function daemonWithRedirect (t: TestContext, httpRedirect: Record<string, unknown>) {
   const { cert, key, ca } = await makeCert(t)
-  const dir = await mkdtemp(join(tmpdir(), 'sessiond-redirect-'))
-  t.after(() => rm(dir, { recursive: true, force: true }))
-  const file = join(dir, 'sessiond.json')
-  await writeFile(file, JSON.stringify({
+  const d = await startInProcessDaemon(t, {
     log: { level: 'silent' },
     store: { kind: 'memory' },
     tls: { cert, key },
     httpRedirect: { listen: '127.0.0.1:0', ...httpRedirect },
     realms: [{ name: 'lab', mount: '/lab', handler: LAB }]
-  }))
-  const d = await startDaemon(loadConfig(file, { listen: '127.0.0.1:0', dataDir: join(dir, 'data') }), createLogger('silent'))
-  t.after(() => d.close())
+  })
   assert.ok(d.httpRedirect, 'the redirect listener runs')
   return { d, ca, redirect: d.httpRedirect.url, httpsPort: new URL(d.url).port }
 }
@@ -50,7 +43,6 @@ test('the HTTP listener redirects every request to the same path and query on th
   const post = await get(redirect, '/login', 'localhost', 'POST', '{"username":"alice"}')
   assert.deepEqual([post.status, post.connection], [308, 'close'], 'a body is never read: 308 keeps the method, the connection closes')
   // Where it points is really the gateway, over TLS.
-  const { Agent, fetch } = await import('undici')
   const res = await fetch(got.location!.replace('/lab/count', '/healthz'), { dispatcher: new Agent({ connect: { ca } }) })
   assert.equal(res.status, 200)
   assert.match(d.url, /^https:/)

@@ -1,22 +1,13 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { chmod, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { CLI, getJson, startDaemon } from './helpers/daemon.ts'
+import { cookieSetBy, getJson, startDaemon } from './helpers/daemon.ts'
+import { runCli } from './helpers/run-cli.ts'
 
 async function rotate (dataDir: string) {
-  const child = spawn(process.execPath, [CLI, 'keys', 'rotate', '--data', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  child.stdout.on('data', d => { out += d })
-  child.stderr.on('data', d => { out += d })
-  const [code] = await once(child, 'exit')
-  assert.equal(code, 0, out)
-}
-
-function reissued (res: { headers: Headers }): string | undefined {
-  return res.headers.getSetCookie().find(c => c.startsWith('sessiond='))?.split(';', 1)[0]
+  const rotated = await runCli(['keys', 'rotate', '--data', dataDir])
+  assert.equal(rotated.code, 0, rotated.output)
 }
 
 test('keys rotate: cookies under the previous key open and are re-sealed; a dropped key\'s cookies do not', async (t) => {
@@ -32,7 +23,7 @@ test('keys rotate: cookies under the previous key open and are re-sealed; a drop
   const second = await startDaemon(t, { dataDir: first.dataDir })
   const res = await getJson(second.url + '/lab/count', old)
   assert.equal(res.status, 200, 'a cookie under the previous key still opens')
-  const resealed = reissued(res)
+  const resealed = cookieSetBy(res)
   assert.ok(resealed && resealed !== old, 'and comes back sealed under the new key')
   await second.stop()
 

@@ -1,15 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { cookieOf, getJson, startDaemon } from './helpers/daemon.ts'
-
-function attempt (url: string, username: string, password: string, headers: Record<string, string> = {}) {
-  return fetch(url + '/login', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ username, password })
-  })
-}
+import { cookieOf, getJson, postLogin as attempt, startDaemon } from './helpers/daemon.ts'
 
 test('failed logins for one account lead to delays, then 429 with Retry-After, even for the right password', async (t) => {
   // Long enough that an unknown name's full-cost dummy hash (a few hundred ms on a busy machine) cannot outlast it.

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { cookieOf, getJson, startDaemon } from './helpers/daemon.ts'
+import { cookieOf, getJson, postLogin, startDaemon } from './helpers/daemon.ts'
 
 test('login, cookie, realm: the worker keeps this session\'s state between requests', async (t) => {
   const d = await startDaemon(t)
@@ -14,11 +14,7 @@ test('login, cookie, realm: the worker keeps this session\'s state between reque
 
 test('the session cookie is HttpOnly, SameSite=Lax, and not Secure over plain HTTP', async (t) => {
   const d = await startDaemon(t)
-  const res = await fetch(d.url + '/login', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'alice', password: 'alice-password' })
-  })
+  const res = await postLogin(d.url, 'alice', 'alice-password')
   const set = res.headers.getSetCookie().find(c => c.startsWith('sessiond='))!
   assert.match(set, /HttpOnly/i)
   assert.match(set, /SameSite=Lax/i)
@@ -73,11 +69,7 @@ test('without a session: browsers are redirected to the login form, API clients 
 test('a bad password and an unknown user get the same generic 401', async (t) => {
   const d = await startDaemon(t)
   const attempt = async (username: string, password: string) => {
-    const res = await fetch(d.url + '/login', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username, password })
-    })
+    const res = await postLogin(d.url, username, password)
     const body = await res.json() as { message: string, error: string }
     assert.equal(res.headers.getSetCookie().length, 0, 'no cookie on failure')
     return { status: res.status, message: body.message, error: body.error }
@@ -129,11 +121,7 @@ test('every login issues a new session id and ends the one the cookie held', asy
   const d = await startDaemon(t)
   const first = await d.login('alice', 'alice-password')
   assert.equal((await getJson(d.url + '/lab/count', first)).body.count, 1)
-  const res = await fetch(d.url + '/login', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie: first },
-    body: JSON.stringify({ username: 'bob', password: 'bob-password' })
-  })
+  const res = await postLogin(d.url, 'bob', 'bob-password', { cookie: first })
   assert.equal(res.status, 200)
   const second = cookieOf(res)
   assert.notEqual(second, first)

@@ -1,17 +1,15 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createLogger, loadConfig, startDaemon as startInProcess } from '@sessiond/gateway'
-import { CLI, LAB, getJson, startDaemon } from './helpers/daemon.ts'
+import { LAB, getJson, startDaemon } from './helpers/daemon.ts'
 import { freePort } from './helpers/free-port.ts'
+import { startInProcessDaemon } from './helpers/in-process-daemon.ts'
+import { runCli } from './helpers/run-cli.ts'
 // The store package's own test helpers: a real redis-server and a line-protocol client.
 import { redisSkipReason, startRedis } from '../packages/session-store/test/redis-server.ts'
 import { lineClient } from '../packages/session-store/test/line-client.ts'
-
 
 test('on a Redis store, a session\'s data is one: the HTTP API by cookie, the worker\'s ctx.store and the line protocol', { skip: redisSkipReason() }, async (t) => {
   const redis = await startRedis()
@@ -46,15 +44,9 @@ test('a Redis that cannot be reached at start stops the daemon with a clear erro
   t.after(() => rm(dir, { recursive: true, force: true }))
   const file = join(dir, 'sessiond.json')
   await writeFile(file, JSON.stringify({ log: { level: 'warn' }, store: { kind: 'sqlite' } }))
-  const child = spawn(process.execPath, [CLI, 'start', '--config', file, '--listen', '127.0.0.1:0', '--data', join(dir, 'data')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SESSIOND_STORE_URL: `redis://:hunter2@127.0.0.1:${port}` }
+  const { code, stdout, stderr } = await runCli(['start', '--config', file, '--listen', '127.0.0.1:0', '--data', join(dir, 'data')], {
+    env: { SESSIOND_STORE_URL: `redis://:hunter2@127.0.0.1:${port}` }
   })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (b) => { stdout += b })
-  child.stderr.on('data', (b) => { stderr += b })
-  const [code] = await once(child, 'exit')
   assert.notEqual(code, 0)
   assert.doesNotMatch(stdout, /listening/)
   assert.match(stderr, new RegExp(`cannot reach the session store at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}`))
@@ -62,13 +54,7 @@ test('a Redis that cannot be reached at start stops the daemon with a clear erro
 })
 
 test('destroy and regenerate_id over the line protocol stop the session\'s workers', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'sessiond-store-end-'))
-  t.after(() => rm(dir, { recursive: true, force: true }))
-  const file = join(dir, 'sessiond.json')
-  await writeFile(file, JSON.stringify({ log: { level: 'silent' }, store: { kind: 'memory', protocolListen: '0' }, realms: [{ name: 'lab', mount: '/lab', handler: LAB }] }))
-  const config = loadConfig(file, { listen: '127.0.0.1:0', dataDir: join(dir, 'data') })
-  const d = await startInProcess(config, createLogger('silent'))
-  t.after(() => d.close())
+  const d = await startInProcessDaemon(t, { log: { level: 'silent' }, store: { kind: 'memory', protocolListen: '0' }, realms: [{ name: 'lab', mount: '/lab', handler: LAB }] })
   const port = d.lineProtocol?.address.port as number
   const c = await lineClient(port)
   t.after(() => { c.socket.destroy() })

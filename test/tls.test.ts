@@ -1,26 +1,14 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { X509Certificate } from 'node:crypto'
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { connect } from 'node:http2'
 import { request as httpsRequest } from 'node:https'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { CLI, startDaemon } from './helpers/daemon.ts'
+import { makeCert } from './helpers/cert.ts'
+import { startDaemon } from './helpers/daemon.ts'
 
-async function makeCert (t: { after: (fn: () => Promise<void>) => void }) {
-  const dir = await mkdtemp(join(tmpdir(), 'sessiond-cert-'))
-  t.after(() => rm(dir, { recursive: true, force: true }))
-  const child = spawn(process.execPath, [CLI, 'cert', '--out', dir, '--name', 'sessiond.test', '--name', '192.0.2.10'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  child.stdout.on('data', d => { out += d })
-  child.stderr.on('data', d => { out += d })
-  const [code] = await once(child, 'exit')
-  assert.equal(code, 0, out)
-  return { dir, cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') }
-}
+/** The names the certificate is asked for: a DNS name and an IP address. */
+const NAMES = ['sessiond.test', '192.0.2.10']
 
 /** One HTTP/2 request; answers status, headers and body. */
 function h2 (url: string, ca: Buffer, path: string, { method = 'GET', headers = {}, body }: { method?: string, headers?: Record<string, string>, body?: string } = {}) {
@@ -44,9 +32,9 @@ function h2 (url: string, ca: Buffer, path: string, { method = 'GET', headers = 
 }
 
 test('sessiond cert writes a self-signed certificate for the names, localhost and loopback, with a 0600 key', async (t) => {
-  const { cert, key } = await makeCert(t)
+  const { key, ca: pem } = await makeCert(t, NAMES)
   assert.equal((await stat(key)).mode & 0o777, 0o600)
-  const x509 = new X509Certificate(await readFile(cert))
+  const x509 = new X509Certificate(pem)
   const sans = x509.subjectAltName ?? ''
   for (const name of ['DNS:sessiond.test', 'DNS:localhost', 'IP Address:127.0.0.1', 'IP Address:192.0.2.10']) assert.ok(sans.includes(name), `${name} in ${sans}`)
   assert.match(sans, /IP Address:(0:0:0:0:0:0:0:1|::1)/)
@@ -55,8 +43,7 @@ test('sessiond cert writes a self-signed certificate for the names, localhost an
 })
 
 test('over TLS: HTTP/2 by ALPN, HTTP/1.1 as fallback, HSTS, and a __Host- Secure cookie', async (t) => {
-  const { cert, key } = await makeCert(t)
-  const ca = await readFile(cert)
+  const { cert, key, ca } = await makeCert(t, NAMES)
   const d = await startDaemon(t, { extra: { tls: { cert, key }, limits: { bodyLimit: 100_000 } } })
   assert.match(d.url, /^https:\/\//)
   const login = await h2(d.url, ca, '/login', {

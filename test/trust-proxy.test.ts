@@ -1,15 +1,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { getJson, startDaemon } from './helpers/daemon.ts'
+import { getJson, postLogin, startDaemon } from './helpers/daemon.ts'
 
 const spoof = { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example' }
 
 function failLogin (url: string, headers: Record<string, string>) {
-  return fetch(url + '/login', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ username: 'nobody', password: 'wrong-password' })
-  }).then(r => r.status)
+  return postLogin(url, 'nobody', 'wrong-password', headers).then(r => r.status)
 }
 
 test('X-Forwarded-* from a client that is not a trusted proxy change nothing', async (t) => {
@@ -29,11 +25,7 @@ test('X-Forwarded-* from a client that is not a trusted proxy change nothing', a
 
 test('from a trusted proxy, X-Forwarded-* give the client address, scheme and host', async (t) => {
   const d = await startDaemon(t, { extra: { trustProxy: ['127.0.0.0/8'], login: { attemptsPerUser: 100, attemptsPerIp: 2, delay: '5s' } } })
-  const res = await fetch(d.url + '/login', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...spoof },
-    body: JSON.stringify({ username: 'alice', password: 'alice-password' })
-  })
+  const res = await postLogin(d.url, 'alice', 'alice-password', spoof)
   assert.equal(res.status, 200)
   // The client's scheme is HTTPS: the cookie is the __Host- one, Secure.
   const set = res.headers.getSetCookie()

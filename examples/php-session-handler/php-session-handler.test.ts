@@ -1,20 +1,15 @@
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFile, spawnSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { LineProtocolListener, MemoryStore } from '@sessiond/session-store'
+import { skipUnlessInstalled } from '../../test/helpers/system-binary.ts'
 
 const run = promisify(execFile)
 const VISIT = fileURLToPath(new URL('./visit.php', import.meta.url))
-
-// Under CI php-cli is installed by scripts/toolchain.mjs: missing there is a failure, never a skip.
-function phpSkipReason (): string | false {
-  if (spawnSync('sh', ['-c', 'command -v php'], { stdio: 'ignore' }).status === 0) return false
-  if (process.env.CI === 'true') throw new Error('php is missing: scripts/toolchain.mjs installs php-cli for tests')
-  return 'php-cli is not installed (apt-get install php-cli)'
-}
+const skip = skipUnlessInstalled('php', 'php-cli')
 
 async function serve (t: TestContext) {
   const store = new MemoryStore()
@@ -32,7 +27,7 @@ async function serve (t: TestContext) {
   return { store, visit }
 }
 
-test('PHP\'s own sessions live in sessiond through SessionHandlerInterface', { skip: phpSkipReason() }, async (t) => {
+test('PHP\'s own sessions live in sessiond through SessionHandlerInterface', { skip }, async (t) => {
   const { store, visit } = await serve(t)
   const first = await visit()
   assert.match(first.sid, /^[0-9a-f]{64}$/, 'the id comes from sessiond')
@@ -42,7 +37,7 @@ test('PHP\'s own sessions live in sessiond through SessionHandlerInterface', { s
   assert.deepEqual(await store.getAll(first.sid), { visits: '2', lang: 'PHP 8' })
 })
 
-test('an id sessiond never issued is refused and replaced (strict mode)', { skip: phpSkipReason() }, async (t) => {
+test('an id sessiond never issued is refused and replaced (strict mode)', { skip }, async (t) => {
   const { store, visit } = await serve(t)
   const forged = 'a'.repeat(64)
   const r = await visit(forged)
@@ -51,7 +46,7 @@ test('an id sessiond never issued is refused and replaced (strict mode)', { skip
   assert.equal(await store.lookup(forged), null)
 })
 
-test('PHP and the store see one another\'s writes', { skip: phpSkipReason() }, async (t) => {
+test('PHP and the store see one another\'s writes', { skip }, async (t) => {
   const { store, visit } = await serve(t)
   const { sid } = await visit()
   await store.put(sid, 'visits', '41')

@@ -1,11 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CLI, LAB } from '../helpers/daemon.ts'
+import { LAB } from '../helpers/daemon.ts'
+import { runCli } from '../helpers/run-cli.ts'
 
 // A bad config stops start-up with exit code 78 (EX_CONFIG) and a message naming the path.
 const realm = { name: 'lab', mount: '/lab', handler: LAB }
@@ -30,14 +29,8 @@ test('oversized and malformed config values stop start-up with exit code 78, nam
     await t.test(name, async () => {
       const file = join(dir, 'bad.json')
       await writeFile(file, JSON.stringify({ realms: [realm], ...extra }))
-      const child = spawn(process.execPath, [CLI, 'start', '--config', file, ...('listen' in extra ? [] : ['--listen', '127.0.0.1:0']), '--data', join(dir, 'data')], { stdio: ['ignore', 'pipe', 'pipe'] })
-      let out = ''
-      child.stdout.on('data', d => { out += d })
-      child.stderr.on('data', d => { out += d })
       // A config that wrongly starts must fail this case, not hang it.
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-      const [code] = await once(child, 'exit')
-      clearTimeout(timer)
+      const { code, output: out } = await runCli(['start', '--config', file, ...('listen' in extra ? [] : ['--listen', '127.0.0.1:0']), '--data', join(dir, 'data')], { killAfterMs: 10_000 })
       assert.equal(code, 78, out)
       assert.match(out, where)
       assert.ok(out.length < 4000, 'an oversized value is not echoed whole')

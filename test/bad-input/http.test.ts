@@ -1,23 +1,13 @@
 import { test } from 'node:test'
-import { answer, open, raw } from '../helpers/raw-http.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { open, raw, trickle } from '../helpers/raw-http.ts'
 import { runCorpus } from './harness.ts'
 import type { Case, CaseContext } from './harness.ts'
 
-/** A raw request; `head` is the request line and headers without the final blank line. */
+/** A case that sends the raw request `bytes(c)` and answers the status it gets. */
 const send = (bytes: (c: CaseContext) => string) => async (c: CaseContext) => (await raw(c.url, bytes(c))).status
+/** The header lines most cases start with: Host, the case's session cookie, Connection: close. */
 const H = (c: CaseContext) => `Host: ${c.host}\r\nCookie: ${c.cookie}\r\nConnection: close\r\n`
-
-/** Sends `head`, then `piece` every 200 ms (a slowloris), and answers the status the daemon gives. */
-async function trickle (c: CaseContext, head: string, piece: string, wait: { timeoutMs: number, idleMs?: number }): Promise<number> {
-  const s = await open(c.url)
-  s.write(head)
-  const drip = setInterval(() => s.writable && s.write(piece), 200)
-  try {
-    return (await answer(s, null, wait)).status
-  } finally {
-    clearInterval(drip)
-  }
-}
 
 const cases: Case[] = [
   { name: 'Content-Length and Transfer-Encoding', status: 400, run: send(c => `POST /lab/count HTTP/1.1\r\n${H(c)}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`) },
@@ -56,25 +46,23 @@ const cases: Case[] = [
   {
     name: 'headers trickled slower than headersTimeout (slowloris)',
     status: 408,
-    run: (c) => trickle(c, 'GET /lab/count HTTP/1.1\r\n', 'X-Drip: a\r\n', { timeoutMs: 6000 })
+    run: async (c) => (await trickle(c.url, 'GET /lab/count HTTP/1.1\r\n', 'X-Drip: a\r\n', { timeoutMs: 6000 })).status
   },
   {
     name: 'a body trickled slower than requestTimeout',
     status: 408,
-    run: (c) => trickle(c, `POST /lab/upload HTTP/1.1\r\n${H(c)}Content-Length: 1000\r\n\r\n`, 'a', { timeoutMs: 8000, idleMs: 8000 })
+    run: async (c) => (await trickle(c.url, `POST /lab/upload HTTP/1.1\r\n${H(c)}Content-Length: 1000\r\n\r\n`, 'a', { timeoutMs: 8000, idleMs: 8000 })).status
   },
   {
     name: 'a client that never reads a large response',
     status: 200,
     run: async (c) => {
-      const { open, answer } = await import('../helpers/raw-http.ts')
       const s = await open(c.url)
       s.write(`GET /lab/download?bytes=${200 * 1024 * 1024} HTTP/1.1\r\n${H(c)}\r\n`)
       const first = await new Promise<string>(resolve => s.once('data', d => resolve(String(d))))
       s.pause()
-      await new Promise(resolve => setTimeout(resolve, 1500))
+      await sleep(1500)
       s.destroy()
-      void answer
       return Number(/^HTTP\/1\.1 (\d{3})/.exec(first)?.[1] ?? 0)
     }
   }

@@ -44,6 +44,11 @@ export interface FlowOptions {
   bytes?: number
 }
 
+/** Logs in with JSON, as an API client does; answers the response, whatever its status. */
+export function jsonLogin (c: Client, user: string, password: string, headers: Record<string, string> = {}): Promise<Response> {
+  return c.fetch('/login', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ username: user, password }) })
+}
+
 /** Logs in with the form, as a browser does: GET the form (its token is bound to a first cookie), POST it. */
 export async function formLogin (c: Client, prefix: string, user: string, password: string, next: string): Promise<Response> {
   const page = await c.fetch(`${prefix}/login?next=${encodeURIComponent(next)}`)

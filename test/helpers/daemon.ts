@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -52,7 +52,6 @@ export async function startDaemon (t: TestContext, opts: DaemonOptions = {}): Pr
   for (const [name, pw] of Object.entries(opts.users ?? { alice: 'alice-password', bob: 'bob-password' })) {
     users[name] = { password: await hashPassword(pw, TEST_COST) }
   }
-  const { mkdir } = await import('node:fs/promises')
   await mkdir(dataDir, { mode: 0o700, recursive: true })
   await writeFile(join(dataDir, 'users.json'), JSON.stringify({ users }), { mode: 0o600 })
   const config = {
@@ -103,21 +102,32 @@ export async function startDaemon (t: TestContext, opts: DaemonOptions = {}): Pr
   }
 }
 
+/** POST /login with JSON, as an API client logs in; answers the response, whatever its status. */
+export function postLogin (url: string, username: string, password: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url + '/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ username, password })
+  })
+}
+
 /** Logs in with JSON and answers the `Cookie` header value to send back. */
 export async function login (url: string, user: string, password: string): Promise<string> {
-  const res = await fetch(url + '/login', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: user, password })
-  })
+  const res = await postLogin(url, user, password)
   if (res.status !== 200) throw new Error(`login as ${user} failed: ${res.status} ${await res.text()}`)
   return cookieOf(res)
 }
 
-export function cookieOf (res: Response): string {
-  const set = res.headers.getSetCookie().find(c => c.startsWith('sessiond='))
-  if (!set) throw new Error('no session cookie set')
-  return set.split(';', 1)[0]
+/** The `sessiond=…` cookie a response sets, as the `Cookie` header value to send back; undefined when it sets none. */
+export function cookieSetBy (res: { headers: Headers }): string | undefined {
+  return res.headers.getSetCookie().find(c => c.startsWith('sessiond='))?.split(';', 1)[0]
+}
+
+/** As cookieSetBy, for a response that must set one. */
+export function cookieOf (res: { headers: Headers }): string {
+  const cookie = cookieSetBy(res)
+  if (!cookie) throw new Error('no session cookie set')
+  return cookie
 }
 
 export async function getJson (url: string, cookie?: string, init: RequestInit = {}): Promise<{ status: number, body: any, headers: Headers }> {

@@ -2,7 +2,7 @@
 // daemon: each runs in the foreground from a temp directory of its own (pid,
 // logs, temp files), on a free loopback port, with one of docs/deploy/*.conf
 // included exactly as written but for its @PLACEHOLDERS@.
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
@@ -14,23 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { TestContext } from 'node:test'
 import { ROOT } from './daemon.ts'
 import { freePort } from './free-port.ts'
-
-/** The binary's path: on PATH, or in /usr/sbin, which a non-root PATH often lacks. */
-export function findBinary (name: string): string | undefined {
-  const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' })
-  if (found.status === 0) return found.stdout.trim()
-  return existsSync(`/usr/sbin/${name}`) ? `/usr/sbin/${name}` : undefined
-}
-
-/**
- * Under CI a missing server is a failure, never a skip: the bootstrap
- * (scripts/toolchain.mjs) installs it. Elsewhere the test is skipped, saying why.
- */
-export function frontServerSkipReason (binary: string, pkg: string): string | false {
-  if (findBinary(binary)) return false
-  if (process.env.CI === 'true') throw new Error(`${binary} is missing: scripts/toolchain.mjs installs ${pkg} for tests`)
-  return `${binary} is not installed (apt-get install ${pkg})`
-}
+import { findBinary } from './system-binary.ts'
 
 /** A docs/deploy file with its placeholders replaced; any placeholder left over fails the test. */
 export async function deployFile (name: string, values: Record<string, string>): Promise<string> {

@@ -29,6 +29,7 @@ export async function raw (url: string, bytes: string | Buffer, { idleMs = 300, 
   return answer(s, bytes, { idleMs, timeoutMs })
 }
 
+/** Reads what the server sends on `s` after writing `bytes` (none when null), until it closes, `idleMs` pass without data, or `timeoutMs` in all. */
 export function answer (s: Socket, bytes: string | Buffer | null, { idleMs = 300, timeoutMs = 5000 } = {}): Promise<RawAnswer> {
   return new Promise((resolve) => {
     let text = ''
@@ -51,4 +52,16 @@ export function answer (s: Socket, bytes: string | Buffer | null, { idleMs = 300
     s.on('error', () => { /* a reset is a close: reported by 'close' */ })
     if (bytes !== null) s.write(bytes)
   })
+}
+
+/** Sends `head`, then `piece` every 200 ms (a slowloris), and answers what the server does about it. */
+export async function trickle (url: string, head: string, piece: string, wait: { timeoutMs?: number, idleMs?: number } = {}): Promise<RawAnswer> {
+  const s = await open(url)
+  s.write(head)
+  const drip = setInterval(() => s.writable && s.write(piece), 200)
+  try {
+    return await answer(s, null, wait)
+  } finally {
+    clearInterval(drip)
+  }
 }
