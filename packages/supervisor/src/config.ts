@@ -22,11 +22,17 @@ export const WorkerRealmFields = {
   command: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'an argv array such as ["python3", "app.py", "$PORT"]' })),
   /** process and exec: a unix socket in a private directory, or a loopback port for servers that only speak TCP. */
   listen: Type.Union([Type.Literal('unix'), Type.Literal('port')], { default: 'unix' }),
-  /** process and exec: the system account to run as — fixed, or the account named like the login. Needs root. */
+  /**
+   * process and exec: the account a worker runs as — the one named like the
+   * login, a transient uid of its own per worker, or one fixed account
+   * (every session of the realm then shares it, and so shares a trust
+   * domain). Needs root; a root supervisor without runAs uses `transient`.
+   */
   runAs: Type.Optional(Type.Union([
     Type.Literal('session-user'),
+    Type.Literal('transient'),
     Type.Object({ user: Type.String({ minLength: 1 }), group: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false })
-  ], { description: '"session-user" or { user, group }' })),
+  ], { description: '"session-user", "transient" or { user, group }' })),
   idleTimeout: Duration('15m'),
   /** A worker this old is recycled (hibernating) once it is next idle between requests. 0: no limit. */
   maxLifetime: Duration('0ms'),

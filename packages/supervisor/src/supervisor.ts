@@ -24,7 +24,7 @@ import { CrashBackoff, DEFAULT_CRASH_BACKOFF } from './crash-backoff.ts'
 import type { CrashBackoffOptions } from './crash-backoff.ts'
 import type { DispatchRequest, Dispatcher, ReconfigureSummary, SupervisorStats, WorkerRequest, WorkerResponse } from './dispatcher.ts'
 import {
-  SessionNotFoundError, SparesNeedBootableKindError, SupervisorClosedError, UnknownRealmError,
+  RealmInvalidError, SessionNotFoundError, SparesNeedBootableKindError, SupervisorClosedError, UnknownRealmError,
   WorkerBackoffError, WorkerExitedError, WorkerLimitError, withRetryAfter
 } from './errors.ts'
 import { makeRoom } from './worker-limits.ts'
@@ -35,6 +35,9 @@ import type { StopPolicy } from './lifecycle-sweeper.ts'
 import { MemoryWatchdog } from './memory-watchdog.ts'
 import type { Watched } from './memory-watchdog.ts'
 import { workerKind } from './kinds/index.ts'
+import { TransientAccounts } from './transient-accounts.ts'
+import { closeInheritedFds } from './inherited-fds.ts'
+import { ChildRegistry } from './child-registry.ts'
 import type { KindHost, Worker } from './kinds/worker-kind.ts'
 import { RequestGate } from './request-gate.ts'
 import { SparePool } from './spare-pool.ts'
@@ -58,6 +61,14 @@ export interface SupervisorOptions {
   limits?: WorkerLimits
   /** The store HTTP API's URL for one session, token included, for process and exec workers. */
   storeUrl?: (sessionId: string) => string | undefined
+  /** The uids (and gids) lent to workers with `runAs: transient`: systemd's DynamicUser range by default. */
+  transientRange?: { first: number, last: number }
+  /**
+   * A directory of the supervisor's own (the daemon's data directory): the
+   * process groups of its child workers are recorded there, so that after a
+   * crash the next supervisor kills what this one left.
+   */
+  stateDir?: string
 }
 
 export class Supervisor implements Dispatcher {
@@ -76,16 +87,25 @@ export class Supervisor implements Dispatcher {
   #runDirOption: string | undefined
   #runDirReady: Promise<string> | null = null
   #drainTimer: NodeJS.Timeout | null = null
+  #startup: Promise<void>
   #counts = { spawned: 0, reaped: 0, crashed: 0, recycled: 0, claimedSpares: 0 }
 
-  constructor ({ realms, store, logger, crashBackoff = DEFAULT_CRASH_BACKOFF, runDir, limits = {}, storeUrl }: SupervisorOptions) {
+  constructor ({ realms, store, logger, crashBackoff = DEFAULT_CRASH_BACKOFF, runDir, limits = {}, storeUrl, transientRange, stateDir }: SupervisorOptions) {
     this.#runDirOption = runDir
     this.#limits = limits
     Supervisor.#check(realms)
+    const inherited = closeInheritedFds()
+    if (inherited.length > 0) logger.info({ fds: inherited }, 'closed descriptors inherited from the launcher, so that no worker gets them')
     this.#realms = new Map(realms.map(r => [r.name, r]))
     this.#store = store
     this.#log = logger
-    this.#host = { store, runDir: () => this.#runDir(), storeUrl: (sid) => storeUrl?.(sid), logLevel: logger.level }
+    const children = stateDir === undefined ? null : new ChildRegistry(join(stateDir, 'workers.json'))
+    const transientAccounts = new TransientAccounts(transientRange, (uid, leased) => children?.uid(uid, leased))
+    this.#host = { store, runDir: () => this.#runDir(), storeUrl: (sid) => storeUrl?.(sid), logLevel: logger.level, transientAccounts, children }
+    // What a crashed predecessor left running goes before any worker of ours starts.
+    this.#startup = (children?.reapLeftovers() ?? Promise.resolve(0)).then((reaped) => {
+      if (reaped > 0) logger.warn({ reaped }, 'killed the workers a previous supervisor left running')
+    }, (err: unknown) => logger.error({ err }, 'cleaning up after a previous supervisor failed'))
     this.#hibernation = new HibernationStore(store)
     this.#backoff = new CrashBackoff(crashBackoff)
     this.#sweeper = new LifecycleSweeper(this.#table, this.#due, (entry, reason) => {
@@ -102,6 +122,8 @@ export class Supervisor implements Dispatcher {
   static #check (realms: readonly WorkerRealm[]): void {
     for (const realm of realms) {
       const kind = workerKind(realm.kind)
+      const problems = kind.validate(realm)
+      if (problems.length > 0) throw new RealmInvalidError(realm.name, problems.map(([key, what]) => `${key}: expected ${what}`).join('; '))
       kind.check(realm)
       if (realm.spares > 0 && !kind.boot) throw new SparesNeedBootableKindError(realm.name)
     }
@@ -230,6 +252,7 @@ export class Supervisor implements Dispatcher {
       worker: null
     }
     entry.ready = (async () => {
+      await this.#startup
       await this.#table.stopped(sessionId, realm.name)
       // The gateway says whose session this is; the store says whether it still exists. Asked only
       // here, on the cold path: a live worker is proof enough, since a session's end stops its workers.
@@ -268,7 +291,8 @@ export class Supervisor implements Dispatcher {
     return entry
   }
 
-  #bootSpare (realm: WorkerRealm, onExit: (err: Error) => void): Promise<Spare> {
+  async #bootSpare (realm: WorkerRealm, onExit: (err: Error) => void): Promise<Spare> {
+    await this.#startup
     const logger = this.#log.child({ realm: realm.name, spare: true })
     return workerKind(realm.kind).boot!(realm, this.#host, { logger, onExit })
   }

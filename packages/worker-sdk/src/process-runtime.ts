@@ -44,7 +44,8 @@ Object.assign(env, claim.env)
 if (claim.runAs) {
   const { user, uid, gid, home } = claim.runAs
   // POSIX-only API that @types/node does not declare.
-  ;(process as unknown as { initgroups (user: string, extraGroup: number): void }).initgroups(user, gid)
+  if (user !== undefined) (process as unknown as { initgroups (user: string, extraGroup: number): void }).initgroups(user, gid)
+  else process.setgroups!([])
   process.setgid!(gid)
   process.setuid!(uid)
   env.HOME = home

@@ -24,7 +24,10 @@ import { logChildOutput } from '../child-output.ts'
 import type { WorkerRealm } from '../config.ts'
 import { within } from '../within.ts'
 import { WorkerExitedError, WorkerMemoryError, WorkerStartError, WorkerStartTimeoutError, WorkerTimeoutError } from '../errors.ts'
-import { removeEndpoint } from '../worker-endpoint.ts'
+import { removePrivateDir } from '../worker-endpoint.ts'
+import { sandboxedArgv } from './child-sandbox.ts'
+import type { Sandbox } from './child-sandbox.ts'
+import type { ChildRegistry } from '../child-registry.ts'
 import type { WorkerEndpoint } from '../worker-endpoint.ts'
 import type { WorkerRequest, WorkerResponse } from '../dispatcher.ts'
 import type { Hibernated, Worker, WorkerDescription } from './worker-kind.ts'
@@ -36,8 +39,10 @@ export interface ChildSpawn {
   cwd: string
   /** process kind: the runtime speaks the lifecycle over Node's IPC channel. */
   ipc: boolean
-  uid?: number
-  gid?: number
+  /** What the kernel enforces from its first instruction on (child-sandbox.ts). */
+  sandbox: Sandbox
+  /** Gives back what the worker held (a transient uid, its directory) once it is gone. */
+  release?: () => Promise<void>
 }
 
 /** What makes a started child one session's worker. */
@@ -50,11 +55,15 @@ export interface ChildClaim {
   onExit: (err: Error) => void
   /** process kind: the claim message sent over IPC. */
   message?: ProcessClaim
+  /** Gives back what the session's worker held once it is gone. */
+  release?: () => Promise<void>
 }
 
 export interface ChildBoot {
   realm: WorkerRealm
   spawn: ChildSpawn
+  /** Records the child's process group until it is gone, for the supervisor that starts after a crash. */
+  registry: ChildRegistry | null
   logger: Logger
   /** Called once if the child ends without being asked to stop; `claim` replaces it. */
   onExit: (err: Error) => void
@@ -107,6 +116,7 @@ export class ChildWorker implements Worker {
   /** Why the supervisor killed it, when it did: reported instead of a plain exit. */
   #killedFor: Error | null = null
   #messages = new Map<FromProcess['t'], PromiseWithResolvers<FromProcess>>()
+  #releases: Array<() => Promise<void>>
 
   /** exec: spawned for its session; ready once its endpoint accepts a connection. */
   static async start (boot: ChildBoot, claim: ChildClaim): Promise<ChildWorker> {
@@ -146,11 +156,12 @@ export class ChildWorker implements Worker {
     this.#lastActivity = Date.now()
   }
 
-  private constructor ({ realm, spawn: how, logger, onExit }: ChildBoot) {
+  private constructor ({ realm, spawn: how, registry, logger, onExit }: ChildBoot) {
     this.#realm = realm
     this.#log = logger
     this.#onExit = onExit
-    const [cmd, ...args] = how.argv
+    this.#releases = how.release ? [how.release] : []
+    const [cmd, ...args] = sandboxedArgv(how.argv, how.sandbox)
     this.#child = spawn(cmd, args, {
       env: how.env,
       cwd: how.cwd,
@@ -158,10 +169,13 @@ export class ChildWorker implements Worker {
       detached: true,
       stdio: how.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
       // Hibernated state is whatever a handler returned: structured clone, as for threads.
-      serialization: 'advanced',
-      ...(how.uid !== undefined && { uid: how.uid }),
-      ...(how.gid !== undefined && { gid: how.gid })
+      serialization: 'advanced'
     })
+    const pid = this.#child.pid
+    if (registry && pid !== undefined) {
+      void registry.add(pid)
+      this.#releases.push(async () => registry.remove(pid))
+    }
     this.#child.on('error', (err) => this.#log.error({ err }, 'worker process error'))
     this.#child.on('message', (m: FromProcess) => this.#messages.get(m?.t)?.resolve(m))
     logChildOutput(this.#child.stdout!, () => this.#log, 'stdout')
@@ -175,6 +189,8 @@ export class ChildWorker implements Worker {
       if (this.#stopping) return
       const err = this.#killedFor ?? new WorkerExitedError(realm.name)
       if (!this.#killedFor) this.#log.error({ code, signal }, 'worker process exited')
+      // Whatever it started goes with it: a worker given up on never leaves helpers behind.
+      this.#signal('SIGKILL')
       this.#stopping = this.#cleanup().then(() => undefined)
       this.#pool?.destroy(err).catch(() => { /* already destroyed */ })
       this.#onExit(err)
@@ -189,7 +205,8 @@ export class ChildWorker implements Worker {
     return { kind: this.#realm.kind, ...(this.pid !== undefined && { pid: this.pid }) }
   }
 
-  #attach ({ endpoint, headers, logger, onExit }: ChildClaim): void {
+  #attach ({ endpoint, headers, logger, onExit, release }: ChildClaim): void {
+    if (release) this.#releases.push(release)
     this.#endpoint = endpoint
     this.#headers = headers
     this.#log = logger
@@ -338,6 +355,8 @@ export class ChildWorker implements Worker {
 
   async #cleanup (): Promise<void> {
     await this.#pool?.destroy().catch(() => { /* already destroyed */ })
-    if (this.#endpoint) await removeEndpoint(this.#endpoint)
+    // Its account's leftovers go first (a transient uid's daemonised helpers), then its directory.
+    for (const release of this.#releases.splice(0)) await release().catch((err: unknown) => this.#log.warn({ err }, 'releasing a stopped worker\'s account failed'))
+    if (this.#endpoint) await removePrivateDir(this.#endpoint.dir)
   }
 }

@@ -7,7 +7,7 @@ import type { WorkerRealm } from '../config.ts'
 import type { Identity } from '../dispatcher.ts'
 import type { WorkerEndpoint } from '../worker-endpoint.ts'
 import { childEnv, sessionEnv } from './child-env.ts'
-import { checkChildRealm, childSession } from './child-session.ts'
+import { checkChildRealm, childRealmProblems, childSession } from './child-session.ts'
 import type { ChildSession } from './child-session.ts'
 import { ChildWorker } from './child-worker.ts'
 import type { ChildSpawn } from './child-worker.ts'
@@ -18,7 +18,7 @@ export const execKind: WorkerKind = {
   hibernates: false,
 
   validate (realm) {
-    const out: Array<[string, string]> = []
+    const out = childRealmProblems(realm)
     if (realm.command === undefined) out.push(['command', 'an argv array such as ["python3", "app.py"] for kind exec'])
     if (realm.handler !== undefined) out.push(['handler', 'no handler for kind exec (it runs command)'])
     return out
@@ -29,24 +29,29 @@ export const execKind: WorkerKind = {
   async start (realm: WorkerRealm, host: KindHost, { identity, logger, onExit }: SessionStart): Promise<Worker> {
     const session = await childSession(realm, host, identity)
     return ChildWorker.start(
-      { realm, spawn: execSpawn(realm, identity, session), logger, onExit },
+      { realm, spawn: execSpawn(realm, identity, session), registry: host.children, logger, onExit },
       { endpoint: session.endpoint, headers: ['x-sessiond-user', identity.user], logger, onExit })
   }
 }
 
-/** The realm's command for one session, as that session's account when runAs is set. */
-function execSpawn (realm: WorkerRealm, identity: Identity, { endpoint, storeUrl, runAs }: ChildSession): ChildSpawn {
+/** The realm's command for one session, switched to its account by the sandbox before it runs. */
+function execSpawn (realm: WorkerRealm, identity: Identity, { endpoint, view, privateTmp, storeUrl, account, release }: ChildSession): ChildSpawn {
   return {
-    argv: substituteArgv(realm.command ?? [], endpoint),
+    argv: substituteArgv(realm.command ?? [], view),
     env: {
       ...childEnv(),
-      ...sessionEnv(identity, realm.name, endpoint, storeUrl),
-      ...(runAs && { HOME: runAs.home, USER: runAs.user, LOGNAME: runAs.user })
+      ...sessionEnv(identity, realm.name, view, storeUrl),
+      ...(account?.home !== undefined && { HOME: account.home }),
+      ...(account?.user !== undefined && { USER: account.user, LOGNAME: account.user })
     },
     cwd: endpoint.dir,
     ipc: false,
-    // Any executable: spawn switches uid/gid (supplementary groups are cleared).
-    ...(runAs && { uid: runAs.uid, gid: runAs.gid })
+    sandbox: {
+      ...(account && { account: { uid: account.uid, gid: account.gid, ...(account.user !== undefined && { user: account.user }) } }),
+      // A uid of its own is worth little if /tmp is shared: its directory is its /tmp.
+      privateTmp
+    },
+    release
   }
 }
 

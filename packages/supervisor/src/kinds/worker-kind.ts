@@ -9,6 +9,8 @@
 //   Worker     ── request / stop(reason) → hibernated state / describe()
 import type { Logger } from 'pino'
 import type { SessionStore } from '@sessiond/session-store'
+import type { ChildRegistry } from '../child-registry.ts'
+import type { TransientAccounts } from '../transient-accounts.ts'
 import type { StopReason } from '@sessiond/worker-sdk/protocol'
 import type { WorkerRealm } from '../config.ts'
 import type { Identity, WorkerRequest, WorkerResponse } from '../dispatcher.ts'
@@ -53,6 +55,10 @@ export interface KindHost {
   storeUrl (sessionId: string): string | undefined
   /** The daemon's log level, for runtimes that make their own logger. */
   logLevel: string
+  /** Where workers with `runAs: transient` get their uids. */
+  transientAccounts: TransientAccounts
+  /** Where child workers' process groups are recorded, for the next supervisor after a crash. */
+  children: ChildRegistry | null
 }
 
 /** Booting a worker ahead of any session (a spare). */
