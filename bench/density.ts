@@ -110,7 +110,7 @@ async function densityOf (realm: BenchRealm, sessions: number, goalMib: number |
     const r = await measureDensity(daemon, `/${realm.name}`, sessions)
     const verdict = goalMib === undefined ? '' : ` [goal ≤ ${goalMib} MiB: ${r.perSessionMib <= goalMib ? 'met' : 'not met'}]`
     const short = r.stoppedBy ? `; stopped at ${r.reached} of ${r.requested}: ${r.stoppedBy}` : ''
-    print(`  RSS per idle ${realm.kind} session, 0 → ${r.reached}: ${fmt(r.perSessionMib)} MiB${verdict}; marginal ${r.points[1]?.sessions ?? 0} → ${r.reached}: ${fmt(r.marginalMib)} MiB; ${fmt(r.reached / r.startSeconds, 0)} first requests/s while filling${short}\n`)
+    print(`  RSS per idle ${realm.kind} session, 0 → ${r.reached}: ${fmt(r.perSessionMib)} MiB${verdict}; marginal ${r.points[1]?.sessions ?? 0} → ${r.reached}: ${fmt(r.marginalMib)} MiB; ${fmt(r.reached / r.startSeconds, 0)} first requests/s while filling${short}`)
     return [
       { benchmark: 'density', metric: `${realm.kind}: live sessions, daemon RSS (MiB)`, value: `${r.reached}, ${fmt(r.points.at(-1)!.rss / MIB, 0)}`, note: r.stoppedBy ? `of ${r.requested} asked: ${r.stoppedBy}` : `from ${fmt(r.points[0].rss / MIB, 0)} MiB with the sessions logged in and no worker` },
       { benchmark: 'density', metric: `${realm.kind}: RSS per idle session (MiB)`, value: fmt(r.perSessionMib), note: `marginal ${fmt(r.marginalMib)} MiB${verdict}` }
