@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream'
-import type { StopReason } from '@sessiond/worker-sdk/protocol'
+import type { StopReason } from '@sessiond/worker-sdk/transport'
 
 /** One request as it reaches a worker: the path is already relative to the realm's mount. */
 export interface WorkerRequest {

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import type { ProcessClaim } from '@sessiond/worker-sdk/protocol'
+import type { ProcessClaim } from '@sessiond/worker-sdk/transport'
 import { sessionHash } from '@sessiond/worker-sdk'
 import type { WorkerRealm } from '../config.ts'
 import type { SpawnIdentity } from '../spawn-identity.ts'

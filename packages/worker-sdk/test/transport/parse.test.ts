@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ProtocolError, parseFromWorker, parseToWorker } from '../src/protocol/parse.ts'
+import { ProtocolError, parseFromWorker, parseToWorker } from '../../src/transport/parse.ts'
 
 const isProtocolError = (err: unknown) => (err as { code?: string }).code === 'SDK_ERR_PROTOCOL' && err instanceof ProtocolError
 
