@@ -27,9 +27,8 @@ export class SupervisorDispatch implements Transport {
     for (let i = 0; i < workers; i++) {
       const { id: sessionId } = await this.#store.create('bench', 3_600_000)
       this.#requests.push({
-        sessionId,
+        identity: { sessionId, user: 'bench' },
         realm: 'hello',
-        identity: async () => ({ sessionId, user: 'bench' }),
         method: 'GET',
         url: BENCH_URL,
         headers: BENCH_HEADERS,

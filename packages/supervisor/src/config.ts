@@ -14,6 +14,7 @@ export const Duration = (defaultValue: string) => Type.Transform(
 /** What the supervisor needs to know of a realm. The gateway adds mount and auth. */
 export const WorkerRealmFields = {
   name: Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$', description: 'a lower-case name: letters, digits and dashes' }),
+  /** Each kind is a file under kinds/ (kinds/index.ts lists them). */
   kind: Type.Union([Type.Literal('thread'), Type.Literal('process'), Type.Literal('exec')], { default: 'thread' }),
   /** thread and process: the handler module. */
   handler: Type.Optional(Type.String({ minLength: 1, description: 'the path of the handler module' })),
@@ -54,6 +55,9 @@ export const WorkerRealmFields = {
 }
 
 export const WorkerRealmSchema = Type.Object(WorkerRealmFields, { additionalProperties: false })
+
+/** The settings the supervisor reads of a realm: a change in any of them replaces the realm's workers. */
+export const WORKER_REALM_KEYS = Object.keys(WorkerRealmFields) as Array<keyof WorkerRealm>
 
 /** A realm as the supervisor uses it: durations in ms, handler an absolute file URL or path. */
 export type WorkerRealm = StaticDecode<typeof WorkerRealmSchema>

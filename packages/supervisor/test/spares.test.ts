@@ -39,7 +39,7 @@ test('a spare that cannot boot is retried with growing delays, not in a loop, an
 test('reconfigure stops the spares of a changed realm and warms ones of the new definition', async (t) => {
   const { store, supervisor, call } = await setupKinds(t, [realm({ name: 'w', handler: fixture('lifecycle.ts'), spares: 1 })])
   await eventually(() => supervisor.stats().spares.w?.ready === 1, 'the first spare is ready')
-  const summary = supervisor.reconfigure([realm({ name: 'w', handler: fixture('counter.ts'), spares: 1 })])
+  const summary = await supervisor.reconfigure([realm({ name: 'w', handler: fixture('counter.ts'), spares: 1 })])
   assert.deepEqual(summary, { added: [], changed: ['w'], removed: [] })
   await eventually(() => supervisor.stats().spares.w?.ready === 1, 'a spare of the new definition is ready')
   const s = await store.create('alice', 60_000)

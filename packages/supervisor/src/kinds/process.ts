@@ -1,25 +1,48 @@
+// kind: process — the realm's handler in a Node child process of its own,
+// served by the worker-sdk's HTTP mode. A process is a real boundary (its
+// own memory, and its own uid/gid with runAs) where a thread is not.
+//
+// It boots without a session (so it can wait as a spare) and is then
+// claimed over its IPC channel; it loads the handler's module ahead only
+// when it will not change accounts: with runAs, no handler code runs before
+// the switch.
 import { fileURLToPath } from 'node:url'
 import type { ProcessClaim } from '@sessiond/worker-sdk/transport'
 import { sessionHash } from '@sessiond/worker-sdk'
 import type { WorkerRealm } from '../config.ts'
-import type { SpawnIdentity } from '../spawn-identity.ts'
-import type { WorkerEndpoint } from '../worker-endpoint.ts'
-import type { Hibernated, Identity } from '../worker-instance.ts'
 import { childEnv, sessionEnv } from './child-env.ts'
-import type { ChildSpawn } from './http-child.ts'
+import { checkChildRealm, childSession } from './child-session.ts'
+import type { ChildSession } from './child-session.ts'
+import { ChildWorker } from './child-worker.ts'
+import type { ChildSpawn } from './child-worker.ts'
+import { moduleRealmProblems } from './module-realm.ts'
+import type { BootOptions, Hibernated, KindHost, SessionStart, Worker, WorkerKind } from './worker-kind.ts'
+import type { Identity } from '../dispatcher.ts'
 
 const PROCESS_RUNTIME = fileURLToPath(import.meta.resolve('@sessiond/worker-sdk/process-runtime'))
 
-/**
- * kind: process — the realm's handler in a Node child process of its own,
- * served by the worker-sdk's HTTP mode. A process is a real boundary (its
- * own memory, and its own uid/gid when set) where a thread is not.
- *
- * It boots without a session (so it can wait as a spare) in `runDir`, and
- * loads the handler's module ahead only when it will not change accounts:
- * with runAs, no handler code runs before the switch.
- */
-export function processBoot (realm: WorkerRealm, runDir: string, logLevel: string, spare = false): ChildSpawn {
+export const processKind: WorkerKind = {
+  name: 'process',
+  hibernates: true,
+
+  validate: (realm) => moduleRealmProblems(realm),
+
+  check: checkChildRealm,
+
+  boot: async (realm: WorkerRealm, host: KindHost, { logger, onExit }: BootOptions) =>
+    ChildWorker.boot({ realm, spawn: processSpawn(realm, await host.runDir(), host.logLevel, true), logger, onExit }),
+
+  async start (realm: WorkerRealm, host: KindHost, { identity, logger, onExit, resume }: SessionStart, spare?: Worker): Promise<Worker> {
+    const session = await childSession(realm, host, identity)
+    const worker = (spare as ChildWorker | undefined) ??
+      await ChildWorker.boot({ realm, spawn: processSpawn(realm, await host.runDir(), host.logLevel), logger, onExit })
+    await worker.claim({ endpoint: session.endpoint, headers: [], logger, onExit, message: processClaim(realm, identity, session, resume) })
+    return worker
+  }
+}
+
+/** The runtime's argv and environment: no session yet, so that it can wait as a spare. */
+function processSpawn (realm: WorkerRealm, runDir: string, logLevel: string, spare = false): ChildSpawn {
   const heap = realm.resourceLimits?.maxOldGenerationSizeMb
   return {
     argv: [process.execPath, ...(heap ? [`--max-old-space-size=${heap}`] : []), PROCESS_RUNTIME],
@@ -38,7 +61,7 @@ export function processBoot (realm: WorkerRealm, runDir: string, logLevel: strin
 }
 
 /** What turns a booted process runtime into one session's worker. */
-export function processClaim (realm: WorkerRealm, identity: Identity, endpoint: WorkerEndpoint, storeUrl: string | undefined, runAs?: SpawnIdentity, resume?: Hibernated): ProcessClaim {
+function processClaim (realm: WorkerRealm, identity: Identity, { endpoint, storeUrl, runAs }: ChildSession, resume?: Hibernated): ProcessClaim {
   return {
     t: 'claim',
     env: { ...sessionEnv(identity, realm.name, endpoint, storeUrl), SESSIOND_SESSION_HASH: sessionHash(identity.sessionId) },

@@ -22,7 +22,8 @@ import { sessionHash } from '@sessiond/worker-sdk'
 import { ClientAbortedError, WorkerExitedError, WorkerStartError, WorkerStartTimeoutError, WorkerStoppedError, WorkerTimeoutError } from '../errors.ts'
 import type { WorkerRealm } from '../config.ts'
 import { within } from '../within.ts'
-import type { Hibernated, Identity, WorkerInstance, WorkerRequest, WorkerResponse } from '../worker-instance.ts'
+import type { Identity, WorkerRequest, WorkerResponse } from '../dispatcher.ts'
+import type { Hibernated, Worker, WorkerDescription } from './worker-kind.ts'
 
 const THREAD_RUNTIME = import.meta.resolve('@sessiond/worker-sdk/thread-runtime')
 
@@ -45,7 +46,7 @@ export interface ThreadClaim {
   resume?: Hibernated
 }
 
-export class ThreadWorker implements WorkerInstance {
+export class ThreadWorker implements Worker {
   #pool: Piscina
   #client: PortClient
   #realm: WorkerRealm
@@ -146,6 +147,11 @@ export class ThreadWorker implements WorkerInstance {
 
   get inFlight (): number { return this.#client.inFlight }
   get lastActivity (): number { return Math.max(this.#claimedAt, this.#client.lastActivity) }
+
+  describe (): WorkerDescription {
+    const threadId = this.#pool.threads[0]?.threadId
+    return { kind: 'thread', ...(threadId !== undefined && { threadId }) }
+  }
 
   #exited (err: Error): void {
     this.#stopping = this.#pool.destroy().then(() => undefined, () => undefined)

@@ -1,6 +1,6 @@
-// kinds process and exec — a child process that serves HTTP.
+// A child process that serves HTTP: the worker of kinds process and exec.
 //
-//   HttpChildWorker ── spawn(argv, env, own process group) ──▶ child listens on
+//   ChildWorker ── spawn(argv, env, own process group) ──▶ child listens on
 //        │                                                   <private dir>/w.sock or 127.0.0.1:PORT
 //        ├─ undici Pool (this worker's only) ── HTTP/1.1 keep-alive ──▶ child
 //        └─ IPC (process kind only): booted → claim → ready; stop → hibernated
@@ -26,7 +26,8 @@ import { within } from '../within.ts'
 import { WorkerExitedError, WorkerMemoryError, WorkerStartError, WorkerStartTimeoutError, WorkerTimeoutError } from '../errors.ts'
 import { removeEndpoint } from '../worker-endpoint.ts'
 import type { WorkerEndpoint } from '../worker-endpoint.ts'
-import type { Hibernated, WorkerInstance, WorkerRequest, WorkerResponse } from '../worker-instance.ts'
+import type { WorkerRequest, WorkerResponse } from '../dispatcher.ts'
+import type { Hibernated, Worker, WorkerDescription } from './worker-kind.ts'
 
 /** How to start the child. */
 export interface ChildSpawn {
@@ -62,13 +63,6 @@ export interface ChildBoot {
 /** Responses up to this length are read whole rather than streamed. */
 const WHOLE_BODY_BYTES = 64 * 1024
 
-/** Replaces $PORT and $SESSIOND_SOCKET in argv, so servers that take them as arguments run unmodified. */
-export function substituteArgv (argv: string[], endpoint: WorkerEndpoint): string[] {
-  const port = endpoint.kind === 'port' ? String(endpoint.port) : ''
-  const socket = endpoint.kind === 'unix' ? endpoint.socketPath : ''
-  return argv.map(a => a.replaceAll('$SESSIOND_SOCKET', socket).replaceAll('$PORT', port))
-}
-
 /** The path and query of an absolute URL, without parsing all of it. */
 function pathOf (url: string): string {
   const slash = url.indexOf('/', url.indexOf('//') + 2)
@@ -95,7 +89,7 @@ function withOwnHeaders (headers: string[], own: string[]): string[] {
   return out.concat(own)
 }
 
-export class HttpChildWorker implements WorkerInstance {
+export class ChildWorker implements Worker {
   #child: ChildProcess
   #pool: Pool | null = null
   #realm: WorkerRealm
@@ -115,8 +109,8 @@ export class HttpChildWorker implements WorkerInstance {
   #messages = new Map<FromProcess['t'], PromiseWithResolvers<FromProcess>>()
 
   /** exec: spawned for its session; ready once its endpoint accepts a connection. */
-  static async start (boot: ChildBoot, claim: ChildClaim): Promise<HttpChildWorker> {
-    const w = new HttpChildWorker(boot)
+  static async start (boot: ChildBoot, claim: ChildClaim): Promise<ChildWorker> {
+    const w = new ChildWorker(boot)
     w.#attach(claim)
     try {
       await w.#waitUntilListening()
@@ -128,8 +122,8 @@ export class HttpChildWorker implements WorkerInstance {
   }
 
   /** process: the runtime up and waiting for its session (a spare, or about to be claimed). */
-  static async boot (boot: ChildBoot): Promise<HttpChildWorker> {
-    const w = new HttpChildWorker(boot)
+  static async boot (boot: ChildBoot): Promise<ChildWorker> {
+    const w = new ChildWorker(boot)
     try {
       await w.#expect('booted')
     } catch (err) {
@@ -190,6 +184,10 @@ export class HttpChildWorker implements WorkerInstance {
   get inFlight (): number { return this.#inFlight }
   get lastActivity (): number { return this.#lastActivity }
   get pid (): number | undefined { return this.#gone ? undefined : this.#child.pid }
+
+  describe (): WorkerDescription {
+    return { kind: this.#realm.kind, ...(this.pid !== undefined && { pid: this.pid }) }
+  }
 
   #attach ({ endpoint, headers, logger, onExit }: ChildClaim): void {
     this.#endpoint = endpoint
