@@ -21,7 +21,11 @@ export interface SocketChannelEvents {
   message: [data: SocketData]
   /** The peer's window has room again after `send` answered false. */
   drain: []
-  /** Once, last: after every frame that came before the peer's close. */
+  /**
+   * Once, last: after every frame that came before the peer's close, so a
+   * paused channel, or one without a 'message' listener, holds it back too.
+   * An abort is not held back: undelivered frames are dropped.
+   */
   close: [close: SocketClose]
 }
 
