@@ -1,6 +1,6 @@
 // Transport (c): our design, through the real Supervisor: a piscina pool
 // of one thread per worker whose single long-running task owns a
-// MessagePort; each request is a message on it (see kinds/thread.ts).
+// MessagePort; each request is a message on it (see kinds/thread-worker.ts).
 import type { Readable } from 'node:stream'
 import { pathToFileURL } from 'node:url'
 import pino from 'pino'

@@ -8,7 +8,7 @@
 //           ◀──────────── { status, headers, body } ───────────────┘
 //           ── stopSession / sessions / reconfigure ──▶ (the same seam)
 import type { Readable } from 'node:stream'
-import type { StopReason } from '@sessiond/worker-sdk/protocol'
+import type { StopReason } from '@sessiond/worker-sdk/transport'
 import type { WorkerRealm } from './config.ts'
 import type { SpareCounts } from './spare-pool.ts'
 

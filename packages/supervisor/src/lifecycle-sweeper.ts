@@ -1,4 +1,4 @@
-import type { StopReason } from '@sessiond/worker-sdk/protocol'
+import type { StopReason } from '@sessiond/worker-sdk/transport'
 import type { Worker } from './kinds/worker-kind.ts'
 import type { WorkerEntry, WorkerTable } from './worker-table.ts'
 

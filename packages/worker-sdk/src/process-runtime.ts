@@ -13,8 +13,8 @@ import { handlerContext, startOrResume, stopHandler, unavailableStore } from './
 import { serveHttp } from './http-mode.ts'
 import { HttpStoreClient } from './http-store-client.ts'
 import { warmHttpPath } from './warm-up.ts'
-import type { StopReason } from './protocol/messages.ts'
-import type { FromProcess, ToProcess } from './protocol/process-messages.ts'
+import type { StopReason } from './transport/messages.ts'
+import type { FromProcess, ToProcess } from './transport/process-messages.ts'
 
 const env = process.env
 const required = (name: string): string => {

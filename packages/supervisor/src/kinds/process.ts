@@ -7,7 +7,7 @@
 // when it will not change accounts: with runAs, no handler code runs before
 // the switch.
 import { fileURLToPath } from 'node:url'
-import type { ProcessClaim } from '@sessiond/worker-sdk/protocol'
+import type { ProcessClaim } from '@sessiond/worker-sdk/transport'
 import { sessionHash } from '@sessiond/worker-sdk'
 import type { WorkerRealm } from '../config.ts'
 import { childEnv, sessionEnv } from './child-env.ts'

@@ -9,9 +9,9 @@
 //   Worker     ── request / stop(reason) → hibernated state / describe()
 import type { Logger } from 'pino'
 import type { SessionStore } from '@sessiond/session-store'
+import type { StopReason } from '@sessiond/worker-sdk/transport'
 import type { ChildRegistry } from '../child-registry.ts'
 import type { TransientAccounts } from '../transient-accounts.ts'
-import type { StopReason } from '@sessiond/worker-sdk/protocol'
 import type { WorkerRealm } from '../config.ts'
 import type { Identity, WorkerRequest, WorkerResponse } from '../dispatcher.ts'
 
