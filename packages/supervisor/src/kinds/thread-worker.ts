@@ -115,6 +115,14 @@ export class ThreadWorker implements Worker {
       closeTimeout: realm.stopTimeout
     })
     this.#pool.on('error', (err: Error) => this.#log.error({ err }, 'worker pool error'))
+    // piscina replaces a thread that died (an uncaught exception) to keep its minimum, and when
+    // the dead thread's 'exit' arrives after our destroy() finished, that replacement would
+    // outlive its worker (issue 15, finding 5; piscina 5.3 dist/index.js onWorkerExit). A
+    // thread made once this worker is gone is destroyed in turn: then its exit comes while
+    // piscina is destroying, which starts no other.
+    this.#pool.on('workerCreate', () => {
+      if (this.#stopping) void this.#pool.destroy().catch(() => { /* already gone */ })
+    })
     const { port1, port2 } = new MessageChannel()
     this.#client = new PortClient(port1, {
       onControl: (m) => m.t === 'booted' ? this.#booted.resolve() : this.#ready.resolve(),
