@@ -3,7 +3,7 @@ import { LockWaitInvalidError, ModeInvalidError, ReadOnlyError, StoreAuthError, 
 import { HttpLockTable } from './http-lock-table.ts'
 import { MAX_VALUE_BYTES } from './limits.ts'
 import { verifyStoreToken } from './store-token.ts'
-import type { LockMode, SessionDataOps, SessionStore } from './store.ts'
+import type { LockMode, SessionHandle, SessionStore } from './store.ts'
 
 // The session's data, addressable by URL:
 //   GET    /keys/:key   → 200 the value as text/plain, 404 when missing
@@ -36,7 +36,7 @@ export interface StoreHttpApiOptions {
   sessionFromRequest?: (request: FastifyRequest) => string | undefined
 }
 
-type Reader = Pick<SessionDataOps, 'get' | 'getAll'>
+type Reader = Pick<SessionHandle, 'get' | 'getAll'>
 
 const BODY_LIMIT = MAX_VALUE_BYTES * 4 + 64 * 1024
 /** The longest a POST /lock may wait: a waiting request holds a connection. */

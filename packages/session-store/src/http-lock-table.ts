@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { LockUnknownError, StoreUnavailableError } from './errors.ts'
+import { LockLostError, StoreUnavailableError } from './errors.ts'
 import type { SessionHandle, SessionStore } from './store.ts'
 
 interface Entry {
@@ -97,7 +97,7 @@ export class HttpLockTable {
   #live (sessionId: string, lockId: string): Entry {
     const e = this.#locks.get(lockId)
     // The lease is checked here too: a timer may fire a little late, the store's lease never does.
-    if (e === undefined || e.sessionId !== sessionId || Date.now() >= e.handle.leaseEnd) throw new LockUnknownError()
+    if (e === undefined || e.sessionId !== sessionId || Date.now() >= e.handle.leaseEnd) throw new LockLostError()
     return e
   }
 

@@ -1,7 +1,5 @@
 // @sessiond/session-store: the store interface and its backends.
 export type { LockMode, OpenOptions, SessionHandle, SessionRecord, SessionStore } from './store.ts'
-export { scopeOf } from './session-scope.ts'
-export type { SessionScope } from './session-scope.ts'
 export type { LockTimings } from './locking-backend.ts'
 export { DEFAULT_TIMINGS } from './locking-backend.ts'
 export { MemoryStore } from './memory-store.ts'

@@ -6,7 +6,8 @@ import { DEFAULT_TIMINGS, isBusy } from './locking-backend.ts'
 import type { Busy, LockingBackend, LockTimings } from './locking-backend.ts'
 import { LockWaiters } from './lock-waiters.ts'
 import { StoreSessionHandle } from './session-handle.ts'
-import type { LockMode, OpenOptions, SessionHandle, SessionRecord, SessionStore } from './store.ts'
+import type { LockMode, OpenOptions, SessionHandle, SessionRecord, SessionStore, WorkerStateOptions } from './store.ts'
+import { checkRealm, checkWorkerState } from './worker-state.ts'
 
 /** A waiter looks again at least this often, for releases made by other processes or hosts. */
 const MAX_POLL_MS = 50
@@ -44,6 +45,9 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
   protected abstract destroyStep (id: string): Promise<boolean>
   /** Removes the sessions expired at `now`; answers their ids. */
   protected abstract gcStep (now: number): Promise<string[]>
+  /** Writes (json) or drops (null) a worker's state in one atomic step, fenced by fencedEpoch's rule. */
+  protected abstract workerStateStep (id: string, realm: string, json: string | null, epoch: number | undefined): Promise<void>
+  protected abstract loadWorkerStateStep (id: string, realm: string): Promise<string | undefined>
 
   onSessionEnd (listener: (id: string) => void): () => void {
     this.#endListeners.add(listener)
@@ -91,6 +95,21 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
     const gone = await this.gcStep(now)
     for (const id of gone) this.ended(id)
     return gone.length
+  }
+
+  async saveWorkerState (id: string, realm: string, json: string, opts: WorkerStateOptions = {}): Promise<void> {
+    checkWorkerState(realm, json, opts.epoch)
+    await this.workerStateStep(id, realm, json, opts.epoch)
+  }
+
+  async loadWorkerState (id: string, realm: string): Promise<string | undefined> {
+    checkRealm(realm)
+    return this.loadWorkerStateStep(id, realm)
+  }
+
+  async clearWorkerState (id: string, realm: string, opts: WorkerStateOptions = {}): Promise<void> {
+    checkWorkerState(realm, null, opts.epoch)
+    await this.workerStateStep(id, realm, null, opts.epoch)
   }
 
   async open (id: string, mode: LockMode, opts: OpenOptions = {}): Promise<SessionHandle> {

@@ -8,10 +8,13 @@ import type { Busy } from './locking-backend.ts'
 import { LockingStore } from './locking-store.ts'
 import { newSessionId } from './session-id.ts'
 import type { SessionRecord } from './store.ts'
+import { fencedEpoch } from './worker-state.ts'
 
 interface Entry {
   record: SessionRecord
   data: Map<string, string>
+  /** Worker state by realm: apart from `data`, so no data call ever sees it. */
+  states: Map<string, { json: string | null, epoch: number }>
   lastSeen: number
   fence: number
   lock: { token: number, until: number } | null
@@ -38,7 +41,7 @@ export class MemoryStore extends LockingStore {
   async create (user: string, ttlMs: number): Promise<SessionRecord> {
     const now = Date.now()
     const record = { id: newSessionId(), user, createdAt: now, expiresAt: now + ttlMs }
-    this.#sessions.set(record.id, { record, data: new Map(), lastSeen: now, fence: 0, lock: null })
+    this.#sessions.set(record.id, { record, data: new Map(), states: new Map(), lastSeen: now, fence: 0, lock: null })
     return { ...record }
   }
 
@@ -104,6 +107,19 @@ export class MemoryStore extends LockingStore {
 
   async getAll (id: string): Promise<Record<string, string>> {
     return Object.fromEntries(this.#live(id).data)
+  }
+
+  protected async workerStateStep (id: string, realm: string, json: string | null, epoch: number | undefined): Promise<void> {
+    const states = this.#live(id).states
+    const stored = states.get(realm)
+    const next = fencedEpoch(stored?.epoch ?? 0, epoch)
+    // A drop keeps a non-zero epoch behind, so that a stale save after it is still refused.
+    if (json === null && next === 0) states.delete(realm)
+    else states.set(realm, { json, epoch: next })
+  }
+
+  protected async loadWorkerStateStep (id: string, realm: string): Promise<string | undefined> {
+    return this.#live(id).states.get(realm)?.json ?? undefined
   }
 
   protected async gcStep (now: number): Promise<string[]> {

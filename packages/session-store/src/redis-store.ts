@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis'
 import type { DataDelta } from './data-delta.ts'
-import { LockLostError, NoSessionError, StoreConnectError, StoreUnavailableError } from './errors.ts'
+import { LockLostError, NoSessionError, StaleEpochError, StoreConnectError, StoreUnavailableError } from './errors.ts'
 import { compareKeys } from './key-order.ts'
 import { checkKey } from './limits.ts'
 import type { Busy, LockTimings } from './locking-backend.ts'
@@ -167,6 +167,17 @@ export class RedisStore extends LockingStore {
     return Object.fromEntries(pairs)
   }
 
+  protected async workerStateStep (id: string, realm: string, json: string | null, epoch: number | undefined): Promise<void> {
+    const args: Arg[] = [realm, epoch === undefined ? '' : String(epoch)]
+    if (json !== null) args.push(json)
+    await this.#call(SCRIPTS.workerState, id, ...args)
+  }
+
+  protected async loadWorkerStateStep (id: string, realm: string): Promise<string | undefined> {
+    const [v] = await this.#call(SCRIPTS.read, id, 'state', realm) as [string | null]
+    return v ?? undefined
+  }
+
   protected async gcStep (now: number): Promise<string[]> {
     return await this.#callAt(now, SCRIPTS.gc, '', this.#ends.origin) as string[]
   }
@@ -188,6 +199,7 @@ function mapError (err: unknown): Error {
   const message = ((err as Error)?.message ?? '').replace(/^ERR /, '')
   if (message === 'NOSESSION') return new NoSessionError()
   if (message === 'LOCKLOST') return new LockLostError()
+  if (message === 'STALEEPOCH') return new StaleEpochError()
   return new StoreUnavailableError({ cause: err })
 }
 

@@ -40,6 +40,20 @@ test('sessions and their data survive closing and reopening the file', async (t)
   assert.deepEqual(await second.keys(s.id), ['theme'])
 })
 
+test('worker state survives closing and reopening the file, in a table of its own', async (t) => {
+  const file = await tmpFile(t)
+  const first = new SqliteStore(file)
+  const s = await first.create('alice', HOUR)
+  await first.saveWorkerState(s.id, 'counter', '{"count":2}')
+  await first.close()
+  assert.deepEqual(column(file, 'SELECT key FROM session_data'), [], 'not among the session\'s data rows')
+
+  const second = new SqliteStore(file)
+  t.after(() => second.close())
+  assert.equal(await second.loadWorkerState(s.id, 'counter'), '{"count":2}')
+  assert.deepEqual(await second.keys(s.id), [])
+})
+
 test('the file is created with mode 0600', async (t) => {
   const file = await tmpFile(t)
   const store = new SqliteStore(file)
@@ -73,8 +87,10 @@ test('destroy and gc delete the session\'s data rows, not only the session', asy
   const expired = await store.create('carol', 1000)
   const kept = await store.create('carol', HOUR)
   for (const s of [gone, expired, kept]) await store.put(s.id, 'k', 'v')
+  for (const s of [gone, expired, kept]) await store.saveWorkerState(s.id, 'r', '1')
   await store.destroy(gone.id)
   assert.equal(await store.gc(expired.expiresAt), 1)
   await store.close()
   assert.deepEqual(column(file, 'SELECT session_id FROM session_data'), [kept.id])
+  assert.deepEqual(column(file, 'SELECT session_id FROM worker_state'), [kept.id])
 })

@@ -16,7 +16,6 @@ import type { Readable } from 'node:stream'
 import { isDeepStrictEqual } from 'node:util'
 import type { Logger } from 'pino'
 import type { StopReason } from '@sessiond/worker-sdk/protocol'
-import { scopeOf } from '@sessiond/session-store'
 import type { SessionStore } from '@sessiond/session-store'
 import { sessionHash } from '@sessiond/worker-sdk'
 import type { WorkerRealm } from './config.ts'
@@ -30,6 +29,7 @@ import { makeRoom } from './worker-limits.ts'
 import type { WorkerLimits } from './worker-limits.ts'
 import { resolveSpawnIdentity } from './spawn-identity.ts'
 import { HibernationStore } from './hibernation-store.ts'
+import { storeSessionData } from './store-session-data.ts'
 import { LifecycleSweeper } from './lifecycle-sweeper.ts'
 import type { StopPolicy } from './lifecycle-sweeper.ts'
 import { MemoryWatchdog } from './memory-watchdog.ts'
@@ -295,7 +295,7 @@ export class Supervisor {
   /** A worker for the session: the spare claimed when there is one, else booted and claimed now. */
   async #start (realm: WorkerRealm, identity: Identity, log: Logger, onExit: (err: Error) => void, resume: Hibernated | undefined, spare: Spare | undefined): Promise<WorkerInstance> {
     if (realm.kind === 'thread') {
-      const claim = { identity, store: scopeOf(this.#store, identity.sessionId), logger: log, onExit, resume }
+      const claim = { identity, store: storeSessionData(this.#store, identity.sessionId), logger: log, onExit, resume }
       if (!spare) return ThreadWorker.start({ realm, logger: log, onExit }, claim)
       await (spare as ThreadWorker).claim(claim)
       return spare

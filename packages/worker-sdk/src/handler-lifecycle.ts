@@ -4,7 +4,7 @@ import type { Logger } from 'pino'
 import type { HandlerContext, SessionData } from './context.ts'
 import { SdkError } from './errors.ts'
 import type { Handler } from './handler.ts'
-import { HIBERNATING_STOPS } from './protocol/messages.ts'
+import { HIBERNATING_STOPS, STORE_OPS } from './protocol/messages.ts'
 import type { StopReason } from './protocol/messages.ts'
 
 export interface SessionOfWorker {
@@ -41,5 +41,5 @@ export async function stopHandler (handler: Handler, ctx: HandlerContext, stoppi
 /** A store that answers every call with one coded error: for a worker that has none. */
 export function unavailableStore (message: string): SessionData {
   const unavailable = (): Promise<never> => Promise.reject(new SdkError('SDK_ERR_STORE_UNAVAILABLE', message, 503))
-  return { get: unavailable, put: unavailable, remove: unavailable, keys: unavailable, getAll: unavailable, exists: unavailable, open: unavailable, commit: unavailable }
+  return Object.fromEntries(STORE_OPS.map(op => [op, unavailable])) as unknown as SessionData
 }

@@ -20,7 +20,7 @@ import {
   ACK_EVERY_BYTES, FlowWindow, PROTOCOL_VERSION, WINDOW_BYTES, countStreamedBytes, decodeError, encodeError, parseFromWorker
 } from '@sessiond/worker-sdk/protocol'
 import type { FromWorker, StopReason, StoreCallMessage, ThreadTask, ThreadTaskResult } from '@sessiond/worker-sdk/protocol'
-import type { SessionScope } from '@sessiond/session-store'
+import type { ReleasableSessionData } from '@sessiond/worker-sdk'
 import { sessionHash } from '@sessiond/worker-sdk'
 import { ClientAbortedError, WorkerExitedError, WorkerStartError, WorkerStartTimeoutError, WorkerStoppedError, WorkerTimeoutError } from '../errors.ts'
 import type { WorkerRealm } from '../config.ts'
@@ -54,7 +54,7 @@ export interface ThreadBootOptions {
 
 export interface ThreadClaim {
   identity: Identity
-  store: SessionScope
+  store: ReleasableSessionData
   /** Bound to the realm and the session. */
   logger: Logger
   onExit: (err: Error) => void
@@ -66,7 +66,7 @@ export class ThreadWorker implements WorkerInstance {
   #pool: Piscina
   #port: MessagePort
   #realm: WorkerRealm
-  #store: SessionScope | null = null
+  #store: ReleasableSessionData | null = null
   #log: Logger
   #pending = new Map<number, Exchange>()
   #nextId = 1
@@ -337,7 +337,7 @@ export class ThreadWorker implements WorkerInstance {
     try {
       if (!this.#store) throw new Error('store call before the worker was claimed')
       const fn = this.#store[m.op] as (...args: string[]) => Promise<unknown>
-      const value = await fn(...m.args)
+      const value = await fn.apply(this.#store, m.args)
       this.#port.postMessage({ t: 'store-result', id: m.id, value })
     } catch (err) {
       this.#port.postMessage({ t: 'store-result', id: m.id, error: encodeError(err, 'STORE_ERR_FAILED') })

@@ -18,6 +18,9 @@
 //   store-result {id, …}         ───────────────▶
 //   stop {reason}                ───────────────▶ (worker answers by ending its task)
 
+import { SESSION_DATA_ARITY } from '../context.ts'
+import type { SessionData } from '../context.ts'
+
 export const PROTOCOL_VERSION = 2
 
 /** Headers as a flat list `[name, value, name, value, …]`: cheaper to clone than pairs. */
@@ -71,8 +74,9 @@ export interface ClaimMessage {
 /** `replaced`: a reload changed the realm's definition, or the worker reached its maximum lifetime. */
 export type StopReason = 'idle' | 'logout' | 'shutdown' | 'crash' | 'replaced'
 
-export const STORE_OPS = ['get', 'put', 'remove', 'keys', 'getAll', 'exists', 'open', 'commit'] as const
-export type StoreOp = typeof STORE_OPS[number]
+/** A store call is a method of ctx.store's interface, never anything else (release stays with the supervisor). */
+export type StoreOp = keyof SessionData
+export const STORE_OPS = Object.keys(SESSION_DATA_ARITY) as readonly StoreOp[]
 
 export interface StoreCallMessage { t: 'store', id: number, op: StoreOp, args: string[] }
 export interface StoreResultMessage { t: 'store-result', id: number, value?: unknown, error?: EncodedError }

@@ -1,9 +1,9 @@
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import type { LockTimings } from '../src/locking-backend.ts'
-import { MemoryStore } from '../src/memory-store.ts'
-import { scopeOf } from '../src/session-scope.ts'
+import { MemoryStore } from '@sessiond/session-store'
+import type { LockTimings } from '@sessiond/session-store'
+import { storeSessionData } from '../src/store-session-data.ts'
 
 const HOUR = 3_600_000
 
@@ -15,9 +15,9 @@ async function session (t: TestContext, user: string, timings: Partial<LockTimin
   return { store, id }
 }
 
-test('a scope makes single operations until open, then goes through its handle until commit', async (t) => {
+test('a thread worker\'s ctx.store makes single operations until open, then goes through its handle until commit', async (t) => {
   const { store, id } = await session(t, 'alice', { lockWaitMs: 50 })
-  const scope = scopeOf(store, id)
+  const scope = storeSessionData(store, id)
   await scope.put('a', '1')
   assert.equal(await store.get(id, 'a'), '1', 'a single put lands at once')
   await scope.open('rw')
@@ -34,7 +34,7 @@ test('a scope makes single operations until open, then goes through its handle u
 
 test('release drops pending writes and the lock', async (t) => {
   const { store, id } = await session(t, 'bob')
-  const scope = scopeOf(store, id)
+  const scope = storeSessionData(store, id)
   await scope.open('rw')
   await scope.put('k', 'v')
   await scope.release()
@@ -45,7 +45,7 @@ test('release drops pending writes and the lock', async (t) => {
 
 test('an open r scope refuses writes until commit', async (t) => {
   const { store, id } = await session(t, 'carol')
-  const scope = scopeOf(store, id)
+  const scope = storeSessionData(store, id)
   await scope.open('r')
   await assert.rejects(scope.put('k', 'v'), (err: { code?: string }) => err.code === 'STORE_ERR_READ_ONLY')
   await scope.commit()
@@ -55,7 +55,7 @@ test('an open r scope refuses writes until commit', async (t) => {
 
 test('after release a second writer gets the lock at once, and the released scope\'s later writes are refused', async (t) => {
   const { store, id } = await session(t, 'dave', { lockWaitMs: 5000 })
-  const dead = scopeOf(store, id)
+  const dead = storeSessionData(store, id)
   await dead.open('rw')
   await dead.put('k', 'from-the-dead-worker')
 
@@ -76,7 +76,7 @@ test('after release a second writer gets the lock at once, and the released scop
 
 test('release is idempotent and ends a scope that held no lock too', async (t) => {
   const { store, id } = await session(t, 'erin')
-  const scope = scopeOf(store, id)
+  const scope = storeSessionData(store, id)
   await scope.put('k', 'v')
   await Promise.all([scope.release(), scope.release()])
   await assert.rejects(scope.put('k', 'w'), (err: { code?: string }) => err.code === 'STORE_ERR_HANDLE_CLOSED')
@@ -87,7 +87,7 @@ test('release is idempotent and ends a scope that held no lock too', async (t) =
 test('an open rw still waiting when the scope is released hands the lock back as soon as it gets it', async (t) => {
   const { store, id } = await session(t, 'frank', { lockWaitMs: 5000 })
   const holder = await store.open(id, 'rw')
-  const scope = scopeOf(store, id)
+  const scope = storeSessionData(store, id)
   const waiting = scope.open('rw')
   await scope.release()
   await holder.commit()
