@@ -53,7 +53,7 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
   await users.prepare()
   const demo = config.users.demo ? await ensureDemoUser(users, config.users.demo, config.dataDir) : null
   // A Redis that cannot be reached stops start-up here, with STORE_ERR_CONNECT naming it.
-  const store = await openStore({ kind: config.store.kind, url: config.store.url, dataDir: config.dataDir })
+  const store = await openStore({ kind: config.store.kind, url: config.store.url, dataDir: config.dataDir, idleMs: config.session.idleTimeout })
   // Process and exec workers reach their session's data through the store's HTTP API
   // on this daemon, with a token for that session only; known once we listen.
   let storeBase: string | undefined

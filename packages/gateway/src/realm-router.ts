@@ -115,6 +115,8 @@ export async function realmRouter (app: FastifyInstance, { config, store, superv
       if (realm.auth !== 'anonymous') return denyUnauthenticated(request, reply, form)
       sessionId = await newAnonymousSession(request)
     }
+    // The store's idle expiry sees this use too; batched, so the hot path makes no store round trip.
+    store.touch(sessionId)
     if (realm.allow && realm.auth !== 'anonymous') {
       // Cookies from before the user name travelled in them cost one store lookup.
       const user = readSessionUser(request) ?? (await store.lookup(sessionId))?.user

@@ -1,11 +1,12 @@
 import { emptyDelta } from './data-delta.ts'
 import type { DataDelta } from './data-delta.ts'
-import { LockTimeoutError, ModeInvalidError } from './errors.ts'
+import { LockTimeoutError, ModeInvalidError, NoSessionError } from './errors.ts'
 import { checkedEntries, checkKey, checkValue } from './limits.ts'
 import { DEFAULT_TIMINGS, isBusy } from './locking-backend.ts'
 import type { Busy, LockingBackend, LockTimings } from './locking-backend.ts'
 import { LockWaiters } from './lock-waiters.ts'
 import { StoreSessionHandle } from './session-handle.ts'
+import { TouchBatch } from './touch-batch.ts'
 import type { LockMode, OpenOptions, SessionHandle, SessionRecord, SessionStore, WorkerStateOptions } from './store.ts'
 import { checkRealm, checkWorkerState } from './worker-state.ts'
 
@@ -22,21 +23,27 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
   readonly waiters = new LockWaiters()
   readonly timings: Readonly<LockTimings>
   #endListeners = new Set<(id: string) => void>()
+  #touches: TouchBatch
 
   constructor (timings: Partial<LockTimings> = {}) {
     // A setting given as undefined (an optional config field) means the default, not NaN.
-    const given = Object.fromEntries(Object.entries(timings).filter(([, v]) => v !== undefined))
-    this.timings = Object.freeze({ ...DEFAULT_TIMINGS, ...given })
+    const given: Partial<LockTimings> = Object.fromEntries(Object.entries(timings).filter(([, v]) => v !== undefined))
+    const idleMs = given.idleMs ?? DEFAULT_TIMINGS.idleMs
+    const touchFlushMs = given.touchFlushMs ?? (idleMs > 0 ? Math.max(1, Math.min(DEFAULT_TIMINGS.touchFlushMs, Math.floor(idleMs / 4))) : DEFAULT_TIMINGS.touchFlushMs)
+    this.timings = Object.freeze({ ...DEFAULT_TIMINGS, ...given, touchFlushMs })
+    this.#touches = new TouchBatch(touchFlushMs, seen => this.touchStep(seen))
   }
 
   abstract create (user: string, ttlMs: number): Promise<SessionRecord>
-  abstract lookup (id: string): Promise<SessionRecord | null>
+  protected abstract lookupStep (id: string): Promise<SessionRecord | null>
   abstract get (id: string, key: string): Promise<string | undefined>
   abstract exists (id: string, key: string): Promise<boolean>
   abstract keys (id: string): Promise<string[]>
   abstract getAll (id: string): Promise<Record<string, string>>
-  abstract close (): Promise<void>
-  abstract touch (id: string): Promise<void>
+  /** Ends the backend's connections; pending touches are written by then. */
+  protected abstract closeStep (): Promise<void>
+  /** Marks each session that was live at its time used then (never moving back), in one transaction or pipeline; skips the others. */
+  protected abstract touchStep (seen: ReadonlyMap<string, number>): Promise<void>
   abstract tryLock (id: string, leaseMs: number): Promise<number | Busy>
   // The backend's own atomic steps behind `apply`, `move`, `destroy` and `gc`, which add the bookkeeping.
   protected abstract applyStep (id: string, token: number | null, delta: DataDelta, release: boolean): Promise<Busy | null>
@@ -48,6 +55,29 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
   /** Writes (json) or drops (null) a worker's state in one atomic step, fenced by fencedEpoch's rule. */
   protected abstract workerStateStep (id: string, realm: string, json: string | null, epoch: number | undefined): Promise<void>
   protected abstract loadWorkerStateStep (id: string, realm: string): Promise<string | undefined>
+
+  touch (id: string): void {
+    this.#touches.touch(id)
+  }
+
+  flushTouches (): Promise<void> {
+    return this.#touches.flush()
+  }
+
+  async lookup (id: string): Promise<SessionRecord | null> {
+    // A touch still in the batch is the session's last use: a lookup must not find it idle before the flush.
+    if (this.#touches.has(id)) await this.#touches.flush().catch(() => {})
+    return this.lookupStep(id)
+  }
+
+  async close (): Promise<void> {
+    try {
+      await this.#touches.close()
+    } catch {
+      // The backend is unreachable (Redis down): those last uses are lost, the sessions live on.
+    }
+    await this.closeStep()
+  }
 
   onSessionEnd (listener: (id: string) => void): () => void {
     this.#endListeners.add(listener)
@@ -92,6 +122,8 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
   }
 
   async gc (now = Date.now()): Promise<number> {
+    // Pending touches first: gc must not remove a session in use whose last use is still in the batch.
+    await this.#touches.flush().catch(() => {})
     const gone = await this.gcStep(now)
     for (const id of gone) this.ended(id)
     return gone.length
@@ -114,7 +146,8 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
 
   async open (id: string, mode: LockMode, opts: OpenOptions = {}): Promise<SessionHandle> {
     if (mode === 'r') {
-      await this.touch(id)
+      if (await this.lookup(id) === null) throw new NoSessionError()
+      this.touch(id)
       return new StoreSessionHandle(this, id, null, 0)
     }
     if (mode !== 'rw') throw new ModeInvalidError()

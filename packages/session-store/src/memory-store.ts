@@ -45,7 +45,7 @@ export class MemoryStore extends LockingStore {
     return { ...record }
   }
 
-  async lookup (id: string): Promise<SessionRecord | null> {
+  protected async lookupStep (id: string): Promise<SessionRecord | null> {
     const e = this.#sessions.get(id)
     return this.#alive(e, Date.now()) ? { ...e.record } : null
   }
@@ -54,8 +54,12 @@ export class MemoryStore extends LockingStore {
     return this.#sessions.delete(id)
   }
 
-  async touch (id: string): Promise<void> {
-    this.#live(id).lastSeen = Date.now()
+  protected async touchStep (seen: ReadonlyMap<string, number>): Promise<void> {
+    for (const [id, at] of seen) {
+      const e = this.#sessions.get(id)
+      // Alive when it was touched: the touch is what kept it alive since.
+      if (this.#alive(e, at) && at > e.lastSeen) e.lastSeen = at
+    }
   }
 
   async tryLock (id: string, leaseMs: number): Promise<number | Busy> {
@@ -133,7 +137,7 @@ export class MemoryStore extends LockingStore {
     return gone
   }
 
-  async close (): Promise<void> {
+  protected async closeStep (): Promise<void> {
     this.#sessions.clear()
   }
 }

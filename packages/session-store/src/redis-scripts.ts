@@ -64,11 +64,22 @@ end
 export interface RedisScript { name: string, lua: string }
 
 export const SCRIPTS = {
+  // id is unused; ARGV[5…] = id, time pairs: the last use of each session
+  // that was live at its time moves forward to it; the others are skipped.
   touch: {
     name: 'sessiondTouch',
     lua: PRELUDE + `
-local m = live() if m.err then return m end
-seen()
+local idle = now - cut
+for i = 5, #ARGV, 2 do
+  local x, t = ARGV[i], tonumber(ARGV[i + 1])
+  local mk = key(x, 'meta')
+  local m = redis.call('HMGET', mk, 'expires', 'seen')
+  -- Live when it was touched (the touch is what kept it alive since), and never moved back.
+  if m[1] and tonumber(m[1]) > t and tonumber(m[2]) > t - idle and t > tonumber(m[2]) then
+    redis.call('HSET', mk, 'seen', t)
+    redis.call('ZADD', P .. 'seen', t, x)
+  end
+end
 return 1`
   },
   // ARGV[5] = lease ms. Answers {1, token} or {0, lockedUntil}.

@@ -21,6 +21,9 @@ export interface RedisStoreOptions extends Partial<LockTimings> {
 }
 
 type Arg = string | number
+
+/** How many sessions one touch script marks used. */
+const TOUCHES_PER_SCRIPT = 500
 type ScriptCall = (...args: Arg[]) => Promise<unknown>
 
 /**
@@ -106,7 +109,7 @@ export class RedisStore extends LockingStore {
     return record
   }
 
-  async lookup (id: string): Promise<SessionRecord | null> {
+  protected async lookupStep (id: string): Promise<SessionRecord | null> {
     let m: Array<string | null>
     try {
       m = await this.#redis.hmget(this.#meta(id), 'user', 'created', 'expires', 'seen')
@@ -122,8 +125,28 @@ export class RedisStore extends LockingStore {
     return await this.#call(SCRIPTS.destroy, id, this.#ends.origin) === 1
   }
 
-  async touch (id: string): Promise<void> {
-    await this.#call(SCRIPTS.touch, id)
+  protected async touchStep (seen: ReadonlyMap<string, number>): Promise<void> {
+    const now = Date.now()
+    const pipeline = this.#redis.pipeline() as unknown as Record<string, (...args: Arg[]) => unknown> & { exec (): Promise<Array<[Error | null, unknown]> | null> }
+    let args: Arg[] = []
+    const send = () => {
+      pipeline[SCRIPTS.touch.name](this.#prefix, '', now, this.idleCut(now), ...args)
+      args = []
+    }
+    for (const [id, at] of seen) {
+      args.push(id, at)
+      // A bounded argument list per script: Redis runs each script whole before any other command.
+      if (args.length === TOUCHES_PER_SCRIPT * 2) send()
+    }
+    if (args.length > 0) send()
+    let out: Array<[Error | null, unknown]> | null
+    try {
+      out = await pipeline.exec()
+    } catch (err) {
+      throw mapError(err)
+    }
+    const failed = out?.find(([e]) => e)
+    if (failed) throw mapError(failed[0])
   }
 
   async tryLock (id: string, leaseMs: number): Promise<number | Busy> {
@@ -182,7 +205,7 @@ export class RedisStore extends LockingStore {
     return await this.#callAt(now, SCRIPTS.gc, '', this.#ends.origin) as string[]
   }
 
-  async close (): Promise<void> {
+  protected async closeStep (): Promise<void> {
     await this.#ends.close()
     if (this.#redis.status === 'end') return
     try {

@@ -76,7 +76,8 @@ export class SqliteStore extends LockingStore {
       insert: p('INSERT INTO sessions (id, user, created_at, expires_at, last_seen) VALUES (?, ?, ?, ?, ?)'),
       lookup: p(`SELECT id, user, created_at, expires_at FROM sessions WHERE id = ? AND ${LIVE}`),
       live: p(`SELECT lock_token AS token, lock_until AS until FROM sessions WHERE id = ? AND ${LIVE}`),
-      touch: p(`UPDATE sessions SET last_seen = ? WHERE id = ? AND ${LIVE}`),
+      // Live when it was touched (the touch is what kept it alive since), and never moved back.
+      touch: p(`UPDATE sessions SET last_seen = ?1 WHERE id = ?2 AND last_seen < ?1 AND expires_at > ?1 AND last_seen > ?3`),
       lock: p('UPDATE sessions SET fence = fence + 1, lock_token = fence + 1, lock_until = ?, last_seen = ? WHERE id = ? RETURNING lock_token'),
       unlock: p('UPDATE sessions SET lock_token = NULL, lock_until = NULL WHERE id = ?'),
       seen: p('UPDATE sessions SET last_seen = ? WHERE id = ?'),
@@ -124,7 +125,7 @@ export class SqliteStore extends LockingStore {
     return record
   }
 
-  async lookup (id: string): Promise<SessionRecord | null> {
+  protected async lookupStep (id: string): Promise<SessionRecord | null> {
     const now = Date.now()
     const row = this.#q.lookup.get(id, now, this.idleCut(now)) as { id: string, user: string, created_at: number, expires_at: number } | undefined
     return row ? { id: row.id, user: row.user, createdAt: row.created_at, expiresAt: row.expires_at } : null
@@ -134,9 +135,10 @@ export class SqliteStore extends LockingStore {
     return Number(this.#q.destroy.run(id).changes) > 0
   }
 
-  async touch (id: string): Promise<void> {
-    const now = Date.now()
-    if (Number(this.#q.touch.run(now, id, now, this.idleCut(now)).changes) === 0) throw new NoSessionError()
+  protected async touchStep (seen: ReadonlyMap<string, number>): Promise<void> {
+    this.#tx(() => {
+      for (const [id, at] of seen) this.#q.touch.run(at, id, this.idleCut(at))
+    })
   }
 
   async tryLock (id: string, leaseMs: number): Promise<number | Busy> {
@@ -221,7 +223,7 @@ export class SqliteStore extends LockingStore {
     return (this.#q.gc.all(now, this.idleCut(now)) as Array<{ id: string }>).map(r => r.id)
   }
 
-  async close (): Promise<void> {
+  protected async closeStep (): Promise<void> {
     if (this.#db.isOpen) this.#db.close()
   }
 }

@@ -75,6 +75,15 @@ export interface SessionStore {
   /** `new`: a fresh session with a 256-bit random id. */
   create (user: string, ttlMs: number): Promise<SessionRecord>
   lookup (id: string): Promise<SessionRecord | null>
+  /**
+   * Marks the session used now, for idle expiry, without a write per call:
+   * touches are batched and written together every `touchFlushMs`, before
+   * a lookup of that session or a gc, and at close. Never fails; a session
+   * that is gone is skipped. What the gateway calls on every request.
+   */
+  touch (id: string): void
+  /** Writes the pending touches now; rejects (keeping them) when the backend cannot be reached. */
+  flushTouches (): Promise<void>
   /** `open id r|rw`. */
   open (id: string, mode: LockMode, opts?: OpenOptions): Promise<SessionHandle>
   destroy (id: string): Promise<boolean>
@@ -108,5 +117,6 @@ export interface SessionStore {
    * ended. Answers a function that unsubscribes.
    */
   onSessionEnd (listener: (id: string) => void): () => void
+  /** Writes the pending touches, then closes. */
   close (): Promise<void>
 }

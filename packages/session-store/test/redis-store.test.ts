@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { Redis } from 'ioredis'
 import { RedisStore } from '../src/redis-store.ts'
 import type { SessionStore } from '../src/store.ts'
 import { redisSkipReason, startRedis } from './redis-server.ts'
@@ -93,6 +94,29 @@ describe('RedisStore', { skip: redisSkipReason() }, () => {
       if (ok) break
       assert.ok(Date.now() < deadline, 'b never heard an end after the restart')
     }
+  })
+
+  test('a flush of many touches is one script call, and no touch writes before it', async (t) => {
+    const store = await RedisStore.connect({ url: server.url, prefix: 'touches:', touchFlushMs: 60_000 })
+    t.after(() => store.close())
+    const probe = new Redis(server.url)
+    t.after(() => probe.quit())
+    const ids: string[] = []
+    for (let i = 0; i < 100; i++) ids.push((await store.create('alice', HOUR)).id)
+    const scriptCalls = async () => {
+      const info = await probe.info('commandstats')
+      return [...info.matchAll(/^cmdstat_eval(?:sha)?:calls=(\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0)
+    }
+    const seen = () => Promise.all(ids.map(id => probe.hget(`touches:{${id}}:meta`, 'seen')))
+    const before = await seen()
+    await sleep(5)
+    const calls = await scriptCalls()
+    for (const id of ids) store.touch(id)
+    assert.equal(await scriptCalls(), calls, 'no call per touch')
+    await store.flushTouches()
+    assert.equal(await scriptCalls(), calls + 1)
+    const after = await seen()
+    assert.ok(after.every((v, i) => Number(v) > Number(before[i])), 'every touch written')
   })
 
   test('calls fail with STORE_ERR_UNAVAILABLE while Redis is down and work again once it is back', async (t) => {
