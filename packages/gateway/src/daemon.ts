@@ -2,7 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { LineProtocolListener, openStore, storeToken } from '@sessiond/session-store'
+import { HttpLockTable, LineProtocolListener, openStore, storeToken } from '@sessiond/session-store'
 import type { SessionStore } from '@sessiond/session-store'
 import { Supervisor } from '@sessiond/supervisor'
 import type { Config, ConfigOverrides } from './config.ts'
@@ -24,6 +24,12 @@ export interface Daemon {
   url: string
   supervisor: Supervisor
   store: SessionStore
+  /**
+   * The store HTTP API's locks held across requests. When a process or exec
+   * worker has ended, `storeLocks.dropHolder(holder)` releases the locks it
+   * took with the token minted for it (storeUrl's `holder`).
+   */
+  storeLocks: HttpLockTable
   /** The line-protocol listener, when `store.protocolListen` is set. */
   lineProtocol: LineProtocolListener | null
   /** The plain-HTTP listener that redirects to HTTPS, when `httpRedirect` is set. */
@@ -58,11 +64,13 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
   // on this daemon, with a token for that session only; known once we listen.
   let storeBase: string | undefined
   const tokenKey = storeTokenKey(cookieKey)
+  const storeLocks = new HttpLockTable(store)
   const supervisor = new Supervisor({
     realms: config.realms,
     store,
     logger: logger.child({ component: 'supervisor' }),
-    storeUrl: (sid) => storeBase?.replace('://', `://session:${storeToken(tokenKey, sid)}@`)
+    // A holder (one worker) in the token: its locks can be dropped at once when that worker ends.
+    storeUrl: (sid, holder?: string) => storeBase?.replace('://', `://session:${storeToken(tokenKey, sid, holder)}@`)
   })
   // destroy and regenerate_id from any path (HTTP API, line protocol, a handle) end the id's workers too.
   store.onSessionEnd(id => {
@@ -71,7 +79,7 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
   // The gateway reads the running config: a reload swaps the realms under it.
   const running = new RunningConfig(config)
   const reloader = new ConfigReloader({ running, overrides, supervisor, logger: logger.child({ component: 'config' }) })
-  const app = await buildServer({ config: running.view, logger, store, supervisor, users, cookieKey, previousCookieKeys, tls, storeTokenKey: tokenKey })
+  const app = await buildServer({ config: running.view, logger, store, supervisor, users, cookieKey, previousCookieKeys, tls, storeTokenKey: tokenKey, storeLocks })
 
   const gc = setInterval(() => {
     store.gc().then(n => { if (n > 0) logger.debug({ removed: n }, 'expired sessions collected') },
@@ -118,6 +126,7 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
     url: `${tls ? 'https' : 'http'}://${host}:${addr.port}`,
     supervisor,
     store,
+    storeLocks,
     lineProtocol,
     httpRedirect,
     demo,

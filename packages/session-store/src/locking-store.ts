@@ -7,6 +7,7 @@ import type { Busy, LockingBackend, LockTimings } from './locking-backend.ts'
 import { LockWaiters } from './lock-waiters.ts'
 import { StoreSessionHandle } from './session-handle.ts'
 import { TouchBatch } from './touch-batch.ts'
+import { OrphanLocks, isUnavailable } from './orphan-locks.ts'
 import type { LockMode, OpenOptions, SessionHandle, SessionRecord, SessionStore, WorkerStateOptions } from './store.ts'
 import { checkRealm, checkWorkerState } from './worker-state.ts'
 
@@ -24,6 +25,8 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
   readonly timings: Readonly<LockTimings>
   #endListeners = new Set<(id: string) => void>()
   #touches: TouchBatch
+  /** Locks a failed release may have left held (Redis restarting): released again once the store answers. */
+  readonly orphans = new OrphanLocks(id => this.waiters.notify(id))
 
   constructor (timings: Partial<LockTimings> = {}) {
     // A setting given as undefined (an optional config field) means the default, not NaN.
@@ -71,6 +74,7 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
   }
 
   async close (): Promise<void> {
+    this.orphans.close()
     try {
       await this.#touches.close()
     } catch {
@@ -102,7 +106,16 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
   }
 
   async apply (id: string, token: number | null, delta: DataDelta, release: boolean): Promise<Busy | null> {
-    const out = await this.applyStep(id, token, delta, release)
+    let out: Busy | null
+    try {
+      out = await this.applyStep(id, token, delta, release)
+    } catch (err) {
+      // The release may not have landed, and the holder has given up on it: release it again once the store answers.
+      if (release && token !== null && isUnavailable(err)) {
+        this.orphans.add(id, `t${token}`, () => this.applyStep(id, token, emptyDelta(), true), Date.now() + this.timings.leaseMs)
+      }
+      throw err
+    }
     // Local waiters try again at once; those of other processes or hosts see the release at their next poll.
     if (release && token !== null) this.waiters.notify(id)
     return out

@@ -2,7 +2,7 @@
 // Redis runs it atomically and no check-then-write race is possible.
 //
 // Layout under a prefix P (default "sessiond:"):
-//   P{id}:meta   hash  user created expires seen fence token until
+//   P{id}:meta   hash  user created expires seen fence token until owner
 //   P{id}:data   hash  key → value
 //   P{id}:state  hash  s:<realm> → worker state (JSON), e:<realm> → its epoch;
 //                      apart from :data, so no data script ever reads or writes it
@@ -82,16 +82,25 @@ for i = 5, #ARGV, 2 do
 end
 return 1`
   },
-  // ARGV[5] = lease ms. Answers {1, token} or {0, lockedUntil}.
+  // ARGV[5] = lease ms, ARGV[6] = owner (a nonce of the caller). Answers
+  // {1, token} or {0, lockedUntil}. The owner lets a caller whose answer
+  // was lost (the connection dropped) release the lock it may hold: unlock.
   lock: {
     name: 'sessiondLock',
     lua: PRELUDE + `
 local m = live() if m.err then return m end
 if held(m) then return {0, m[4]} end
 local token = redis.call('HINCRBY', meta, 'fence', 1)
-redis.call('HSET', meta, 'token', token, 'until', now + tonumber(ARGV[5]))
+redis.call('HSET', meta, 'token', token, 'until', now + tonumber(ARGV[5]), 'owner', ARGV[6])
 seen()
 return {1, token}`
+  },
+  // ARGV[5] = owner. Releases the lock only while that owner holds it.
+  unlock: {
+    name: 'sessiondUnlock',
+    lua: PRELUDE + `
+if redis.call('HGET', meta, 'owner') == ARGV[5] then redis.call('HDEL', meta, 'token', 'until', 'owner') end
+return 1`
   },
   // ARGV[5] = token or '', ARGV[6] = release 1|0, ARGV[7] = clear 1|0,
   // ARGV[8] = number of keys to delete, then those keys, then key, value pairs.
@@ -110,7 +119,7 @@ if redis.call('EXISTS', data) == 1 then
   redis.call('PEXPIREAT', data, m[1])
 end
 seen()
-if release and token ~= '' then redis.call('HDEL', meta, 'token', 'until') end
+if release and token ~= '' then redis.call('HDEL', meta, 'token', 'until', 'owner') end
 return {1}`
   },
   // ARGV[5] = token or '', ARGV[6] = the new id, ARGV[7] = origin. Answers {1} or {0, lockedUntil}.

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import type { DataDelta } from './data-delta.ts'
 import { LockLostError, NoSessionError, StaleEpochError, StoreConnectError, StoreUnavailableError } from './errors.ts'
@@ -5,6 +6,7 @@ import { compareKeys } from './key-order.ts'
 import { checkKey } from './limits.ts'
 import type { Busy, LockTimings } from './locking-backend.ts'
 import { LockingStore } from './locking-store.ts'
+import { isUnavailable } from './orphan-locks.ts'
 import { RedisEndChannel } from './redis-end-channel.ts'
 import { SCRIPTS } from './redis-scripts.ts'
 import type { RedisScript } from './redis-scripts.ts'
@@ -18,6 +20,12 @@ export interface RedisStoreOptions extends Partial<LockTimings> {
   prefix?: string
   /** How long the first connection may take before start fails. */
   connectTimeoutMs?: number
+  /**
+   * How long one command may go unanswered before it fails with
+   * STORE_ERR_UNAVAILABLE: a Redis that hangs (or a connection that died
+   * silently) must not turn into lock waits that outlast it.
+   */
+  commandTimeoutMs?: number
 }
 
 type Arg = string | number
@@ -48,13 +56,15 @@ export class RedisStore extends LockingStore {
   }
 
   /** Connects, or fails with STORE_ERR_CONNECT naming the URL's host (never its password). */
-  static async connect ({ url, prefix = 'sessiond:', connectTimeoutMs = 5000, ...timings }: RedisStoreOptions): Promise<RedisStore> {
+  static async connect ({ url, prefix = 'sessiond:', connectTimeoutMs = 5000, commandTimeoutMs = 3000, ...timings }: RedisStoreOptions): Promise<RedisStore> {
     const redis = new Redis(url, {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       connectTimeout: connectTimeoutMs,
-      retryStrategy: (times) => Math.min(times * 100, 2000)
+      commandTimeout: commandTimeoutMs,
+      // Reconnect attempts at most half a second apart: a restarted Redis serves the sessions again within that.
+      retryStrategy: (times) => Math.min(times * 50, 500)
     })
     // Errors surface through the calls that hit them; without a listener ioredis would print each reconnect failure.
     redis.on('error', () => {})
@@ -150,7 +160,16 @@ export class RedisStore extends LockingStore {
   }
 
   async tryLock (id: string, leaseMs: number): Promise<number | Busy> {
-    const [ok, n] = await this.#call(SCRIPTS.lock, id, leaseMs) as [number, number | string]
+    const owner = randomBytes(12).toString('base64url')
+    let answer: [number, number | string]
+    try {
+      answer = await this.#call(SCRIPTS.lock, id, leaseMs, owner) as [number, number | string]
+    } catch (err) {
+      // The script may have run with its answer lost: that lock would be nobody's until its lease ends.
+      if (isUnavailable(err)) this.orphans.add(id, `o${owner}`, () => this.#call(SCRIPTS.unlock, id, owner), Date.now() + leaseMs)
+      throw err
+    }
+    const [ok, n] = answer
     return ok === 1 ? Number(n) : { lockedUntil: Number(n) }
   }
 

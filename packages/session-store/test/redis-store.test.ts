@@ -2,13 +2,19 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { RedisStore } from '../src/redis-store.ts'
 import type { SessionStore } from '../src/store.ts'
 import { redisSkipReason, startRedis } from './redis-server.ts'
 import type { RedisServer } from './redis-server.ts'
 
 const HOUR = 3_600_000
-const code = (c: string) => (err: unknown) => (err as { code?: string }).code === c
+const code = (c: string, status?: number) => (err: unknown) => {
+  const e = err as { code?: string, statusCode?: number }
+  return e.code === c && (status === undefined || e.statusCode === status)
+}
 
 describe('RedisStore', { skip: redisSkipReason() }, () => {
   let server: RedisServer
@@ -117,6 +123,46 @@ describe('RedisStore', { skip: redisSkipReason() }, () => {
     assert.equal(await scriptCalls(), calls + 1)
     const after = await seen()
     assert.ok(after.every((v, i) => Number(v) > Number(before[i])), 'every touch written')
+  })
+
+  test('a lock whose commit failed while Redis was down is released once it is back: the next writer does not wait out the lease', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'sessiond-aof-'))
+    t.after(() => rm(dir, { recursive: true, force: true }))
+    const own = await startRedis(undefined, { aofDir: dir })
+    t.after(() => own.stop())
+    // A lease and a wait far longer than the test: only the release can free the session.
+    const store = await RedisStore.connect({ url: own.url, leaseMs: 60_000, lockWaitMs: 60_000 })
+    t.after(() => store.close())
+    const { id } = await store.create('alice', HOUR)
+    const w = await store.open(id, 'rw')
+    await w.put('k', 'staged')
+    await own.kill()
+    await assert.rejects(w.commit(), code('STORE_ERR_UNAVAILABLE'))
+    // The lock was written to the append-only file: the restarted Redis still has it.
+    const again = await startRedis(own.port, { aofDir: dir })
+    t.after(() => again.stop())
+    const back = Date.now()
+    const next = await retryUntil(() => store.open(id, 'rw', { waitMs: 5000 }))
+    assert.ok(Date.now() - back < 2000, `the next writer got the lock ${Date.now() - back} ms after the restart`)
+    await next.close()
+  })
+
+  test('a lock wait fails at once with STORE_ERR_UNAVAILABLE when Redis goes down, not at its deadline', async (t) => {
+    const own = await startRedis()
+    t.after(() => own.stop())
+    const store = await RedisStore.connect({ url: own.url, leaseMs: 60_000 })
+    t.after(() => store.close())
+    const { id } = await store.create('alice', HOUR)
+    const holder = await store.open(id, 'rw')
+    const waiting = store.open(id, 'rw', { waitMs: 30_000 })
+    const single = store.put(id, 'k', 'v')
+    await sleep(50)
+    const down = Date.now()
+    await own.kill()
+    await assert.rejects(waiting, code('STORE_ERR_UNAVAILABLE', 503))
+    await assert.rejects(single, code('STORE_ERR_UNAVAILABLE', 503))
+    assert.ok(Date.now() - down < 1000, `the waits failed ${Date.now() - down} ms after Redis went down`)
+    await holder.discard().catch(() => {})
   })
 
   test('calls fail with STORE_ERR_UNAVAILABLE while Redis is down and work again once it is back', async (t) => {

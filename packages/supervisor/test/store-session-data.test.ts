@@ -1,7 +1,11 @@
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { MemoryStore } from '@sessiond/session-store'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { MemoryStore, RedisStore } from '@sessiond/session-store'
+import { redisSkipReason, startRedis } from '../../session-store/test/redis-server.ts'
 import type { LockTimings } from '@sessiond/session-store'
 import { storeSessionData } from '../src/store-session-data.ts'
 
@@ -94,4 +98,40 @@ test('an open rw still waiting when the scope is released hands the lock back as
   await assert.rejects(waiting, (err: { code?: string }) => err.code === 'STORE_ERR_HANDLE_CLOSED')
   const next = await store.open(id, 'rw', { waitMs: 0 })
   await next.close()
+})
+
+test('a call under the lock that finds the store unreachable ends the lock: later calls of it fail, and once the store is back the next open gets the lock at once', { skip: redisSkipReason() }, async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'sessiond-aof-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const redis = await startRedis(undefined, { aofDir: dir })
+  t.after(() => redis.stop())
+  // Lease and wait far past the test: only handing the lock back frees the session in time.
+  const store = await RedisStore.connect({ url: redis.url, leaseMs: 60_000, lockWaitMs: 60_000 })
+  t.after(() => store.close())
+  const { id } = await store.create('gina', HOUR)
+  const data = storeSessionData(store, id)
+  await data.open('rw')
+  await data.put('k', 'staged')
+  await redis.kill()
+  // A key it did not stage: the read goes to the store.
+  await assert.rejects(data.get('other'), (err: { code?: string }) => err.code === 'STORE_ERR_UNAVAILABLE')
+  const lost = (err: { code?: string }) => err.code === 'STORE_ERR_LOCK_LOST'
+  await assert.rejects(data.put('k', 'after'), lost, 'never a single write in place of the lock')
+  await assert.rejects(data.commit(), lost)
+
+  const again = await startRedis(redis.port, { aofDir: dir })
+  t.after(() => again.stop())
+  const back = Date.now()
+  for (;;) {
+    try {
+      await data.open('rw')
+      break
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'STORE_ERR_UNAVAILABLE') throw err
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
+  }
+  assert.ok(Date.now() - back < 2000, `the next open got the lock ${Date.now() - back} ms after the restart`)
+  assert.equal(await data.get('k'), undefined, 'nothing staged under the lost lock landed')
+  await data.commit()
 })

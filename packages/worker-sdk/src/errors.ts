@@ -37,8 +37,8 @@ export const storeReadOnly = (): SdkError =>
 export const storeModeInvalid = (): SdkError =>
   new SdkError('STORE_ERR_MODE_INVALID', 'lock mode must be r or rw', 400)
 
-export const storeLockLost = (): SdkError =>
-  new SdkError('STORE_ERR_LOCK_LOST', 'the rw lock of this worker was dropped when the worker ended; nothing was written', 409)
+export const storeLockLost = (why: string): SdkError =>
+  new SdkError('STORE_ERR_LOCK_LOST', `the rw lock of this worker was dropped ${why}; nothing was written under it`, 409)
 
 export const storeReleased = (): SdkError =>
   new SdkError('STORE_ERR_HANDLE_CLOSED', 'this worker\'s store access was released (the worker ended)', 409)

@@ -57,10 +57,14 @@ export interface ReleasableSessionData extends SessionData {
  * await store.put('visits', String(Number(await store.get('visits') ?? 0) + 1))
  * await store.commit()
  */
+/** A held lock, boxed (L may be any value); `lost` once the store failed under it. */
+interface Held<L> { lock: L, lost: boolean }
+
+const LOST_IN_OUTAGE = 'when the session store could not be reached while it was held'
+
 export class SessionLockClient<L> implements ReleasableSessionData {
   #b: LockBackend<L>
-  /** The lock this client holds, boxed: L may be any value. */
-  #held: { lock: L } | null = null
+  #held: Held<L> | null = null
   #readOnly = false
   #ended: (() => SdkError) | null = null
 
@@ -72,32 +76,56 @@ export class SessionLockClient<L> implements ReleasableSessionData {
     if (this.#ended) throw this.#ended()
   }
 
-  #reads (): SessionDataOps {
+  async #read<T> (op: (ops: SessionDataOps) => Promise<T>): Promise<T> {
     this.#live()
-    return this.#held ? this.#b.under(this.#held.lock) : this.#b.single
+    const held = this.#held
+    return held ? this.#under(held, op) : op(this.#b.single)
   }
 
-  #writes (): SessionDataOps {
+  async #write<T> (op: (ops: SessionDataOps) => Promise<T>): Promise<T> {
     this.#live()
-    if (this.#held) return this.#b.under(this.#held.lock)
+    const held = this.#held
+    if (held) return this.#under(held, op)
     if (this.#readOnly) throw storeReadOnly()
-    return this.#b.single
+    return op(this.#b.single)
+  }
+
+  /**
+   * A call under the held lock. One that finds the store unreachable ends
+   * the lock: the store may come back without it (or with it, and nobody to
+   * release it), and a handler that gave up on its request would otherwise
+   * leave it held for the whole lease, blocking every writer of the session
+   * (issue 15, finding 6). It is handed back at once (the store retries the
+   * release until it lands), and this lock's later calls fail with
+   * STORE_ERR_LOCK_LOST until `commit` or the next `open('rw')`.
+   */
+  async #under<T> (held: Held<L>, op: (ops: SessionDataOps) => Promise<T>): Promise<T> {
+    if (held.lost) throw storeLockLost(LOST_IN_OUTAGE)
+    try {
+      return await op(this.#b.under(held.lock))
+    } catch (err) {
+      if (!held.lost && (err as { code?: string } | null)?.code === 'STORE_ERR_UNAVAILABLE') {
+        held.lost = true
+        this.#b.discard(held.lock).catch(() => { /* the store releases it once it answers again */ })
+      }
+      throw err
+    }
   }
 
   /** Takes the lock off before awaiting, so that a call arriving meanwhile does not use a committing one. */
-  #take (): { lock: L } | null {
+  #take (): Held<L> | null {
     const held = this.#held
     this.#held = null
     this.#readOnly = false
     return held
   }
 
-  async get (key: string): Promise<string | undefined> { return this.#reads().get(key) }
-  async exists (key: string): Promise<boolean> { return this.#reads().exists(key) }
-  async keys (): Promise<string[]> { return this.#reads().keys() }
-  async getAll (): Promise<Record<string, string>> { return this.#reads().getAll() }
-  async put (key: string, value: string): Promise<void> { return this.#writes().put(key, value) }
-  async remove (key: string): Promise<void> { return this.#writes().remove(key) }
+  async get (key: string): Promise<string | undefined> { return this.#read(ops => ops.get(key)) }
+  async exists (key: string): Promise<boolean> { return this.#read(ops => ops.exists(key)) }
+  async keys (): Promise<string[]> { return this.#read(ops => ops.keys()) }
+  async getAll (): Promise<Record<string, string>> { return this.#read(ops => ops.getAll()) }
+  async put (key: string, value: string): Promise<void> { return this.#write(ops => ops.put(key, value)) }
+  async remove (key: string): Promise<void> { return this.#write(ops => ops.remove(key)) }
 
   async open (mode: 'r' | 'rw'): Promise<void> {
     this.#live()
@@ -117,20 +145,21 @@ export class SessionLockClient<L> implements ReleasableSessionData {
       throw this.#ended()
     }
     // Another open of this worker won meanwhile (its lease ran out under it): keep that one, hand this back.
-    if (this.#held) await this.#b.discard(lock)
-    else this.#held = { lock }
+    if (this.#held && !this.#held.lost) await this.#b.discard(lock)
+    else this.#held = { lock, lost: false }
   }
 
   async commit (): Promise<void> {
     this.#live()
     const held = this.#take()
+    if (held?.lost) throw storeLockLost(LOST_IN_OUTAGE)
     if (held) await this.#b.commit(held.lock)
   }
 
   async release (): Promise<void> {
     if (this.#ended) return
     const held = this.#take()
-    this.#ended = held ? storeLockLost : storeReleased
-    if (held) await this.#b.discard(held.lock)
+    this.#ended = held ? () => storeLockLost('when the worker ended') : storeReleased
+    if (held && !held.lost) await this.#b.discard(held.lock)
   }
 }
