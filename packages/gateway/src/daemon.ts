@@ -59,7 +59,7 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
   await users.prepare()
   const demo = config.users.demo ? await ensureDemoUser(users, config.users.demo, config.dataDir) : null
   // A Redis that cannot be reached stops start-up here, with STORE_ERR_CONNECT naming it.
-  const store = await openStore({ kind: config.store.kind, url: config.store.url, dataDir: config.dataDir, idleMs: config.session.idleTimeout })
+  const store = await openStore({ kind: config.store.kind, url: config.store.url, dataDir: config.dataDir, idleMs: config.session.idleTimeout, warn: (message) => logger.warn(message) })
   // Process and exec workers reach their session's data through the store's HTTP API
   // on this daemon, with a token for that session only; known once we listen.
   let storeBase: string | undefined
@@ -75,6 +75,11 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
   // destroy and regenerate_id from any path (HTTP API, line protocol, a handle) end the id's workers too.
   store.onSessionEnd(id => {
     supervisor.stopSession(id, 'logout').catch(err => logger.error({ err }, 'stopping the workers of an ended session failed'))
+  })
+  // A Redis that lost its data (restarted without persistence) ended sessions without an event for each.
+  store.onDataLost(() => {
+    logger.warn('the session store lost data: stopping the workers of sessions it no longer has')
+    stopOrphanedWorkers(supervisor, store, logger).catch(err => logger.warn({ err }, 'checking live workers against the store failed'))
   })
   // The gateway reads the running config: a reload swaps the realms under it.
   const running = new RunningConfig(config)

@@ -24,6 +24,7 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
   readonly waiters = new LockWaiters()
   readonly timings: Readonly<LockTimings>
   #endListeners = new Set<(id: string) => void>()
+  #lostListeners = new Set<() => void>()
   #touches: TouchBatch
   /** Locks a failed release may have left held (Redis restarting): released again once the store answers. */
   readonly orphans = new OrphanLocks(id => this.waiters.notify(id))
@@ -86,6 +87,22 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
   onSessionEnd (listener: (id: string) => void): () => void {
     this.#endListeners.add(listener)
     return () => { this.#endListeners.delete(listener) }
+  }
+
+  onDataLost (listener: () => void): () => void {
+    this.#lostListeners.add(listener)
+    return () => { this.#lostListeners.delete(listener) }
+  }
+
+  /** The backend lost sessions without an end for each (redis-data-marker.ts). */
+  protected dataLost (): void {
+    for (const listener of this.#lostListeners) {
+      try {
+        listener()
+      } catch {
+        // A listener's failure is its own.
+      }
+    }
   }
 
   /** The idle cut-off: a session last seen at or before it has expired. */

@@ -7,7 +7,9 @@ import { checkKey } from './limits.ts'
 import type { Busy, LockTimings } from './locking-backend.ts'
 import { LockingStore } from './locking-store.ts'
 import { isUnavailable } from './orphan-locks.ts'
+import { RedisDataMarker } from './redis-data-marker.ts'
 import { RedisEndChannel } from './redis-end-channel.ts'
+import { redisPersistenceProblems } from './redis-persistence-check.ts'
 import { SCRIPTS } from './redis-scripts.ts'
 import type { RedisScript } from './redis-scripts.ts'
 import { newSessionId } from './session-id.ts'
@@ -26,6 +28,8 @@ export interface RedisStoreOptions extends Partial<LockTimings> {
    * silently) must not turn into lock waits that outlast it.
    */
   commandTimeoutMs?: number
+  /** Told, in one line, what in the server's settings can lose sessions (redis-persistence-check.ts). */
+  warn?: (message: string) => void
 }
 
 type Arg = string | number
@@ -46,17 +50,19 @@ export class RedisStore extends LockingStore {
   #redis: Redis
   #prefix: string
   #ends: RedisEndChannel
+  #marker: RedisDataMarker
 
   private constructor (redis: Redis, prefix: string, timings: Partial<LockTimings>) {
     super(timings)
     this.#redis = redis
     this.#prefix = prefix
     this.#ends = new RedisEndChannel(redis, prefix, id => this.ended(id))
+    this.#marker = new RedisDataMarker(redis, prefix, () => this.dataLost())
     for (const s of Object.values(SCRIPTS) as RedisScript[]) redis.defineCommand(s.name, { numberOfKeys: 0, lua: s.lua })
   }
 
   /** Connects, or fails with STORE_ERR_CONNECT naming the URL's host (never its password). */
-  static async connect ({ url, prefix = 'sessiond:', connectTimeoutMs = 5000, commandTimeoutMs = 3000, ...timings }: RedisStoreOptions): Promise<RedisStore> {
+  static async connect ({ url, prefix = 'sessiond:', connectTimeoutMs = 5000, commandTimeoutMs = 3000, warn, ...timings }: RedisStoreOptions): Promise<RedisStore> {
     const redis = new Redis(url, {
       lazyConnect: true,
       enableOfflineQueue: false,
@@ -74,8 +80,14 @@ export class RedisStore extends LockingStore {
       await redis.ping()
       store = new RedisStore(redis, prefix, timings)
       await store.#ends.subscribe()
+      await store.#marker.start()
+      const problems = await redisPersistenceProblems(redis)
+      if (problems.length > 0) warn?.(`the Redis at ${safeUrl(url)} can lose sessions: ${problems.join('; ')} (see docs/store.md, "Redis settings")`)
     } catch (err) {
-      if (store) await store.#ends.close()
+      if (store) {
+        store.#marker.close()
+        await store.#ends.close()
+      }
       redis.disconnect()
       throw new StoreConnectError(safeUrl(url), (err as Error).message || String(err), { cause: err })
     }
@@ -224,7 +236,13 @@ export class RedisStore extends LockingStore {
     return await this.#callAt(now, SCRIPTS.gc, '', this.#ends.origin) as string[]
   }
 
+  /** Looks at the data marker now (it is also looked at after each reconnect and every few seconds). */
+  checkDataMarker (): Promise<void> {
+    return this.#marker.check()
+  }
+
   protected async closeStep (): Promise<void> {
+    this.#marker.close()
     await this.#ends.close()
     if (this.#redis.status === 'end') return
     try {

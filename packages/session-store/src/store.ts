@@ -117,6 +117,13 @@ export interface SessionStore {
    * ended. Answers a function that unsubscribes.
    */
   onSessionEnd (listener: (id: string) => void): () => void
+  /**
+   * Calls `listener` when the backend has lost sessions without an end for
+   * each (a Redis restarted without persistence, a FLUSHALL): whoever holds
+   * something per session (the daemon's workers) checks its sessions again
+   * at once. Answers a function that unsubscribes.
+   */
+  onDataLost (listener: () => void): () => void
   /** Writes the pending touches, then closes. */
   close (): Promise<void>
 }

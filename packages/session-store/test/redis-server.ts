@@ -30,13 +30,15 @@ export function redisSkipReason (): string | false {
 export interface RedisOptions {
   /** An append-only file in this directory, fsynced on every write: a restart on the same directory keeps the data. */
   aofDir?: string
+  /** More redis-server arguments, such as ['--maxmemory', '10mb']. */
+  args?: string[]
 }
 
 /** Starts redis-server on `port`, or on a free one; without persistence unless `aofDir` is given. */
-export async function startRedis (port?: number, { aofDir }: RedisOptions = {}): Promise<RedisServer> {
+export async function startRedis (port?: number, { aofDir, args = [] }: RedisOptions = {}): Promise<RedisServer> {
   port ??= await freePort()
   const persistence = aofDir ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', aofDir] : ['--appendonly', 'no']
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {

@@ -165,6 +165,59 @@ describe('RedisStore', { skip: redisSkipReason() }, () => {
     await holder.discard().catch(() => {})
   })
 
+  test('the settings check names, in one warning line, what can lose sessions; a Redis with an append-only file gets none', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'sessiond-aof-'))
+    t.after(() => rm(dir, { recursive: true, force: true }))
+    const safe = await startRedis(undefined, { aofDir: dir })
+    const evicting = await startRedis(undefined, { args: ['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru'] })
+    t.after(() => Promise.all([safe.stop(), evicting.stop()]))
+    const warned = async (url: string) => {
+      const lines: string[] = []
+      const store = await RedisStore.connect({ url, warn: line => lines.push(line) })
+      await store.close()
+      return lines
+    }
+    assert.deepEqual(await warned(safe.url), [])
+    const [line, ...more] = await warned(evicting.url)
+    assert.deepEqual(more, [])
+    assert.match(line, new RegExp(`^the Redis at redis://127\\.0\\.0\\.1:${evicting.port} can lose sessions: `))
+    assert.match(line, /appendonly is no/)
+    assert.match(line, /maxmemory-policy is allkeys-lru/)
+  })
+
+  test('a Redis that lost its data is noticed on every host right after the reconnect; one restarted with its data is no loss', async (t) => {
+    const own = await startRedis()
+    t.after(() => own.stop())
+    const a = await RedisStore.connect({ url: own.url })
+    const b = await RedisStore.connect({ url: own.url })
+    t.after(() => Promise.all([a.close(), b.close()]))
+    const losses = { a: 0, b: 0 }
+    a.onDataLost(() => losses.a++)
+    b.onDataLost(() => losses.b++)
+    await own.stop()
+    const again = await startRedis(own.port)
+    t.after(() => again.stop())
+    const back = Date.now()
+    while ((losses.a === 0 || losses.b === 0) && Date.now() - back < 5000) await sleep(20)
+    assert.deepEqual(losses, { a: 1, b: 1 })
+    assert.ok(Date.now() - back < 2000, `noticed ${Date.now() - back} ms after the restart`)
+
+    const dir = await mkdtemp(join(tmpdir(), 'sessiond-aof-'))
+    t.after(() => rm(dir, { recursive: true, force: true }))
+    const kept = await startRedis(undefined, { aofDir: dir })
+    t.after(() => kept.stop())
+    const c = await RedisStore.connect({ url: kept.url })
+    t.after(() => c.close())
+    let lost = 0
+    c.onDataLost(() => lost++)
+    await kept.kill()
+    const restarted = await startRedis(kept.port, { aofDir: dir })
+    t.after(() => restarted.stop())
+    await retryUntil(() => c.create('dave', HOUR))
+    await c.checkDataMarker()
+    assert.equal(lost, 0)
+  })
+
   test('calls fail with STORE_ERR_UNAVAILABLE while Redis is down and work again once it is back', async (t) => {
     const own = await startRedis()
     t.after(() => own.stop())
