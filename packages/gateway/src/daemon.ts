@@ -1,8 +1,9 @@
 import { mkdir, readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
+import { dirname, resolve } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { HttpLockTable, LineProtocolListener, openStore, storeToken } from '@sessiond/session-store'
+import { HttpLockTable, LineProtocolListener, openStore, readLineProtocolSecret, storeToken } from '@sessiond/session-store'
 import type { SessionStore } from '@sessiond/session-store'
 import { Supervisor } from '@sessiond/supervisor'
 import type { Config, ConfigOverrides } from './config.ts'
@@ -104,12 +105,19 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
       httpRedirect = await listenHttpRedirect({ ...config.httpRedirect, httpsPort: (app.server.address() as AddressInfo).port, cert: tls.cert, limits: config.limits })
     }
     if (config.store.protocolListen) {
-      // A bare port listens on loopback: the protocol has no authentication of its own.
+      // A bare port listens on loopback: without protocolAuth, anyone who reaches the port reaches every session it can name.
       const at = config.store.protocolListen.lastIndexOf(':')
+      const { protocolAuth, protocolLimits: limits } = config.store
       lineProtocol = await LineProtocolListener.listen(store, {
         host: at === -1 ? '127.0.0.1' : config.store.protocolListen.slice(0, at).replace(/^\[|\]$/g, ''),
         port: Number(config.store.protocolListen.slice(at + 1)),
-        ttlMs: config.session.maxAge
+        ttlMs: config.session.maxAge,
+        secret: protocolAuth === undefined ? undefined : await readLineProtocolSecret(resolve(dirname(config.file), protocolAuth)),
+        maxConnections: limits.connections,
+        maxConnectionsPerAddress: limits.connectionsPerAddress,
+        maxCommandsInFlight: limits.commandsInFlight,
+        newPerSecond: limits.newPerSecond,
+        newPerSecondPerConnection: limits.newPerSecondPerConnection
       })
     }
   } catch (err) {
