@@ -107,7 +107,7 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
     if (config.store.protocolListen) {
       // A bare port listens on loopback: without protocolAuth, anyone who reaches the port reaches every session it can name.
       const at = config.store.protocolListen.lastIndexOf(':')
-      const { protocolAuth, protocolLimits: limits } = config.store
+      const { protocolAuth, protocolLimits: limits = {} } = config.store
       lineProtocol = await LineProtocolListener.listen(store, {
         host: at === -1 ? '127.0.0.1' : config.store.protocolListen.slice(0, at).replace(/^\[|\]$/g, ''),
         port: Number(config.store.protocolListen.slice(at + 1)),
