@@ -122,7 +122,8 @@ const SYSTEM_PACKAGES = {
     nginx: 'nginx',
     apache2: 'apache2'
   },
-  bench: { wrk: 'wrk', 'redis-server': 'redis-server' }
+  // bench/request-path.ts runs nginx → per-session processes as an anchor.
+  bench: { wrk: 'wrk', 'redis-server': 'redis-server', nginx: 'nginx' }
 }
 
 function hasCommand (cmd) {

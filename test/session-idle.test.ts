@@ -31,9 +31,9 @@ test('session.idleTimeout reaches the store: an idle session ends there with its
     return cookieSetBy(res) ?? cookie!
   }
   await visit()
-  const [idle] = d.supervisor.sessions()
+  const [idle] = await d.supervisor.sessions()
   let busy = await visit()
-  const busyId = d.supervisor.sessions().find(id => id !== idle)!
+  const busyId = (await d.supervisor.sessions()).find(id => id !== idle)!
   for (let i = 0; i < 6; i++) {
     await sleep(500)
     busy = await visit(busy)

@@ -20,13 +20,13 @@ test('a Redis restarted without its data stops the workers of the sessions it lo
     await res.arrayBuffer()
     cookies.push(cookieOf(res))
   }
-  assert.equal(d.supervisor.sessions().length, 3)
+  assert.equal((await d.supervisor.sessions()).length, 3)
 
   await redis.stop()
   redis = await startRedis(redis.port)
   const back = Date.now()
-  while (d.supervisor.sessions().length > 0 && Date.now() - back < 10_000) await sleep(20)
-  assert.deepEqual(d.supervisor.sessions(), [], 'no worker serves a session the store lost')
+  while ((await d.supervisor.sessions()).length > 0 && Date.now() - back < 10_000) await sleep(20)
+  assert.deepEqual(await d.supervisor.sessions(), [], 'no worker serves a session the store lost')
   assert.ok(Date.now() - back < 3000, `stopped ${Date.now() - back} ms after the restart`)
   // The visitor is simply new: an anonymous realm gives them a fresh session.
   const res = await fetch(`${d.url}/lab/count`, { headers: { cookie: cookies[0] } })

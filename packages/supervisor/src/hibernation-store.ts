@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { SessionStore } from '@sessiond/session-store'
-import type { Hibernated } from './worker-instance.ts'
+import type { Hibernated } from './kinds/worker-kind.ts'
 
 /**
  * Saved worker state lives in the session store's worker-state namespace

@@ -39,8 +39,10 @@ export interface SessionData extends SessionDataOps {
 
 /**
  * Every method of SessionData with its number of arguments, checked against
- * the interface by the compiler: the thread port's store calls (STORE_OPS)
- * are derived from it, so a method added here is a method every kind carries.
+ * the interface by the compiler: the thread port's store calls are checked
+ * against it (transport/parse.ts), and a store that answers every call
+ * (unavailableStore) is built from it, so a method added to SessionData is
+ * one every kind carries.
  */
 export const SESSION_DATA_ARITY = {
   get: 1, put: 2, remove: 1, exists: 1, keys: 0, getAll: 0, open: 1, commit: 0

@@ -1,11 +1,14 @@
 // The steps of a handler's life that every runtime (thread, process) takes
 // the same way; only how the session arrives and the state leaves differ.
 import type { Logger } from 'pino'
+import { SESSION_DATA_ARITY } from './context.ts'
 import type { HandlerContext, SessionData } from './context.ts'
 import { SdkError } from './errors.ts'
 import type { Handler } from './handler.ts'
-import { HIBERNATING_STOPS, STORE_OPS } from './protocol/messages.ts'
-import type { StopReason } from './protocol/messages.ts'
+import type { StopReason } from './transport/messages.ts'
+
+/** Stops before which a handler's `hibernate` runs: the session goes on, its worker pauses. */
+const HIBERNATING_STOPS: ReadonlySet<StopReason> = new Set(['idle', 'shutdown', 'replaced'])
 
 export interface SessionOfWorker {
   sessionId: string
@@ -41,5 +44,5 @@ export async function stopHandler (handler: Handler, ctx: HandlerContext, stoppi
 /** A store that answers every call with one coded error: for a worker that has none. */
 export function unavailableStore (message: string): SessionData {
   const unavailable = (): Promise<never> => Promise.reject(new SdkError('SDK_ERR_STORE_UNAVAILABLE', message, 503))
-  return Object.fromEntries(STORE_OPS.map(op => [op, unavailable])) as unknown as SessionData
+  return Object.fromEntries(Object.keys(SESSION_DATA_ARITY).map(op => [op, unavailable])) as unknown as SessionData
 }
