@@ -48,7 +48,8 @@ test('one client flooding the line protocol leaves /healthz fast, and its new is
     times.push(performance.now() - started)
     await sleep(20)
   }
-  assert.ok(answered - before > 10_000, `the flood kept going: ${answered - before} answers while /healthz was measured`)
+  // Served all along, not starved: the flood's own rate depends on how loaded the machine is.
+  assert.ok(answered - before > 2000, `the flood kept going: ${answered - before} answers while /healthz was measured`)
   // Normal is about 2 ms, the flood made it 938 ms: a generous bound between the two, for a loaded machine.
   assert.ok(median(times) < 200, `median /healthz under the flood: ${median(times).toFixed(1)} ms`)
   flooding = false

@@ -79,7 +79,6 @@ test('a Redis restarted under load from 10 sessions: requests fail fast while it
   running = false
   await Promise.all(loops)
 
-  if (process.env.OUTAGE_DEBUG) for (const [i, list] of outcomes.entries()) console.error(i, list.filter(o => o.started >= down - 300).map(o => `${o.path[0]}${o.started - back}:${o.ms}:${o.status}`).join(' '))
   for (const [i, list] of outcomes.entries()) {
     for (const path of ['worker', 'http'] as const) {
       const mine = list.filter(o => o.path === path)

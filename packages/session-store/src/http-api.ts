@@ -26,7 +26,10 @@ import type { LockMode, SessionHandle, SessionStore } from './store.ts'
 //   POST   /commit          with X-Sessiond-Lock-Id → 204: the staged writes land, the lock is released
 //   DELETE /lock            with X-Sessiond-Lock-Id → 204: the lock is released, the staged writes dropped
 // A lock id that is not live for this session (its lease ended, committed,
-// released, or another session's) answers 409 STORE_ERR_LOCK_LOST.
+// released, dropped with its holder, ended by a read that found the store
+// down, or another session's) answers 409 STORE_ERR_LOCK_LOST. A token
+// naming a holder (store-token.ts) records it with the locks it takes, for
+// HttpLockTable.dropHolder.
 
 export interface StoreHttpApiOptions {
   store: SessionStore

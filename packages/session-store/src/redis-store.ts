@@ -42,8 +42,12 @@ type ScriptCall = (...args: Arg[]) => Promise<unknown>
  * Sessions in a real Redis server, shared by every host. Each locking step
  * is one Lua script (redis-scripts.ts). Commands fail at once while Redis is
  * unreachable (STORE_ERR_UNAVAILABLE, 503) instead of queueing, and the
- * client reconnects by itself, so the daemon recovers without a restart.
- * `onSessionEnd` also hears the ids other hosts ended (redis-end-channel.ts).
+ * client reconnects by itself, so the daemon recovers without a restart;
+ * locks an outage may have left held are released again once it answers
+ * (orphan-locks.ts). `onSessionEnd` also hears the ids other hosts ended
+ * (redis-end-channel.ts); `onDataLost` hears of a Redis that lost its data
+ * (redis-data-marker.ts). The server's settings are checked at connect
+ * (redis-persistence-check.ts).
  */
 export class RedisStore extends LockingStore {
   readonly kind = 'redis'
