@@ -46,6 +46,8 @@ export interface Daemon {
 }
 
 const GC_EVERY_MS = 10 * 60_000
+/** How long a shutdown lets requests in flight finish before it cuts their connections. */
+export const SHUTDOWN_DRAIN_MS = 10_000
 /** How often live workers are checked against the store, for session ends whose event never came. */
 const ORPHAN_SWEEP_EVERY_MS = 60_000
 
@@ -70,6 +72,8 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
     realms: config.realms,
     store,
     logger: logger.child({ component: 'supervisor' }),
+    // Its workers' process groups and transient uids, for the next start after a crash.
+    stateDir: config.dataDir,
     // A holder (one worker) in the token: its locks can be dropped at once when that worker ends.
     storeUrl: (sid, holder?: string) => storeBase?.replace('://', `://session:${storeToken(tokenKey, sid, holder)}@`)
   })
@@ -153,10 +157,13 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
         // A keep-alive connection whose last response ends after close() began
         // would otherwise hold the close open until its keep-alive timeout.
         const sweep = setInterval(() => app.server.closeIdleConnections(), 50)
+        // A request that never finishes (a client that stalls its body) must not hold the workers' stop hostage.
+        const cut = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_DRAIN_MS)
         try {
           await app.close()
         } finally {
           clearInterval(sweep)
+          clearTimeout(cut)
         }
         await lineProtocol?.close()
         await supervisor.close()

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import closeWithGrace from 'close-with-grace'
 import { loadConfig } from '../config.ts'
 import type { ConfigOverrides } from '../config.ts'
-import { startDaemon } from '../daemon.ts'
+import { SHUTDOWN_DRAIN_MS, startDaemon } from '../daemon.ts'
 import { createLogger } from '../logger.ts'
 
 export const START_USAGE = 'sessiond start --config FILE [--listen HOST:PORT] [--data DIR]'
@@ -37,7 +37,9 @@ export async function start (argv: string[]): Promise<void> {
   const daemon = await startDaemon(config, logger, overrides)
   // Signal handling first: a supervisor that reads the banner may signal at once.
   // close-with-grace stops on SIGHUP too; here SIGHUP means reload, as for most daemons.
-  closeWithGrace({ delay: 10_000, skip: ['SIGHUP'] }, async ({ signal, err }) => {
+  // The last resort only: a shutdown drains requests, then gives each worker its stopTimeout.
+  const delay = SHUTDOWN_DRAIN_MS + Math.max(0, ...config.realms.map(r => r.stopTimeout)) + 5_000
+  closeWithGrace({ delay, skip: ['SIGHUP'] }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'stopping after an unexpected error')
     else logger.info({ signal }, 'stopping')
     await daemon.close()
