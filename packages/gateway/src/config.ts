@@ -62,7 +62,17 @@ export const ConfigSchema = Type.Object({
   store: Type.Object({
     kind: Type.Union([Type.Literal('sqlite'), Type.Literal('memory'), Type.Literal('redis')], { default: 'sqlite' }),
     url: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'a redis:// or rediss:// URL' })),
-    protocolListen: Type.Optional(Type.String({ pattern: `^[0-9]{1,5}$|${LISTEN}`, description: 'PORT (on 127.0.0.1) or HOST:PORT for the line-protocol listener (off when absent)' }))
+    protocolListen: Type.Optional(Type.String({ pattern: `^[0-9]{1,5}$|${LISTEN}`, description: 'PORT (on 127.0.0.1) or HOST:PORT for the line-protocol listener (off when absent)' })),
+    /** A file (mode 0600) holding the line protocol's secret: each connection's first command is then `auth <secret>`. */
+    protocolAuth: Type.Optional(Type.String({ minLength: 1, description: 'the path of a mode 0600 file holding the line protocol\'s secret' })),
+    /** Absent fields take the listener's defaults (LineProtocolListener: 1024, 64, 256, 100, 10). */
+    protocolLimits: Type.Optional(Type.Object({
+      connections: Type.Optional(Type.Integer({ minimum: 1 })),
+      connectionsPerAddress: Type.Optional(Type.Integer({ minimum: 1 })),
+      commandsInFlight: Type.Optional(Type.Integer({ minimum: 1 })),
+      newPerSecond: Type.Optional(Type.Integer({ minimum: 1, description: 'an integer >= 1: `new` per second for the whole listener' })),
+      newPerSecondPerConnection: Type.Optional(Type.Integer({ minimum: 1, description: 'an integer >= 1: `new` per second on one connection' }))
+    }, { additionalProperties: false }))
   }, { additionalProperties: false, default: {} }),
   session: Type.Object({
     maxAge: Duration('12h'),

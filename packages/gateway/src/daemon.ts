@@ -1,8 +1,9 @@
 import { mkdir, readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
+import { dirname, resolve } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { LineProtocolListener, openStore, storeToken } from '@sessiond/session-store'
+import { HttpLockTable, LineProtocolListener, openStore, readLineProtocolSecret, storeToken } from '@sessiond/session-store'
 import type { SessionStore } from '@sessiond/session-store'
 import { Supervisor } from '@sessiond/supervisor'
 import type { Config, ConfigOverrides } from './config.ts'
@@ -24,6 +25,12 @@ export interface Daemon {
   url: string
   supervisor: Supervisor
   store: SessionStore
+  /**
+   * The store HTTP API's locks held across requests. When a process or exec
+   * worker has ended, `storeLocks.dropHolder(holder)` releases the locks it
+   * took with the token minted for it (storeUrl's `holder`).
+   */
+  storeLocks: HttpLockTable
   /** The line-protocol listener, when `store.protocolListen` is set. */
   lineProtocol: LineProtocolListener | null
   /** The plain-HTTP listener that redirects to HTTPS, when `httpRedirect` is set. */
@@ -55,27 +62,34 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
   await users.prepare()
   const demo = config.users.demo ? await ensureDemoUser(users, config.users.demo, config.dataDir) : null
   // A Redis that cannot be reached stops start-up here, with STORE_ERR_CONNECT naming it.
-  const store = await openStore({ kind: config.store.kind, url: config.store.url, dataDir: config.dataDir })
+  const store = await openStore({ kind: config.store.kind, url: config.store.url, dataDir: config.dataDir, idleMs: config.session.idleTimeout, warn: (message) => logger.warn(message) })
   // Process and exec workers reach their session's data through the store's HTTP API
   // on this daemon, with a token for that session only; known once we listen.
   let storeBase: string | undefined
   const tokenKey = storeTokenKey(cookieKey)
+  const storeLocks = new HttpLockTable(store)
   const supervisor = new Supervisor({
     realms: config.realms,
     store,
     logger: logger.child({ component: 'supervisor' }),
     // Its workers' process groups and transient uids, for the next start after a crash.
     stateDir: config.dataDir,
-    storeUrl: (sid) => storeBase?.replace('://', `://session:${storeToken(tokenKey, sid)}@`)
+    // A holder (one worker) in the token: its locks can be dropped at once when that worker ends.
+    storeUrl: (sid, holder?: string) => storeBase?.replace('://', `://session:${storeToken(tokenKey, sid, holder)}@`)
   })
   // destroy and regenerate_id from any path (HTTP API, line protocol, a handle) end the id's workers too.
   store.onSessionEnd(id => {
     supervisor.stopSession(id, 'logout').catch(err => logger.error({ err }, 'stopping the workers of an ended session failed'))
   })
+  // A Redis that lost its data (restarted without persistence) ended sessions without an event for each.
+  store.onDataLost(() => {
+    logger.warn('the session store lost data: stopping the workers of sessions it no longer has')
+    stopOrphanedWorkers(supervisor, store, logger).catch(err => logger.warn({ err }, 'checking live workers against the store failed'))
+  })
   // The gateway reads the running config: a reload swaps the realms under it.
   const running = new RunningConfig(config)
   const reloader = new ConfigReloader({ running, overrides, dispatcher: supervisor, logger: logger.child({ component: 'config' }) })
-  const app = await buildServer({ config: running.view, logger, store, dispatcher: supervisor, users, cookieKey, previousCookieKeys, tls, storeTokenKey: tokenKey })
+  const app = await buildServer({ config: running.view, logger, store, dispatcher: supervisor, users, cookieKey, previousCookieKeys, tls, storeTokenKey: tokenKey, storeLocks })
 
   const gc = setInterval(() => {
     store.gc().then(n => { if (n > 0) logger.debug({ removed: n }, 'expired sessions collected') },
@@ -95,12 +109,19 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
       httpRedirect = await listenHttpRedirect({ ...config.httpRedirect, httpsPort: (app.server.address() as AddressInfo).port, cert: tls.cert, limits: config.limits })
     }
     if (config.store.protocolListen) {
-      // A bare port listens on loopback: the protocol has no authentication of its own.
+      // A bare port listens on loopback: without protocolAuth, anyone who reaches the port reaches every session it can name.
       const at = config.store.protocolListen.lastIndexOf(':')
+      const { protocolAuth, protocolLimits: limits = {} } = config.store
       lineProtocol = await LineProtocolListener.listen(store, {
         host: at === -1 ? '127.0.0.1' : config.store.protocolListen.slice(0, at).replace(/^\[|\]$/g, ''),
         port: Number(config.store.protocolListen.slice(at + 1)),
-        ttlMs: config.session.maxAge
+        ttlMs: config.session.maxAge,
+        secret: protocolAuth === undefined ? undefined : await readLineProtocolSecret(resolve(dirname(config.file), protocolAuth)),
+        maxConnections: limits.connections,
+        maxConnectionsPerAddress: limits.connectionsPerAddress,
+        maxCommandsInFlight: limits.commandsInFlight,
+        newPerSecond: limits.newPerSecond,
+        newPerSecondPerConnection: limits.newPerSecondPerConnection
       })
     }
   } catch (err) {
@@ -122,6 +143,7 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
     url: `${tls ? 'https' : 'http'}://${host}:${addr.port}`,
     supervisor,
     store,
+    storeLocks,
     lineProtocol,
     httpRedirect,
     demo,

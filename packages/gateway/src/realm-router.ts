@@ -126,6 +126,8 @@ export async function realmRouter (app: FastifyInstance, { config, store, dispat
     } else if (realm.allow && realm.auth !== 'anonymous' && !(await realmAllows(realm.allow, user, users))) {
       throw new RealmForbiddenError()
     }
+    // The store's idle expiry sees this use too; batched, so the hot path makes no store round trip.
+    store.touch(sessionId)
     const call: DispatchRequest = {
       // Data the gateway resolved, not a callback: the supervisor confirms the session in the store
       // only when it must start a worker, so the hot path makes no store round trip.

@@ -4,7 +4,7 @@ import type { FastifyBaseLogger, FastifyHttpOptions, FastifyInstance } from 'fas
 import fastifyFormbody from '@fastify/formbody'
 import type { Logger } from 'pino'
 import { storeHttpApi } from '@sessiond/session-store'
-import type { SessionStore } from '@sessiond/session-store'
+import type { HttpLockTable, SessionStore } from '@sessiond/session-store'
 import type { Dispatcher } from '@sessiond/supervisor'
 import { basePathRewriter } from './base-path.ts'
 import type { Config } from './config.ts'
@@ -38,10 +38,12 @@ export interface ServerOptions {
   tls?: { cert: Buffer, key: Buffer }
   /** The key of the store API's session tokens (store-token-key.ts); derived by the daemon, which also mints them. */
   storeTokenKey: Buffer
+  /** The store API's table of locks held across requests, kept by the daemon to drop a dead worker's locks. */
+  storeLocks?: HttpLockTable
 }
 
 /** The Fastify gateway: login, the session cookie, realms, health. */
-export async function buildServer ({ config, logger, store, dispatcher, users, cookieKey, previousCookieKeys = [], tls, storeTokenKey }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer ({ config, logger, store, dispatcher, users, cookieKey, previousCookieKeys = [], tls, storeTokenKey, storeLocks }: ServerOptions): Promise<FastifyInstance> {
   const basePath = config.basePath === undefined ? null : basePathRewriter(config.basePath)
   // One code path for both listeners; Fastify's types split on http2, the instance's API does not.
   const app = Fastify({
@@ -108,7 +110,7 @@ export async function buildServer ({ config, logger, store, dispatcher, users, c
   // which must not write from another site's page.
   await app.register(async (storeApi) => {
     storeApi.addHook('onRequest', storeCsrfGuard(storeTokenKey))
-    await storeApi.register(storeHttpApi, { prefix: '/_sessiond/store', store, tokenKey: storeTokenKey, sessionFromRequest: readSessionId })
+    await storeApi.register(storeHttpApi, { prefix: '/_sessiond/store', store, tokenKey: storeTokenKey, sessionFromRequest: readSessionId, locks: storeLocks })
   })
   await app.register(async (realms) => realmRouter(realms, { config, store, dispatcher, users, renewSession }))
   return app

@@ -46,3 +46,11 @@ test('the store stays sqlite with no line protocol by default', async (t) => {
   const cfg = loadConfig(await configFile(t, '{}\n'))
   assert.deepEqual({ ...cfg.store }, { kind: 'sqlite' })
 })
+
+test('protocolAuth names a secret file and protocolLimits bounds the line protocol; a limit below 1 is refused naming the path', async (t) => {
+  const cfg = loadConfig(await configFile(t, 'store: { protocolListen: "7777", protocolAuth: protocol.secret, protocolLimits: { connectionsPerAddress: 8, newPerSecond: 50 } }\n'))
+  assert.equal(cfg.store.protocolAuth, 'protocol.secret')
+  assert.deepEqual({ ...cfg.store.protocolLimits }, { connectionsPerAddress: 8, newPerSecond: 50 })
+  const bad = await configFile(t, 'store: { protocolLimits: { newPerSecond: 0 } }\n')
+  assert.throws(() => loadConfig(bad), /\/store\/protocolLimits\/newPerSecond: expected an integer >= 1/)
+})

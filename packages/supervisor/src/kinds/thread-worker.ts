@@ -17,8 +17,8 @@ import { Piscina } from 'piscina'
 import type { Logger } from 'pino'
 import { PROTOCOL_VERSION, PortClient } from '@sessiond/worker-sdk/transport'
 import type { StopReason, StoreCallMessage, ThreadTask, ThreadTaskResult } from '@sessiond/worker-sdk/transport'
-import type { SessionScope } from '@sessiond/session-store'
 import { sessionHash } from '@sessiond/worker-sdk'
+import type { ReleasableSessionData } from '@sessiond/worker-sdk'
 import { ClientAbortedError, WorkerExitedError, WorkerStartError, WorkerStartTimeoutError, WorkerStoppedError, WorkerTimeoutError } from '../errors.ts'
 import type { WorkerRealm } from '../config.ts'
 import { within } from '../within.ts'
@@ -38,7 +38,7 @@ export interface ThreadBootOptions {
 
 export interface ThreadClaim {
   identity: Identity
-  store: SessionScope
+  store: ReleasableSessionData
   /** Bound to the realm and the session. */
   logger: Logger
   onExit: (err: Error) => void
@@ -50,7 +50,7 @@ export class ThreadWorker implements Worker {
   #pool: Piscina
   #client: PortClient
   #realm: WorkerRealm
-  #store: SessionScope | null = null
+  #store: ReleasableSessionData | null = null
   #log: Logger
   #claimedAt = 0
   #stopping: Promise<Hibernated | undefined> | null = null
@@ -194,7 +194,7 @@ export class ThreadWorker implements Worker {
   async #onStoreCall (m: StoreCallMessage): Promise<unknown> {
     if (!this.#store) throw new Error('store call before the worker was claimed')
     const fn = this.#store[m.op] as (...args: string[]) => Promise<unknown>
-    return fn(...m.args)
+    return fn.apply(this.#store, m.args)
   }
 
   stop (reason: StopReason): Promise<Hibernated | undefined> {
