@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { mkdir, readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { dirname, resolve } from 'node:path'
@@ -26,9 +27,9 @@ export interface Daemon {
   supervisor: Supervisor
   store: SessionStore
   /**
-   * The store HTTP API's locks held across requests. When a process or exec
-   * worker has ended, `storeLocks.dropHolder(holder)` releases the locks it
-   * took with the token minted for it (storeUrl's `holder`).
+   * The store HTTP API's locks held across requests. Each process or exec
+   * worker's token names it as their holder, and its locks are dropped
+   * (`dropHolder`) the moment the supervisor sees it gone.
    */
   storeLocks: HttpLockTable
   /** The line-protocol listener, when `store.protocolListen` is set. */
@@ -74,8 +75,15 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
     logger: logger.child({ component: 'supervisor' }),
     // Its workers' process groups and transient uids, for the next start after a crash.
     stateDir: config.dataDir,
-    // A holder (one worker) in the token: its locks can be dropped at once when that worker ends.
-    storeUrl: (sid, holder?: string) => storeBase?.replace('://', `://session:${storeToken(tokenKey, sid, holder)}@`)
+    // A holder (one worker) in the token: its locks are dropped at once when that worker ends.
+    storeAccess: (sid) => {
+      if (storeBase === undefined) return undefined
+      const holder = randomUUID()
+      return {
+        url: storeBase.replace('://', `://session:${storeToken(tokenKey, sid, holder)}@`),
+        release: () => storeLocks.dropHolder(holder)
+      }
+    }
   })
   // destroy and regenerate_id from any path (HTTP API, line protocol, a handle) end the id's workers too.
   store.onSessionEnd(id => {
