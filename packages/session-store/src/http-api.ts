@@ -1,9 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { LockWaitInvalidError, ModeInvalidError, ReadOnlyError, StoreAuthError, ValueInvalidError, ValueTooLargeError } from './errors.ts'
+import { LockWaitInvalidError, ModeInvalidError, ReadOnlyError, StaleEpochError, StoreAuthError, ValueInvalidError, ValueTooLargeError } from './errors.ts'
 import { HttpLockTable } from './http-lock-table.ts'
 import { MAX_VALUE_BYTES } from './limits.ts'
 import { readStoreToken } from './store-token.ts'
-import type { LockMode, SessionHandle, SessionStore } from './store.ts'
+import type { LockMode, SessionHandle, SessionStore, WriteFence } from './store.ts'
 
 // The session's data, addressable by URL:
 //   GET    /keys/:key   → 200 the value as text/plain, 404 when missing
@@ -43,6 +43,15 @@ export interface StoreHttpApiOptions {
    * (`locks.dropHolder(holder)`). The API closes it when the app closes.
    */
   locks?: HttpLockTable
+  /**
+   * The placement fence of the worker a token names (its holder): every
+   * write made with that token carries it (WriteFence), so that a worker
+   * whose (session, realm) moved to another host cannot write any more.
+   * `null`: the holder is not (or no longer) a worker here, and its writes
+   * are refused with STORE_ERR_STALE_EPOCH. Without this option writes are
+   * not fenced.
+   */
+  fenceOf?: (holder: string | undefined) => WriteFence | null | undefined
 }
 
 type Reader = Pick<SessionHandle, 'get' | 'getAll'>
@@ -53,7 +62,7 @@ export const MAX_LOCK_WAIT_MS = 60_000
 const LOCK_ID = 'x-sessiond-lock-id'
 
 /** A Fastify plugin: register it with a prefix, such as `/_sessiond/store`. */
-export async function storeHttpApi (app: FastifyInstance, { store, tokenKey, sessionFromRequest, locks = new HttpLockTable(store) }: StoreHttpApiOptions): Promise<void> {
+export async function storeHttpApi (app: FastifyInstance, { store, tokenKey, sessionFromRequest, locks = new HttpLockTable(store), fenceOf }: StoreHttpApiOptions): Promise<void> {
   const unsubscribe = store.onSessionEnd(id => locks.forget(id))
   app.addHook('onClose', async () => {
     unsubscribe()
@@ -91,15 +100,26 @@ export async function storeHttpApi (app: FastifyInstance, { store, tokenKey, ses
     return callerOf(request).sessionId
   }
 
-  /** The writes of this request: staged under its lock, or single operations on the store when its mode is rw. */
-  function writerOf (request: FastifyRequest, id: string) {
+  /** The fence of the caller's writes: its worker's placement, when the token names one. */
+  function fenceFor (holder: string | undefined): WriteFence | undefined {
+    if (!fenceOf) return undefined
+    const fence = fenceOf(holder)
+    if (fence === null) throw new StaleEpochError()
+    return fence
+  }
+
+  /** The writes of this request: staged under its lock (fenced at its commit), or single fenced operations when its mode is rw. */
+  function writerOf (request: FastifyRequest) {
+    const { sessionId: id, holder } = callerOf(request)
     const lockId = lockIdOf(request)
     if (lockId !== undefined) return locks.use(id, lockId)
     writeMode(request)
+    const fence = fenceFor(holder)
+    const opts = fence && { fence }
     return {
-      put: (k: string, v: string) => store.put(id, k, v),
-      remove: (k: string) => store.remove(id, k),
-      putAll: (data: Record<string, string>) => store.putAll(id, data)
+      put: (k: string, v: string) => store.put(id, k, v, opts),
+      remove: (k: string) => store.remove(id, k, opts),
+      putAll: (data: Record<string, string>) => store.putAll(id, data, opts)
     }
   }
 
@@ -114,12 +134,12 @@ export async function storeHttpApi (app: FastifyInstance, { store, tokenKey, ses
 
   // A UTF-8 body counts bytes as the store does, so nothing larger than a value is read in.
   app.put('/keys/*', { bodyLimit: MAX_VALUE_BYTES }, async (request, reply) => {
-    await writerOf(request, sessionOf(request)).put(keyOf(request), bodyText(request))
+    await writerOf(request).put(keyOf(request), bodyText(request))
     return reply.code(204).send()
   })
 
   app.delete('/keys/*', async (request, reply) => {
-    await writerOf(request, sessionOf(request)).remove(keyOf(request))
+    await writerOf(request).remove(keyOf(request))
     return reply.code(204).send()
   })
 
@@ -128,7 +148,7 @@ export async function storeHttpApi (app: FastifyInstance, { store, tokenKey, ses
   })
 
   app.put('/', async (request, reply) => {
-    const writer = writerOf(request, sessionOf(request))
+    const writer = writerOf(request)
     let data: unknown
     try {
       data = JSON.parse(bodyText(request))
@@ -143,7 +163,7 @@ export async function storeHttpApi (app: FastifyInstance, { store, tokenKey, ses
     const { sessionId, holder } = callerOf(request)
     const waitMs = waitOf(request)
     const gone = clientGone(reply)
-    const granted = await locks.take(sessionId, waitMs, () => !gone(), holder)
+    const granted = await locks.take(sessionId, waitMs, () => !gone(), holder, fenceFor(holder))
     // The client hung up while it waited: nobody reads this answer.
     if (granted === null) return reply.code(204).send()
     const { lockId, leaseEnd } = granted

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { LockLostError, StoreUnavailableError } from './errors.ts'
 import { isUnavailable } from './orphan-locks.ts'
-import type { SessionHandle, SessionStore } from './store.ts'
+import type { SessionHandle, SessionStore, WriteFence } from './store.ts'
 
 interface Entry {
   sessionId: string
@@ -42,9 +42,10 @@ export class HttpLockTable {
   /**
    * Opens the session `rw`, waiting up to `waitMs` for another writer
    * (STORE_ERR_LOCK_TIMEOUT). Answers null when the client left meanwhile.
+   * With a fence, the lock's commit is fenced by it (WriteFence).
    */
-  async take (sessionId: string, waitMs: number | undefined, isWanted: () => boolean, holder?: string): Promise<GrantedLock | null> {
-    const handle = await this.#store.open(sessionId, 'rw', { waitMs })
+  async take (sessionId: string, waitMs: number | undefined, isWanted: () => boolean, holder?: string, fence?: WriteFence): Promise<GrantedLock | null> {
+    const handle = await this.#store.open(sessionId, 'rw', { waitMs, fence })
     // Nobody to hand it to: give the lock back at once, not at the lease end.
     if (this.#closed || !isWanted()) {
       await handle.discard()

@@ -2,6 +2,7 @@ import { isEmptyDelta } from './data-delta.ts'
 import type { DataDelta } from './data-delta.ts'
 import { LockLostError } from './errors.ts'
 import type { LockWaiters } from './lock-waiters.ts'
+import type { WriteFence } from './store.ts'
 
 /** An attempt found the session locked by another holder until this time. */
 export interface Busy { lockedUntil: number }
@@ -64,8 +65,10 @@ export interface LockingBackend {
    * token null: apply only while nobody holds the lock (else Busy).
    * token n: apply only while n holds it, else STORE_ERR_LOCK_LOST (an
    * empty delta is then a no-op). `release` drops the lock afterwards.
+   * `fence`: a non-empty delta is refused with STORE_ERR_STALE_EPOCH when
+   * its epoch is lower than the (session, realm)'s (checkWriteFence).
    */
-  apply (id: string, token: number | null, delta: DataDelta, release: boolean): Promise<Busy | null>
+  apply (id: string, token: number | null, delta: DataDelta, release: boolean, fence?: WriteFence): Promise<Busy | null>
   /** Moves the session, its data and its lock to a fresh id, under the same rules as `apply`. */
   move (id: string, token: number | null): Promise<string | Busy>
   get (id: string, key: string): Promise<string | undefined>

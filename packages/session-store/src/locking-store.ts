@@ -8,8 +8,8 @@ import { LockWaiters } from './lock-waiters.ts'
 import { StoreSessionHandle } from './session-handle.ts'
 import { TouchBatch } from './touch-batch.ts'
 import { OrphanLocks, isUnavailable } from './orphan-locks.ts'
-import type { LockMode, OpenOptions, SessionHandle, SessionRecord, SessionStore, WorkerStateOptions } from './store.ts'
-import { checkRealm, checkWorkerState } from './worker-state.ts'
+import type { LockMode, OpenOptions, SessionHandle, SessionRecord, SessionStore, WorkerStateOptions, WriteFence, WriteOptions } from './store.ts'
+import { checkFence, checkRealm, checkWorkerState } from './worker-state.ts'
 
 /** A waiter looks again at least this often, for releases made by other processes or hosts. */
 const MAX_POLL_MS = 50
@@ -50,7 +50,8 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
   protected abstract touchStep (seen: ReadonlyMap<string, number>): Promise<void>
   abstract tryLock (id: string, leaseMs: number): Promise<number | Busy>
   // The backend's own atomic steps behind `apply`, `move`, `destroy` and `gc`, which add the bookkeeping.
-  protected abstract applyStep (id: string, token: number | null, delta: DataDelta, release: boolean): Promise<Busy | null>
+  /** With a fence, a non-empty delta is first checked against the (session, realm)'s epoch (checkWriteFence), in the same step. */
+  protected abstract applyStep (id: string, token: number | null, delta: DataDelta, release: boolean, fence: WriteFence | undefined): Promise<Busy | null>
   protected abstract moveStep (id: string, token: number | null): Promise<string | Busy>
   /** Answers whether the session was there, even expired. */
   protected abstract destroyStep (id: string): Promise<boolean>
@@ -122,14 +123,14 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
     }
   }
 
-  async apply (id: string, token: number | null, delta: DataDelta, release: boolean): Promise<Busy | null> {
+  async apply (id: string, token: number | null, delta: DataDelta, release: boolean, fence?: WriteFence): Promise<Busy | null> {
     let out: Busy | null
     try {
-      out = await this.applyStep(id, token, delta, release)
+      out = await this.applyStep(id, token, delta, release, fence)
     } catch (err) {
       // The release may not have landed, and the holder has given up on it: release it again once the store answers.
       if (release && token !== null && isUnavailable(err)) {
-        this.orphans.add(id, `t${token}`, () => this.applyStep(id, token, emptyDelta(), true), Date.now() + this.timings.leaseMs)
+        this.orphans.add(id, `t${token}`, () => this.applyStep(id, token, emptyDelta(), true, undefined), Date.now() + this.timings.leaseMs)
       }
       throw err
     }
@@ -181,6 +182,7 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
       return new StoreSessionHandle(this, id, null, 0)
     }
     if (mode !== 'rw') throw new ModeInvalidError()
+    checkFence(opts.fence)
     const leaseMs = this.timings.leaseMs
     let attemptAt = 0
     const token = await this.#waitFor(id, opts.waitMs ?? this.timings.lockWaitMs, () => {
@@ -188,29 +190,29 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
       return this.tryLock(id, leaseMs)
     })
     // Counted from before the winning attempt, the local lease end never trails the stored one: this side stops writing first.
-    return new StoreSessionHandle(this, id, token, attemptAt + leaseMs)
+    return new StoreSessionHandle(this, id, token, attemptAt + leaseMs, opts.fence)
   }
 
-  async put (id: string, key: string, value: string): Promise<void> {
+  async put (id: string, key: string, value: string, opts: WriteOptions = {}): Promise<void> {
     checkKey(key)
     checkValue(value)
     const d = emptyDelta()
     d.set.set(key, value)
-    await this.#write(id, d)
+    await this.#write(id, d, opts.fence)
   }
 
-  async remove (id: string, key: string): Promise<void> {
+  async remove (id: string, key: string, opts: WriteOptions = {}): Promise<void> {
     checkKey(key)
     const d = emptyDelta()
     d.del.add(key)
-    await this.#write(id, d)
+    await this.#write(id, d, opts.fence)
   }
 
-  async putAll (id: string, data: Record<string, string>): Promise<void> {
+  async putAll (id: string, data: Record<string, string>, opts: WriteOptions = {}): Promise<void> {
     const d = emptyDelta()
     d.clear = true
     d.set = new Map(checkedEntries(data))
-    await this.#write(id, d)
+    await this.#write(id, d, opts.fence)
   }
 
   async regenerateId (id: string): Promise<string> {
@@ -218,8 +220,9 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
   }
 
   /** A single write: waits for the lock to be free, then applies in one atomic step. */
-  async #write (id: string, delta: DataDelta): Promise<void> {
-    await this.#waitFor(id, this.timings.lockWaitMs, async () => (await this.apply(id, null, delta, false)) ?? true)
+  async #write (id: string, delta: DataDelta, fence: WriteFence | undefined): Promise<void> {
+    checkFence(fence)
+    await this.#waitFor(id, this.timings.lockWaitMs, async () => (await this.apply(id, null, delta, false, fence)) ?? true)
   }
 
   async #waitFor<T> (id: string, waitMs: number, attempt: () => Promise<T | Busy>): Promise<T> {

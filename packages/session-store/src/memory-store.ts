@@ -1,4 +1,4 @@
-import { applyDelta } from './data-delta.ts'
+import { applyDelta, isEmptyDelta } from './data-delta.ts'
 import type { DataDelta } from './data-delta.ts'
 import { NoSessionError } from './errors.ts'
 import { compareKeys } from './key-order.ts'
@@ -7,8 +7,8 @@ import { checkLock } from './locking-backend.ts'
 import type { Busy } from './locking-backend.ts'
 import { LockingStore } from './locking-store.ts'
 import { newSessionId } from './session-id.ts'
-import type { SessionRecord } from './store.ts'
-import { fencedEpoch } from './worker-state.ts'
+import type { SessionRecord, WriteFence } from './store.ts'
+import { checkWriteFence, fencedEpoch } from './worker-state.ts'
 
 interface Entry {
   record: SessionRecord
@@ -72,9 +72,10 @@ export class MemoryStore extends LockingStore {
     return e.lock.token
   }
 
-  protected async applyStep (id: string, token: number | null, delta: DataDelta, release: boolean): Promise<Busy | null> {
+  protected async applyStep (id: string, token: number | null, delta: DataDelta, release: boolean, fence: WriteFence | undefined): Promise<Busy | null> {
     const e = this.#live(id)
     const now = Date.now()
+    if (!isEmptyDelta(delta)) checkWriteFence(fence === undefined ? 0 : e.states.get(fence.realm)?.epoch ?? 0, fence)
     const g = checkLock(e.lock, token, delta, now)
     if (g === 'lost') return null
     if (g !== 'ok') return g

@@ -4,8 +4,11 @@
 // Layout under a prefix P (default "sessiond:"):
 //   P{id}:meta   hash  user created expires seen fence token until owner
 //   P{id}:data   hash  key → value
-//   P{id}:state  hash  s:<realm> → worker state (JSON), e:<realm> → its epoch;
-//                      apart from :data, so no data script ever reads or writes it
+//   P{id}:state  hash  s:<realm> → worker state (JSON), t:<realm> → when it was saved,
+//                      e:<realm> → the (session, realm)'s epoch, h:<realm> → the host
+//                      placed there, f:<realm> → "<host> <time>" of a failover
+//                      (redis-placement-scripts.ts); apart from :data, so no data
+//                      script writes it (apply only reads e:<realm>, its fence)
 //   Pexpiry      zset  id scored by absolute expiry  (gc)
 //   Pseen        zset  id scored by last use         (gc of idle sessions)
 // Key names are computed inside the scripts from the prefix, which a Redis
@@ -103,18 +106,27 @@ if redis.call('HGET', meta, 'owner') == ARGV[5] then redis.call('HDEL', meta, 't
 return 1`
   },
   // ARGV[5] = token or '', ARGV[6] = release 1|0, ARGV[7] = clear 1|0,
-  // ARGV[8] = number of keys to delete, then those keys, then key, value pairs.
+  // ARGV[8] = the fence's realm or '', ARGV[9] = its epoch or '',
+  // ARGV[10] = number of keys to delete, then those keys, then key, value pairs.
   // Answers {1} when applied (or nothing to do), {0, lockedUntil} when busy.
+  // The fence is checkWriteFence's rule (worker-state.ts): a write under an
+  // epoch lower than the (session, realm)'s, e:<realm> in :state (the
+  // placement's, redis-placement-scripts.ts), is refused before anything changes.
   apply: {
     name: 'sessiondApply',
     lua: PRELUDE + `
 local m = live() if m.err then return m end
-local token, release, clear, ndel = ARGV[5], ARGV[6] == '1', ARGV[7] == '1', tonumber(ARGV[8])
-local refused = guard(m, token, not clear and ndel == 0 and #ARGV == 8 + ndel)
+local token, release, clear, ndel = ARGV[5], ARGV[6] == '1', ARGV[7] == '1', tonumber(ARGV[10])
+local empty = not clear and ndel == 0 and #ARGV == 10 + ndel
+if ARGV[8] ~= '' and not empty then
+  local stored = redis.call('HGET', key(id, 'state'), 'e:' .. ARGV[8]) or '0'
+  if tonumber(ARGV[9]) < tonumber(stored) then return redis.error_reply('STALEEPOCH') end
+end
+local refused = guard(m, token, empty)
 if refused then return refused end
 if clear then redis.call('DEL', data) end
-for i = 9, 8 + ndel do redis.call('HDEL', data, ARGV[i]) end
-for i = 9 + ndel, #ARGV, 2 do redis.call('HSET', data, ARGV[i], ARGV[i + 1]) end
+for i = 11, 10 + ndel do redis.call('HDEL', data, ARGV[i]) end
+for i = 11 + ndel, #ARGV, 2 do redis.call('HSET', data, ARGV[i], ARGV[i + 1]) end
 if redis.call('EXISTS', data) == 1 then
   redis.call('PEXPIREAT', data, m[1])
 end
@@ -169,9 +181,10 @@ if given ~= '' then
   epoch = given
 end
 if ARGV[7] then
-  redis.call('HSET', state, 's:' .. realm, ARGV[7], 'e:' .. realm, epoch)
+  -- t:<realm>: when it was saved, so that a host resuming it after a failover can say how much was lost.
+  redis.call('HSET', state, 's:' .. realm, ARGV[7], 'e:' .. realm, epoch, 't:' .. realm, now)
 else
-  redis.call('HDEL', state, 's:' .. realm)
+  redis.call('HDEL', state, 's:' .. realm, 't:' .. realm)
   -- A drop keeps a non-zero epoch behind, so that a stale save after it is still refused.
   if tonumber(epoch) == 0 then redis.call('HDEL', state, 'e:' .. realm) else redis.call('HSET', state, 'e:' .. realm, epoch) end
 end

@@ -13,7 +13,7 @@ import { redisPersistenceProblems } from './redis-persistence-check.ts'
 import { SCRIPTS } from './redis-scripts.ts'
 import type { RedisScript } from './redis-scripts.ts'
 import { newSessionId } from './session-id.ts'
-import type { SessionRecord } from './store.ts'
+import type { SessionRecord, WriteFence } from './store.ts'
 
 export interface RedisStoreOptions extends Partial<LockTimings> {
   /** redis://[user:password@]host:port[/db] */
@@ -189,8 +189,8 @@ export class RedisStore extends LockingStore {
     return ok === 1 ? Number(n) : { lockedUntil: Number(n) }
   }
 
-  protected async applyStep (id: string, token: number | null, delta: DataDelta, release: boolean): Promise<Busy | null> {
-    const args: Arg[] = [token ?? '', release ? 1 : 0, delta.clear ? 1 : 0, delta.del.size, ...delta.del]
+  protected async applyStep (id: string, token: number | null, delta: DataDelta, release: boolean, fence: WriteFence | undefined): Promise<Busy | null> {
+    const args: Arg[] = [token ?? '', release ? 1 : 0, delta.clear ? 1 : 0, fence?.realm ?? '', fence === undefined ? '' : String(fence.epoch), delta.del.size, ...delta.del]
     for (const [k, v] of delta.set) args.push(k, v)
     const [ok, until] = await this.#call(SCRIPTS.apply, id, ...args) as [number, string?]
     return ok === 1 ? null : { lockedUntil: Number(until) }

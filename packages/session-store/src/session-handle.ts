@@ -4,7 +4,7 @@ import { HandleClosedError, LockLostError, ReadOnlyError } from './errors.ts'
 import { compareKeys } from './key-order.ts'
 import { checkedEntries, checkKey, checkValue } from './limits.ts'
 import type { LockingBackend } from './locking-backend.ts'
-import type { LockMode, SessionHandle, SessionStore } from './store.ts'
+import type { LockMode, SessionHandle, SessionStore, WriteFence } from './store.ts'
 
 /**
  * A session opened `r` or `rw` on any backend. In `rw`, writes collect in a
@@ -19,10 +19,13 @@ export class StoreSessionHandle implements SessionHandle {
   #token: number | null
   #leaseEnd: number
   #delta: DataDelta | null
+  /** The writer's placement: every commit carries it (WriteFence). */
+  #fence: WriteFence | undefined
   #closed = false
 
-  constructor (backend: LockingBackend & Pick<SessionStore, 'regenerateId'>, id: string, token: number | null, leaseEnd: number) {
+  constructor (backend: LockingBackend & Pick<SessionStore, 'regenerateId'>, id: string, token: number | null, leaseEnd: number, fence?: WriteFence) {
     this.#b = backend
+    this.#fence = fence
     this.#id = id
     this.#token = token
     this.#mode = token === null ? 'r' : 'rw'
@@ -119,7 +122,13 @@ export class StoreSessionHandle implements SessionHandle {
     this.#token = null
     this.#delta = null
     this.#mode = 'r'
-    await this.#b.apply(this.#id, token, delta, true)
+    try {
+      await this.#b.apply(this.#id, token, delta, true, this.#fence)
+    } catch (err) {
+      // A stale writer's commit wrote nothing, and its lock must not wait out its lease: let go of it.
+      if ((err as { code?: string }).code === 'STORE_ERR_STALE_EPOCH') await this.#b.apply(this.#id, token, emptyDelta(), true).catch(() => { /* released at the lease end */ })
+      throw err
+    }
   }
 
   async close (): Promise<void> {

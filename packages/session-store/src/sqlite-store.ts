@@ -1,6 +1,7 @@
 import { chmodSync, closeSync, openSync } from 'node:fs'
 import { DatabaseSync } from 'node:sqlite'
 import type { StatementSync } from 'node:sqlite'
+import { isEmptyDelta } from './data-delta.ts'
 import type { DataDelta } from './data-delta.ts'
 import { NoSessionError } from './errors.ts'
 import { checkKey } from './limits.ts'
@@ -8,8 +9,8 @@ import { checkLock } from './locking-backend.ts'
 import type { Busy, LockTimings, StoredLock } from './locking-backend.ts'
 import { LockingStore } from './locking-store.ts'
 import { newSessionId } from './session-id.ts'
-import type { SessionRecord } from './store.ts'
-import { fencedEpoch } from './worker-state.ts'
+import type { SessionRecord, WriteFence } from './store.ts'
+import { checkWriteFence, fencedEpoch } from './worker-state.ts'
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sessions (
@@ -150,10 +151,14 @@ export class SqliteStore extends LockingStore {
     })
   }
 
-  protected async applyStep (id: string, token: number | null, delta: DataDelta, release: boolean): Promise<Busy | null> {
+  protected async applyStep (id: string, token: number | null, delta: DataDelta, release: boolean, fence: WriteFence | undefined): Promise<Busy | null> {
     return this.#tx(() => {
       const now = Date.now()
-      const g = checkLock(this.#live(id, now), token, delta, now)
+      const lock = this.#live(id, now)
+      if (fence !== undefined && !isEmptyDelta(delta)) {
+        checkWriteFence(Number((this.#q.stateEpoch.get(id, fence.realm) as { epoch: number } | undefined)?.epoch ?? 0), fence)
+      }
+      const g = checkLock(lock, token, delta, now)
       if (g === 'lost') return null
       if (g !== 'ok') return g
       if (delta.clear) this.#q.clear.run(id)

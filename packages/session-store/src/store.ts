@@ -10,9 +10,30 @@ export interface SessionRecord {
 /** `r` never waits and reads committed data; `rw` takes the session's exclusive lock. */
 export type LockMode = 'r' | 'rw'
 
+/**
+ * A worker's placement, carried by each data write it makes: the realm it
+ * serves and the epoch it was placed under. A write whose epoch is lower
+ * than the one stored for (session, realm) (the placement moved on, see
+ * WorkerStateOptions) is refused with STORE_ERR_STALE_EPOCH in the same
+ * atomic step as the write, so that two workers of one (session, realm)
+ * never both write, even across a partition.
+ */
+export interface WriteFence {
+  realm: string
+  epoch: number
+}
+
+/** Options of a single data write (`put`, `remove`, `putAll`). */
+export interface WriteOptions {
+  /** The writing worker's placement: a stale one is refused (see WriteFence). */
+  fence?: WriteFence
+}
+
 export interface OpenOptions {
   /** How long a `rw` open waits for another writer before STORE_ERR_LOCK_TIMEOUT; the store's default otherwise. */
   waitMs?: number
+  /** The writing worker's placement: the handle's commits are fenced by it (see WriteFence). */
+  fence?: WriteFence
 }
 
 /** Options of a write to a worker's saved state. */
@@ -88,12 +109,12 @@ export interface SessionStore {
   open (id: string, mode: LockMode, opts?: OpenOptions): Promise<SessionHandle>
   destroy (id: string): Promise<boolean>
   get (id: string, key: string): Promise<string | undefined>
-  put (id: string, key: string, value: string): Promise<void>
-  remove (id: string, key: string): Promise<void>
+  put (id: string, key: string, value: string, opts?: WriteOptions): Promise<void>
+  remove (id: string, key: string, opts?: WriteOptions): Promise<void>
   exists (id: string, key: string): Promise<boolean>
   keys (id: string): Promise<string[]>
   getAll (id: string): Promise<Record<string, string>>
-  putAll (id: string, data: Record<string, string>): Promise<void>
+  putAll (id: string, data: Record<string, string>, opts?: WriteOptions): Promise<void>
   regenerateId (id: string): Promise<string>
   /**
    * A worker's saved state (hibernation) for one (session, realm), as JSON

@@ -1,4 +1,5 @@
 import { EpochInvalidError, RealmInvalidError, StaleEpochError, ValueInvalidError, ValueTooLargeError } from './errors.ts'
+import type { WriteFence } from './store.ts'
 
 /** The longest saved worker state, in UTF-8 bytes: a session's worker states stay bounded (one per realm). */
 export const MAX_WORKER_STATE_BYTES = 4 * 1024 * 1024
@@ -29,4 +30,24 @@ export function fencedEpoch (stored: number, given: number | undefined): number 
   if (given === undefined) return stored
   if (given < stored) throw new StaleEpochError()
   return given
+}
+
+/** Checks a data write's fence before anything is written: a realm name and an epoch. */
+export function checkFence (fence: unknown): asserts fence is WriteFence | undefined {
+  if (fence === undefined) return
+  if (typeof fence !== 'object' || fence === null) throw new EpochInvalidError()
+  const { realm, epoch } = fence as Record<string, unknown>
+  checkRealm(realm)
+  if (!(Number.isSafeInteger(epoch) && (epoch as number) >= 0)) throw new EpochInvalidError()
+}
+
+/**
+ * The fencing rule of a data write, for the backends that check it in JS
+ * (redis-scripts.ts has it in Lua, in the write's own script): a fence
+ * whose epoch is lower than the one stored for its (session, realm) is
+ * stale. A data write never changes the stored epoch; only a placement or
+ * a worker-state write does.
+ */
+export function checkWriteFence (stored: number, fence: WriteFence | undefined): void {
+  if (fence !== undefined && fence.epoch < stored) throw new StaleEpochError()
 }

@@ -93,6 +93,35 @@ export function workerStateConformance (open: Open): void {
     assert.equal(await store.loadWorkerState(id, 'other'), '"at 1"')
   })
 
+  test('a worker\'s data write fenced with an epoch older than its (session, realm)\'s is refused in the same step, and writes nothing', async (t) => {
+    const store = await open(t)
+    const { id } = await store.create('frank', HOUR)
+    const stale = { fence: { realm: 'r', epoch: 2 } }
+    const current = { fence: { realm: 'r', epoch: 3 } }
+    // Nothing placed yet: epoch 0, every fence passes.
+    await store.put(id, 'k', 'first', stale)
+    await store.saveWorkerState(id, 'r', '"placed at 3"', { epoch: 3 })
+    await assert.rejects(store.put(id, 'k', 'late', stale), code('STORE_ERR_STALE_EPOCH', 409))
+    await assert.rejects(store.remove(id, 'k', stale), code('STORE_ERR_STALE_EPOCH', 409))
+    await assert.rejects(store.putAll(id, { forged: '1' }, stale), code('STORE_ERR_STALE_EPOCH', 409))
+    const h = await store.open(id, 'rw', stale)
+    await h.put('k', 'staged late')
+    await assert.rejects(h.commit(), code('STORE_ERR_STALE_EPOCH', 409))
+    assert.deepEqual(await store.getAll(id), { k: 'first' }, 'no refused write changed anything')
+    // The refused commit let go of the lock: a current writer does not wait for its lease.
+    const w = await store.open(id, 'rw', { ...current, waitMs: 0 })
+    await w.put('k', 'current')
+    await w.commit()
+    await store.put(id, 'n', '1', current)
+    await store.put(id, 'n', '2', { fence: { realm: 'r', epoch: 9 } })
+    // A fence is per realm, and a write without one is not fenced (a browser, the line protocol).
+    await store.put(id, 'o', 'other realm', { fence: { realm: 'other', epoch: 0 } })
+    await store.put(id, 'u', 'unfenced')
+    assert.deepEqual(await store.getAll(id), { k: 'current', n: '2', o: 'other realm', u: 'unfenced' })
+    await assert.rejects(store.put(id, 'k', 'v', { fence: { realm: 'Bad', epoch: 1 } }), code('STORE_ERR_REALM_INVALID', 400))
+    await assert.rejects(store.put(id, 'k', 'v', { fence: { realm: 'r', epoch: -1 } }), code('STORE_ERR_EPOCH_INVALID', 400))
+  })
+
   test('a state over MAX_WORKER_STATE_BYTES, a bad realm or a bad epoch is refused before anything is stored', async (t) => {
     const store = await open(t)
     const { id } = await store.create('dave', HOUR)
