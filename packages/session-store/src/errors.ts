@@ -18,3 +18,4 @@ export const StoreAuthError = createError('STORE_ERR_UNAUTHORIZED', 'a store tok
 export const RealmInvalidError = createError('STORE_ERR_REALM_INVALID', 'a realm name is a lower-case letter, then up to 62 letters, digits and dashes', 400)
 export const EpochInvalidError = createError('STORE_ERR_EPOCH_INVALID', 'an epoch is a whole number from 0 to 2^53 - 1', 400)
 export const StaleEpochError = createError('STORE_ERR_STALE_EPOCH', 'the (session, realm) was placed under a newer epoch since this writer\'s: it is stale', 409)
+export const HostTakenError = createError('STORE_ERR_HOST_TAKEN', 'another process holds a live lease as cluster host %s', 409)

@@ -22,7 +22,7 @@
 // P .. "session-end" in the same atomic step (redis-end-channel.ts): no host
 // can end a session without every subscribed host hearing of it.
 
-const PRELUDE = `
+export const PRELUDE = `
 local P, id, now, cut = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local function key (x, part)
   return P .. '{' .. x .. '}:' .. part

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import type { DataDelta } from './data-delta.ts'
-import { LockLostError, NoSessionError, StaleEpochError, StoreConnectError, StoreUnavailableError } from './errors.ts'
+import { StoreConnectError } from './errors.ts'
+import { mapError } from './redis-errors.ts'
+import { ClusterDirectory } from './cluster-directory.ts'
 import { compareKeys } from './key-order.ts'
 import { checkKey } from './limits.ts'
 import type { Busy, LockTimings } from './locking-backend.ts'
@@ -240,6 +242,22 @@ export class RedisStore extends LockingStore {
     return await this.#callAt(now, SCRIPTS.gc, '', this.#ends.origin) as string[]
   }
 
+  /**
+   * Placement and membership for several hosts sharing this Redis
+   * (cluster-directory.ts), on connections of their own: a lease renewal
+   * must never wait behind the store's commands, and it fails faster.
+   */
+  async directory ({ commandTimeoutMs = 500 }: { commandTimeoutMs?: number } = {}): Promise<ClusterDirectory> {
+    const dir = new ClusterDirectory(this.#redis.duplicate({ commandTimeout: commandTimeoutMs }), this.#prefix, this.timings.idleMs)
+    try {
+      await dir.connect()
+    } catch (err) {
+      await dir.close()
+      throw mapError(err)
+    }
+    return dir
+  }
+
   /** Looks at the data marker now (it is also looked at after each reconnect and every few seconds). */
   checkDataMarker (): Promise<void> {
     return this.#marker.check()
@@ -256,15 +274,6 @@ export class RedisStore extends LockingStore {
       this.#redis.disconnect()
     }
   }
-}
-
-function mapError (err: unknown): Error {
-  // Redis 7 puts "ERR " before a script's error_reply text; older servers do not.
-  const message = ((err as Error)?.message ?? '').replace(/^ERR /, '')
-  if (message === 'NOSESSION') return new NoSessionError()
-  if (message === 'LOCKLOST') return new LockLostError()
-  if (message === 'STALEEPOCH') return new StaleEpochError()
-  return new StoreUnavailableError({ cause: err })
 }
 
 /** The URL without its password, for error messages and logs. */
