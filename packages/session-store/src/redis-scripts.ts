@@ -183,8 +183,10 @@ end
 if ARGV[7] then
   -- t:<realm>: when it was saved, so that a host resuming it after a failover can say how much was lost.
   redis.call('HSET', state, 's:' .. realm, ARGV[7], 'e:' .. realm, epoch, 't:' .. realm, now)
+  -- A save or a drop by the placement's own worker ends the record of the failover that placed it.
+  redis.call('HDEL', state, 'f:' .. realm)
 else
-  redis.call('HDEL', state, 's:' .. realm, 't:' .. realm)
+  redis.call('HDEL', state, 's:' .. realm, 't:' .. realm, 'f:' .. realm)
   -- A drop keeps a non-zero epoch behind, so that a stale save after it is still refused.
   if tonumber(epoch) == 0 then redis.call('HDEL', state, 'e:' .. realm) else redis.call('HSET', state, 'e:' .. realm, epoch) end
 end

@@ -36,6 +36,12 @@ export const WorkerRealmFields = {
   idleTimeout: Duration('15m'),
   /** A worker this old is recycled (hibernating) once it is next idle between requests. 0: no limit. */
   maxLifetime: Duration('0ms'),
+  /**
+   * thread and process: how often a live worker's state is saved (its
+   * handler's `hibernate`, without stopping it), so that a host lost
+   * without warning costs at most this much in-memory state. 0: only at stops.
+   */
+  checkpoint: Duration('0ms'),
   startTimeout: Duration('10s'),
   stopTimeout: Duration('5s'),
   /** At most this many workers of this realm on the host; at the limit the least recently used idle one makes room. */

@@ -7,6 +7,13 @@
 //   gateway ── dispatch({ identity, realm, head, body }) ──▶ Dispatcher ──▶ worker
 //           ◀──────────── { status, headers, body } ───────────────┘
 //           ── stopSession / sessions / reconfigure ──▶ (the same seam)
+//           ── hosts / placement / drain / migrate ──▶ (where workers live: one
+//              host for the embedded supervisor, several in a cluster)
+//
+// Implementations: Supervisor (embedded, supervisor.ts); in a cluster
+// (cluster/): ClusterSupervisor on each supervisor host, RemoteSupervisor
+// carrying every call to one of them over HTTP, and ClusterDispatcher in
+// each gateway, routing by the placement directory.
 import type { Readable } from 'node:stream'
 import type { StopReason } from '@sessiond/worker-sdk/transport'
 import type { WorkerRealm } from './config.ts'
@@ -44,6 +51,16 @@ export interface WorkerResponse {
 export interface DispatchRequest extends WorkerRequest {
   identity: Identity
   realm: string
+  /**
+   * In a cluster, the placement epoch the gateway routed by: a supervisor
+   * serves the request only with a worker placed under that epoch, and
+   * answers a stale one with 421 SUP_ERR_STALE_EPOCH. Absent for the embedded supervisor.
+   */
+  epoch?: number
+  /** The request's id, for the supervisor's log lines. */
+  requestId?: string
+  /** When the gateway gives up on the answer (ms since the epoch): a supervisor need not work past it. */
+  deadline?: number
 }
 
 /** What a reconfigure changed in the workers' definitions, by realm name. */
@@ -71,6 +88,40 @@ export interface SupervisorStats {
   claimedSpares: number
 }
 
+/** One supervisor host, as the dispatcher sees it. */
+export interface HostInfo {
+  host: string
+  /** Where gateways reach it; empty for the embedded supervisor. */
+  address: string
+  /** How many workers it takes (0: no limit set). */
+  capacity: number
+  workers: number
+  /** It takes no new sessions and gives away those it holds. */
+  draining: boolean
+  /** When its membership lease ends (ms, Redis's clock); 0 for the embedded supervisor, which has none. */
+  leaseEnd: number
+}
+
+/** Where a (session, realm) lives. */
+export interface PlacementInfo {
+  host: string
+  /** Rises on every move; 0 for the embedded supervisor. */
+  epoch: number
+}
+
+export interface DrainOptions {
+  /** How long the drain may take (ms); workers not moved by then stay where they are. Default 60 s. */
+  deadlineMs?: number
+}
+
+export interface DrainSummary {
+  host: string
+  /** Workers hibernated on the host and moved to another. */
+  moved: number
+  /** Workers that could not be moved (no other host, deadline): still on the host. */
+  failed: number
+}
+
 export interface Dispatcher {
   /**
    * The request through the (session, realm)'s worker, started if need be.
@@ -87,5 +138,22 @@ export interface Dispatcher {
    * when they cannot run here.
    */
   reconfigure (realms: readonly WorkerRealm[]): Promise<ReconfigureSummary>
+  /** The supervisor hosts and what each holds: one for the embedded supervisor. */
+  hosts (): Promise<HostInfo[]>
+  /** Where the (session, realm)'s worker lives or would resume; null when it has no place yet. */
+  placement (sessionId: string, realm: string): Promise<PlacementInfo | null>
+  /**
+   * Moves every worker of `host` to other hosts (each hibernates, its
+   * placement moves with a new epoch, and requests arriving meanwhile wait
+   * at the gateway for the new host); the host takes no new sessions
+   * afterwards and can then stop. SUP_ERR_NOT_CLUSTERED for the embedded supervisor.
+   */
+  drain (host: string, opts?: DrainOptions): Promise<DrainSummary>
+  /**
+   * Moves one (session, realm) to `toHost` as a drain moves each: thread
+   * and process workers hibernate and resume there; an exec worker is
+   * stopped and started afresh there. Answers the new placement.
+   */
+  migrate (sessionId: string, realm: string, toHost: string): Promise<PlacementInfo>
   close (): Promise<void>
 }

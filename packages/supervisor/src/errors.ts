@@ -25,3 +25,7 @@ export const WorkerMemoryError = createError('SUP_ERR_WORKER_MEMORY', 'worker fo
 export const SparesNeedBootableKindError = createError('SUP_ERR_SPARES_KIND', 'realm %s sets spares, which need kind thread or process: an exec command learns its session when it starts', 500)
 export const TransientAccountsExhaustedError = createError('SUP_ERR_TRANSIENT_EXHAUSTED', 'every transient uid from %d to %d is in use', 503)
 export const RealmInvalidError = createError('SUP_ERR_REALM_INVALID', 'realm %s: %s', 500)
+export const NotClusteredError = createError('SUP_ERR_NOT_CLUSTERED', 'drain and migrate move sessions between supervisor hosts: this supervisor runs alone', 400)
+export const StaleEpochError = createError('SUP_ERR_STALE_EPOCH', 'this host does not hold realm %s of this session under that epoch: read the placement again', 421)
+export const MovingError = createError('SUP_ERR_MOVING', 'realm %s of this session is moving to another host: wait for its new placement', 421)
+export const CheckpointFailedError = createError('SUP_ERR_CHECKPOINT', 'the handler of realm %s failed to give its state for a checkpoint', 500)

@@ -23,6 +23,7 @@ export class RequestGate {
   #queue: number
   #queueTimeout: number
   #realm: string
+  #idle: Array<() => void> = []
 
   constructor (realm: string, concurrency: number, queue: number, queueTimeout: number) {
     this.#realm = realm
@@ -68,6 +69,13 @@ export class RequestGate {
     const next = this.#shift()
     if (next) return next.resolve(true)
     this.#active--
+    if (this.#active === 0 && this.#idle.length > 0) for (const resolve of this.#idle.splice(0)) resolve()
+  }
+
+  /** Resolves once nothing is in progress and nobody waits: what a move waits for before its worker hibernates. */
+  idle (): Promise<void> {
+    if (this.#active === 0 && this.queued === 0) return Promise.resolve()
+    return new Promise(resolve => this.#idle.push(resolve))
   }
 
   /** The worker is gone: every waiter is told to dispatch again. */

@@ -1,4 +1,4 @@
-import type { SessionHandle, SessionStore } from '@sessiond/session-store'
+import type { SessionHandle, SessionStore, WriteFence } from '@sessiond/session-store'
 import { SessionLockClient } from '@sessiond/worker-sdk'
 import type { LockBackend, ReleasableSessionData } from '@sessiond/worker-sdk'
 
@@ -6,19 +6,22 @@ import type { LockBackend, ReleasableSessionData } from '@sessiond/worker-sdk'
  * A thread worker's ctx.store: the SDK's one lock client over the session
  * store in this process, with the session fixed. A held lock is a store
  * handle; `under: h => h` is where the compiler checks that the store's
- * handle is the SDK's SessionDataOps.
+ * handle is the SDK's SessionDataOps. In a cluster every write carries the
+ * worker's placement `fence`, so that a worker whose session moved on
+ * writes nothing.
  */
-export function storeSessionData (store: SessionStore, sessionId: string): ReleasableSessionData {
+export function storeSessionData (store: SessionStore, sessionId: string, fence?: WriteFence): ReleasableSessionData {
+  const opts = fence && { fence }
   const backend: LockBackend<SessionHandle> = {
     single: {
       get: (k) => store.get(sessionId, k),
-      put: (k, v) => store.put(sessionId, k, v),
-      remove: (k) => store.remove(sessionId, k),
+      put: (k, v) => store.put(sessionId, k, v, opts),
+      remove: (k) => store.remove(sessionId, k, opts),
       exists: (k) => store.exists(sessionId, k),
       keys: () => store.keys(sessionId),
       getAll: () => store.getAll(sessionId)
     },
-    lock: () => store.open(sessionId, 'rw'),
+    lock: () => store.open(sessionId, 'rw', opts),
     under: (h) => h,
     commit: (h) => h.close(),
     discard: (h) => h.discard()

@@ -9,6 +9,11 @@
 //   sweeper (idle, max lifetime, replaced by reload) / stopSession / close ─▶
 //                        retire: out of the table first (so a new request spawns
 //                        afresh), then stop in the background, hibernating
+//   checkpointer ─▶ a live worker's state saved now and then, the worker going on
+//   in a cluster (cluster/cluster-supervisor.ts): each worker serves one placement
+//   epoch; the cold path confirms the placement (PlacementGuard) beside the
+//   session; beginMove → moveOut (admitted requests finish, then it hibernates)
+//   → endMove holds new requests off with SUP_ERR_MOVING while a slot moves
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -22,11 +27,15 @@ import { WORKER_REALM_KEYS } from './config.ts'
 import type { WorkerRealm } from './config.ts'
 import { CrashBackoff, DEFAULT_CRASH_BACKOFF } from './crash-backoff.ts'
 import type { CrashBackoffOptions } from './crash-backoff.ts'
-import type { DispatchRequest, Dispatcher, ReconfigureSummary, SupervisorStats, WorkerRequest, WorkerResponse } from './dispatcher.ts'
+import type {
+  DispatchRequest, Dispatcher, DrainSummary, HostInfo, PlacementInfo, ReconfigureSummary, SupervisorStats, WorkerRequest, WorkerResponse
+} from './dispatcher.ts'
 import {
-  RealmInvalidError, SessionNotFoundError, SparesNeedBootableKindError, SupervisorClosedError, UnknownRealmError,
-  WorkerBackoffError, WorkerExitedError, WorkerLimitError, withRetryAfter
+  MovingError, NotClusteredError, RealmInvalidError, SessionNotFoundError, SparesNeedBootableKindError, StaleEpochError, SupervisorClosedError,
+  UnknownRealmError, WorkerBackoffError, WorkerExitedError, WorkerLimitError, withRetryAfter
 } from './errors.ts'
+import { Checkpointer } from './checkpointer.ts'
+import { within } from './within.ts'
 import { makeRoom } from './worker-limits.ts'
 import type { WorkerLimits } from './worker-limits.ts'
 import { HibernationStore } from './hibernation-store.ts'
@@ -38,7 +47,8 @@ import { workerKind } from './kinds/index.ts'
 import { TransientAccounts } from './transient-accounts.ts'
 import { closeInheritedFds } from './inherited-fds.ts'
 import { ChildRegistry } from './child-registry.ts'
-import type { KindHost, StoreAccess, Worker } from './kinds/worker-kind.ts'
+import type { Hibernated, KindHost, StoreAccess, Worker } from './kinds/worker-kind.ts'
+import type { WriteFence } from '@sessiond/session-store'
 import { RequestGate } from './request-gate.ts'
 import { SparePool } from './spare-pool.ts'
 import type { Spare } from './spare-pool.ts'
@@ -49,6 +59,24 @@ import type { WorkerEntry } from './worker-table.ts'
 const MEMORY_SAMPLE_MS = 500
 /** How often workers left over from a reload are looked at until they have all gone. */
 const DRAIN_SWEEP_MS = 50
+
+/** What a cluster's directory said of a slot when the supervisor confirmed it. */
+export interface ConfirmedPlacement {
+  /** Set when the slot was taken over from a host whose lease ran out: that host and when (Redis's clock). */
+  failover?: { from: string, at: number }
+  /** When its saved state was written, if it has one (ms). */
+  savedAt?: number
+}
+
+/**
+ * In a cluster, the placement directory's say on the cold path: a worker
+ * starts only for a request whose epoch is the slot's current one on this
+ * host (cluster/cluster-supervisor.ts).
+ */
+export interface PlacementGuard {
+  /** Resolves when this host holds (session, realm) under `epoch`; throws a coded 421 (SUP_ERR_STALE_EPOCH, SUP_ERR_MOVING) otherwise. */
+  confirm (sessionId: string, realm: string, epoch: number | undefined): Promise<ConfirmedPlacement>
+}
 
 export interface SupervisorOptions {
   realms: readonly WorkerRealm[]
@@ -64,7 +92,7 @@ export interface SupervisorOptions {
    * with a token for that session and that worker only, and what to do once
    * the worker is gone (drop the locks its token still holds).
    */
-  storeAccess?: (sessionId: string) => StoreAccess | undefined
+  storeAccess?: (sessionId: string, fence?: WriteFence) => StoreAccess | undefined
   /** The uids (and gids) lent to workers with `runAs: transient`: systemd's DynamicUser range by default. */
   transientRange?: { first: number, last: number }
   /**
@@ -73,6 +101,10 @@ export interface SupervisorOptions {
    * crash the next supervisor kills what this one left.
    */
   stateDir?: string
+  /** In a cluster: the placement directory's say on the cold path. */
+  placement?: PlacementGuard
+  /** The name this supervisor goes by in `hosts()` and `placement()` (default `local`). */
+  hostId?: string
 }
 
 export class Supervisor implements Dispatcher {
@@ -93,8 +125,15 @@ export class Supervisor implements Dispatcher {
   #drainTimer: NodeJS.Timeout | null = null
   #startup: Promise<void>
   #counts = { spawned: 0, reaped: 0, crashed: 0, recycled: 0, claimedSpares: 0 }
+  #checkpoints: Checkpointer
+  #guard: PlacementGuard | undefined
+  #hostId: string
+  /** Slots being moved to another host (cluster): their requests get SUP_ERR_MOVING until the move ends. */
+  #moving = new Set<string>()
 
-  constructor ({ realms, store, logger, crashBackoff = DEFAULT_CRASH_BACKOFF, runDir, limits = {}, storeAccess, transientRange, stateDir }: SupervisorOptions) {
+  constructor ({ realms, store, logger, crashBackoff = DEFAULT_CRASH_BACKOFF, runDir, limits = {}, storeAccess, transientRange, stateDir, placement, hostId = 'local' }: SupervisorOptions) {
+    this.#guard = placement
+    this.#hostId = hostId
     this.#runDirOption = runDir
     this.#limits = limits
     Supervisor.#check(realms)
@@ -105,7 +144,7 @@ export class Supervisor implements Dispatcher {
     this.#log = logger
     const children = stateDir === undefined ? null : new ChildRegistry(join(stateDir, 'workers.json'))
     const transientAccounts = new TransientAccounts(transientRange, (uid, leased) => children?.uid(uid, leased))
-    this.#host = { store, runDir: () => this.#runDir(), storeAccess: (sid) => storeAccess?.(sid), logLevel: logger.level, transientAccounts, children }
+    this.#host = { store, runDir: () => this.#runDir(), storeAccess: (sid, fence) => storeAccess?.(sid, fence), logLevel: logger.level, transientAccounts, children }
     // What a crashed predecessor left running goes before any worker of ours starts.
     this.#startup = (children?.reapLeftovers() ?? Promise.resolve(0)).then((reaped) => {
       if (reaped > 0) logger.warn({ reaped }, 'killed the workers a previous supervisor left running')
@@ -120,6 +159,8 @@ export class Supervisor implements Dispatcher {
     this.#spares = new SparePool((realm, onExit) => this.#bootSpare(realm, onExit), logger.child({ component: 'spares' }))
     this.#spares.sync(realms)
     this.#watchdog = new MemoryWatchdog(() => this.#memoryTargets(), MEMORY_SAMPLE_MS)
+    this.#checkpoints = new Checkpointer(this.#table, (entry, state) => this.#hibernation.save(entry.sessionId, entry.realm, state, this.#log, entry.epoch), logger.child({ component: 'checkpoints' }))
+    this.#checkpoints.reschedule(realms.map(r => r.checkpoint))
   }
 
   /** Refuses realms that cannot run here, before anything changes. */
@@ -175,6 +216,7 @@ export class Supervisor implements Dispatcher {
     this.#realms = next
     this.#spares.sync(next.values())
     this.#sweeper.reschedule(Supervisor.#sweepPeriod(realms))
+    this.#checkpoints.reschedule(realms.map(r => r.checkpoint))
     this.#drainStale()
     return Promise.resolve(summary)
   }
@@ -200,8 +242,8 @@ export class Supervisor implements Dispatcher {
   dispatch (req: DispatchRequest): Promise<WorkerResponse> {
     const entry = this.#table.get(req.identity.sessionId, req.realm)
     const worker = entry?.worker
-    // The hot path: a live worker with room, no awaits before the message is posted.
-    if (worker && entry!.gate.tryEnter()) return Supervisor.#send(entry!.gate, worker, req)
+    // The hot path: a live worker of the request's placement with room, no awaits before the message is posted.
+    if (worker && entry!.epoch === req.epoch && !entry!.moving && entry!.gate.tryEnter()) return Supervisor.#send(entry!.gate, worker, req)
     return this.#dispatchSlow(req)
   }
 
@@ -224,7 +266,15 @@ export class Supervisor implements Dispatcher {
     // a turn repeats only when the worker it waited for went away meanwhile.
     for (let turn = 0; turn < 3; turn++) {
       if (this.#closed) throw new SupervisorClosedError()
+      if (this.#moving.has(WorkerTable.key(sessionId, req.realm))) throw new MovingError(req.realm)
       let entry = this.#table.get(sessionId, req.realm)
+      if (entry && entry.epoch !== req.epoch) {
+        // The gateway routed by an older placement than this worker's: it reads the placement again.
+        if (req.epoch === undefined || (entry.epoch !== undefined && req.epoch < entry.epoch)) throw new StaleEpochError(req.realm)
+        // A newer one: the slot moved away and back, and this worker is left from before; its writes are refused already.
+        void this.#retire(entry, 'moved')
+        entry = undefined
+      }
       if (!entry) {
         const realm = this.#realms.get(req.realm)
         if (!realm) throw new UnknownRealmError(req.realm)
@@ -253,14 +303,17 @@ export class Supervisor implements Dispatcher {
       startedAt: 0,
       user: identity.user,
       ready: null as unknown as Promise<Worker>,
-      worker: null
+      worker: null,
+      ...(req.epoch !== undefined && { epoch: req.epoch })
     }
+    const fence: WriteFence | undefined = req.epoch === undefined ? undefined : { realm: realm.name, epoch: req.epoch }
     entry.ready = (async () => {
       await this.#startup
       await this.#table.stopped(sessionId, realm.name)
-      // The gateway says whose session this is; the store says whether it still exists. Asked only
-      // here, on the cold path: a live worker is proof enough, since a session's end stops its workers.
-      const record = await this.#store.lookup(sessionId)
+      // The gateway says whose session this is; the store says whether it still exists (and, in a
+      // cluster, the directory whether it is this host's under that epoch). Asked only here, on the
+      // cold path: a live worker is proof enough, since a session's end stops its workers.
+      const [record, placed] = await Promise.all([this.#store.lookup(sessionId), this.#guard?.confirm(sessionId, realm.name, req.epoch)])
       if (!record || record.user !== identity.user) throw new SessionNotFoundError()
       const room = makeRoom(this.#table.entries(), entry, this.#limits, realm.maxWorkers)
       if (room.full) throw withRetryAfter(new WorkerLimitError(room.full.scope, room.full.limit), 1)
@@ -273,8 +326,9 @@ export class Supervisor implements Dispatcher {
         if (this.#table.delete(entry)) entry.gate.close()
       }
       const resume = kind.hibernates ? await this.#hibernation.load(sessionId, realm.name, logger) : undefined
+      if (placed?.failover) logFailover(logger, placed, resume !== undefined, kind.hibernates)
       const spare = kind.boot ? this.#spares.take(realm) : undefined
-      const worker = await kind.start(realm, this.#host, { identity, logger, onExit, resume }, spare)
+      const worker = await kind.start(realm, this.#host, { identity, logger, onExit, resume, ...(fence && { fence }) }, spare)
       if (spare) this.#counts.claimedSpares++
       this.#counts.spawned++
       // Logout or shutdown may have retired the slot while the worker started.
@@ -285,8 +339,8 @@ export class Supervisor implements Dispatcher {
       entry.worker = worker
       entry.startedAt = Date.now()
       this.#table.add(entry)
-      // The state is consumed: a later crash must not resume from it again.
-      if (resume) await this.#hibernation.clear(sessionId, realm.name, logger)
+      // The state is consumed: a later crash must not resume from it again (clearing also ends a failover's record).
+      if (resume || placed?.failover) await this.#hibernation.clear(sessionId, realm.name, logger, entry.epoch)
       logger.debug({ resumed: resume !== undefined, spare: spare !== undefined, ...worker.describe() }, 'worker started')
       return worker
     })()
@@ -327,20 +381,75 @@ export class Supervisor implements Dispatcher {
   }
 
   /** Takes the entry out of the table at once and stops its worker in the background. */
-  #retire (entry: WorkerEntry, reason: StopReason): Promise<void> {
+  #retire (entry: WorkerEntry, reason: StopReason, onSaved?: (saved: boolean) => void): Promise<void> {
     if (!this.#table.delete(entry)) return Promise.resolve()
     // Anyone queued for this worker dispatches again, to its successor.
     entry.gate.close()
     const done = entry.ready.then(
       async (w) => {
         const hibernated = await w.stop(reason)
-        if (hibernated) await this.#hibernation.save(entry.sessionId, entry.realm, hibernated, this.#log)
+        const saved = hibernated ? await this.#hibernation.save(entry.sessionId, entry.realm, hibernated, this.#log, entry.epoch) : false
+        onSaved?.(saved)
       },
       () => { /* never started: nothing to stop */ })
     this.#table.trackStop(entry.sessionId, entry.realm, done)
     // A session that logs out starts its next life without the old crash record.
     if (reason === 'logout') this.#backoff.forget(WorkerTable.key(entry.sessionId, entry.realm))
     return done
+  }
+
+  /**
+   * Cluster: from now until endMove, requests for the slot get
+   * SUP_ERR_MOVING (421) at once, and the gateway holds them for the new
+   * host; requests already admitted go on.
+   */
+  beginMove (sessionId: string, realm: string): void {
+    this.#moving.add(WorkerTable.key(sessionId, realm))
+    const entry = this.#table.get(sessionId, realm)
+    if (entry) entry.moving = true
+  }
+
+  endMove (sessionId: string, realm: string): void {
+    this.#moving.delete(WorkerTable.key(sessionId, realm))
+  }
+
+  /**
+   * Cluster, after beginMove: waits (up to `waitMs`) for the slot's
+   * admitted requests to finish, then stops its worker, which hibernates,
+   * its state saved under its epoch. Answers the epoch it served, or null
+   * when the slot had no worker.
+   */
+  async moveOut (sessionId: string, realm: string, waitMs: number): Promise<{ epoch: number | undefined, saved: boolean } | null> {
+    const entry = this.#table.get(sessionId, realm)
+    if (!entry) return null
+    await within(entry.gate.idle(), waitMs, () => new MovingError(realm)).catch(() => {
+      this.#log.warn({ realm, waitMs }, 'requests still in progress when the move had to go on')
+    })
+    let saved = false
+    await this.#retire(entry, 'moved', (ok) => { saved = ok })
+    return { epoch: entry.epoch, saved }
+  }
+
+  /** The slots with a worker (starting or live), and the epoch each serves: what a drain moves. */
+  slots (): Array<{ sessionId: string, realm: string, epoch: number | undefined }> {
+    return [...this.#table.entries()].map(e => ({ sessionId: e.sessionId, realm: e.realm, epoch: e.epoch }))
+  }
+
+  hosts (): Promise<HostInfo[]> {
+    return Promise.resolve([{ host: this.#hostId, address: '', capacity: this.#limits.maxWorkers ?? 0, workers: this.#table.size, draining: false, leaseEnd: 0 }])
+  }
+
+  placement (sessionId: string, realm: string): Promise<PlacementInfo | null> {
+    const e = this.#table.get(sessionId, realm)
+    return Promise.resolve(e ? { host: this.#hostId, epoch: e.epoch ?? 0 } : null)
+  }
+
+  drain (): Promise<DrainSummary> {
+    return Promise.reject(new NotClusteredError())
+  }
+
+  migrate (): Promise<PlacementInfo> {
+    return Promise.reject(new NotClusteredError())
   }
 
   sessions (): Promise<string[]> {
@@ -368,12 +477,25 @@ export class Supervisor implements Dispatcher {
     if (this.#closed) return
     this.#closed = true
     this.#sweeper.close()
+    this.#checkpoints.close()
     this.#watchdog.close()
     if (this.#drainTimer) clearInterval(this.#drainTimer)
     const entries = [...this.#table.entries()]
     await Promise.all([...entries.map(e => this.#retire(e, 'shutdown')), this.#spares.close()])
     await this.#table.allStopped()
     if (this.#runDirReady && this.#runDirOption === undefined) await rm(await this.#runDirReady, { recursive: true, force: true })
+  }
+}
+
+/** After a failover: what the session lost, in one warning line (the issue's "log what was lost"). */
+function logFailover (log: Logger, placed: ConfirmedPlacement, resumed: boolean, hibernates: boolean): void {
+  const { from, at } = placed.failover!
+  if (resumed && placed.savedAt !== undefined) {
+    log.warn({ from, lostMs: Math.max(0, at - placed.savedAt) }, 'took over from a host that was lost: resumed from its last saved state; what the worker did after it is lost')
+  } else {
+    log.warn({ from }, hibernates
+      ? 'took over from a host that was lost: no saved state, so the worker starts cold and its in-memory state is lost'
+      : 'took over from a host that was lost: the worker starts afresh (its kind keeps no state)')
   }
 }
 

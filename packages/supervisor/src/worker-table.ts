@@ -18,6 +18,12 @@ export interface WorkerEntry {
   ready: Promise<Worker>
   /** Set once ready: the hot path reads it without awaiting. */
   worker: Worker | null
+  /** In a cluster, the placement epoch it serves: its writes and saves are fenced by it. */
+  readonly epoch?: number
+  /** It is being moved to another host: it takes no new request. */
+  moving?: boolean
+  /** When its state was last saved by a checkpoint (ms). */
+  checkpointAt?: number
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Handler } from './handler.ts'
 import type { StopReason } from './transport/messages.ts'
 
 /** Stops before which a handler's `hibernate` runs: the session goes on, its worker pauses. */
-const HIBERNATING_STOPS: ReadonlySet<StopReason> = new Set(['idle', 'shutdown', 'replaced'])
+const HIBERNATING_STOPS: ReadonlySet<StopReason> = new Set(['idle', 'shutdown', 'replaced', 'moved'])
 
 export interface SessionOfWorker {
   sessionId: string

@@ -85,6 +85,18 @@ async function stop (reason: StopReason): Promise<never> {
     process.exit(0)
   }
 }
-process.on('message', (m: ToProcess) => { if (m.t === 'stop') void stop(m.reason) })
+/** A checkpoint: the handler's state while it goes on serving. */
+async function checkpoint (): Promise<void> {
+  try {
+    const answer = handler.hibernate ? { t: 'checkpointed' as const, state: await handler.hibernate(ctx) } : { t: 'checkpointed' as const }
+    if (!stopping) await send(answer)
+  } catch (err) {
+    if (!stopping) await send({ t: 'checkpointed', error: (err as Error)?.message ?? String(err) }).catch(() => { /* the supervisor went away */ })
+  }
+}
+process.on('message', (m: ToProcess) => {
+  if (m.t === 'stop') void stop(m.reason)
+  else if (m.t === 'checkpoint') void checkpoint()
+})
 // An operator's SIGTERM is a shutdown: the state goes to the supervisor if it is still there.
 process.once('SIGTERM', () => void stop('shutdown'))

@@ -1,4 +1,5 @@
 import { basename, join } from 'node:path'
+import type { WriteFence } from '@sessiond/session-store'
 import type { WorkerRealm } from '../config.ts'
 import type { Identity } from '../dispatcher.ts'
 import { RunAsNeedsRootError } from '../errors.ts'
@@ -32,7 +33,7 @@ export interface ChildSession {
  * endpoint in it, and the store URL of one session's child worker. With a
  * transient uid, the private directory is the account's home too.
  */
-export async function childSession (realm: WorkerRealm, host: KindHost, identity: Identity, reserved?: Reserved): Promise<ChildSession> {
+export async function childSession (realm: WorkerRealm, host: KindHost, identity: Identity, reserved?: Reserved, fence?: WriteFence): Promise<ChildSession> {
   const runAs = effectiveRunAs(realm.runAs)
   const account = reserved?.account ?? (runAs ? await resolveSpawnIdentity(runAs, identity.user, host.transientAccounts) : undefined)
   let dir: string
@@ -45,7 +46,7 @@ export async function childSession (realm: WorkerRealm, host: KindHost, identity
   const privateTmp = account?.transient !== undefined
   if (privateTmp) account!.home = PRIVATE_TMP_VIEW
   const endpoint = await endpointIn(dir, realm.listen)
-  const access = host.storeAccess(identity.sessionId)
+  const access = host.storeAccess(identity.sessionId, fence)
   return {
     account,
     endpoint,

@@ -23,7 +23,7 @@ import type { FromProcess, ProcessClaim, StopReason, ToProcess } from '@sessiond
 import { logChildOutput } from '../child-output.ts'
 import type { WorkerRealm } from '../config.ts'
 import { within } from '../within.ts'
-import { ClientAbortedError, WorkerExitedError, WorkerMemoryError, WorkerStartError, WorkerStartTimeoutError, WorkerTimeoutError } from '../errors.ts'
+import { CheckpointFailedError, ClientAbortedError, WorkerExitedError, WorkerMemoryError, WorkerStartError, WorkerStartTimeoutError, WorkerTimeoutError } from '../errors.ts'
 import { removePrivateDir } from '../worker-endpoint.ts'
 import { sandboxedArgv } from './child-sandbox.ts'
 import type { Sandbox } from './child-sandbox.ts'
@@ -316,6 +316,22 @@ export class ChildWorker implements Worker {
     if (this.#stopping || this.#killedFor) return
     this.#killedFor = reason
     this.#signal('SIGKILL')
+  }
+
+  /** process kind: the handler's state while it goes on serving, over IPC; given up after the realm's stop timeout. */
+  async checkpoint (): Promise<Hibernated | undefined> {
+    if (this.#stopping || !this.#child.connected) return undefined
+    let waiter = this.#messages.get('checkpointed')
+    if (!waiter) {
+      const w = waiter = Promise.withResolvers<FromProcess>()
+      w.promise.catch(() => { /* the caller's race reports it */ }).finally(() => { if (this.#messages.get('checkpointed') === w) this.#messages.delete('checkpointed') })
+      this.#messages.set('checkpointed', w)
+      this.#send({ t: 'checkpoint' })
+    }
+    const { name, stopTimeout } = this.#realm
+    const m = await within(waiter.promise, stopTimeout, () => new WorkerTimeoutError(name, stopTimeout)) as Extract<FromProcess, { t: 'checkpointed' }>
+    if (m.error !== undefined) throw new CheckpointFailedError(name, { cause: new Error(m.error) })
+    return 'state' in m ? { state: m.state } : undefined
   }
 
   stop (reason: StopReason): Promise<Hibernated | undefined> {

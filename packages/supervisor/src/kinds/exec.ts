@@ -26,8 +26,8 @@ export const execKind: WorkerKind = {
 
   check: checkChildRealm,
 
-  async start (realm: WorkerRealm, host: KindHost, { identity, logger, onExit }: SessionStart): Promise<Worker> {
-    const session = await childSession(realm, host, identity)
+  async start (realm: WorkerRealm, host: KindHost, { identity, logger, onExit, fence }: SessionStart): Promise<Worker> {
+    const session = await childSession(realm, host, identity, undefined, fence)
     return ChildWorker.start(
       { realm, spawn: execSpawn(realm, identity, session), registry: host.children, logger, onExit },
       { endpoint: session.endpoint, headers: ['x-sessiond-user', identity.user], logger, onExit })

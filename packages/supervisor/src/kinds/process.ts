@@ -33,9 +33,9 @@ export const processKind: WorkerKind = {
 
   boot: (realm: WorkerRealm, host: KindHost, { logger, onExit }: BootOptions) => bootProcess(realm, host, logger, onExit, true),
 
-  async start (realm: WorkerRealm, host: KindHost, { identity, logger, onExit, resume }: SessionStart, spare?: Worker): Promise<Worker> {
+  async start (realm: WorkerRealm, host: KindHost, { identity, logger, onExit, resume, fence }: SessionStart, spare?: Worker): Promise<Worker> {
     const worker = (spare as ChildWorker | undefined) ?? await bootProcess(realm, host, logger, onExit, false)
-    const session = await childSession(realm, host, identity, reservations.get(worker))
+    const session = await childSession(realm, host, identity, reservations.get(worker), fence)
     await worker.claim({ endpoint: session.endpoint, headers: [], logger, onExit, message: processClaim(realm, identity, session, resume), release: session.release })
     return worker
   }

@@ -16,10 +16,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Piscina } from 'piscina'
 import type { Logger } from 'pino'
 import { PROTOCOL_VERSION, PortClient } from '@sessiond/worker-sdk/transport'
-import type { StopReason, StoreCallMessage, ThreadTask, ThreadTaskResult } from '@sessiond/worker-sdk/transport'
+import type { CheckpointedMessage, StopReason, StoreCallMessage, ThreadTask, ThreadTaskResult } from '@sessiond/worker-sdk/transport'
+import { RemoteError } from '@sessiond/worker-sdk/transport'
 import { sessionHash } from '@sessiond/worker-sdk'
 import type { ReleasableSessionData } from '@sessiond/worker-sdk'
-import { ClientAbortedError, WorkerExitedError, WorkerStartError, WorkerStartTimeoutError, WorkerStoppedError, WorkerTimeoutError } from '../errors.ts'
+import { CheckpointFailedError, ClientAbortedError, WorkerExitedError, WorkerStartError, WorkerStartTimeoutError, WorkerStoppedError, WorkerTimeoutError } from '../errors.ts'
 import type { WorkerRealm } from '../config.ts'
 import { within } from '../within.ts'
 import type { Identity, WorkerRequest, WorkerResponse } from '../dispatcher.ts'
@@ -58,6 +59,8 @@ export class ThreadWorker implements Worker {
   #booted: PromiseWithResolvers<void> = Promise.withResolvers()
   #ready: PromiseWithResolvers<void> = Promise.withResolvers()
   #onExit: (err: Error) => void
+  /** The checkpoint asked for and not yet answered: one at a time, so that answers never cross. */
+  #checkpoint: PromiseWithResolvers<CheckpointedMessage> | null = null
 
   /** A worker for one session, booted and claimed in one go. */
   static async start (boot: ThreadBootOptions, claim: ThreadClaim): Promise<ThreadWorker> {
@@ -125,7 +128,14 @@ export class ThreadWorker implements Worker {
     })
     const { port1, port2 } = new MessageChannel()
     this.#client = new PortClient(port1, {
-      onControl: (m) => m.t === 'booted' ? this.#booted.resolve() : this.#ready.resolve(),
+      onControl: (m) => {
+        if (m.t === 'booted') this.#booted.resolve()
+        else if (m.t === 'ready') this.#ready.resolve()
+        else {
+          this.#checkpoint?.resolve(m)
+          this.#checkpoint = null
+        }
+      },
       onStoreCall: (m) => this.#onStoreCall(m),
       onProtocolError: (err) => {
         this.#log.error({ err }, 'worker broke the protocol')
@@ -195,6 +205,20 @@ export class ThreadWorker implements Worker {
     if (!this.#store) throw new Error('store call before the worker was claimed')
     const fn = this.#store[m.op] as (...args: string[]) => Promise<unknown>
     return fn.apply(this.#store, m.args)
+  }
+
+  /** The handler's state while it goes on serving; given up after the realm's stop timeout. */
+  async checkpoint (): Promise<Hibernated | undefined> {
+    if (this.#stopping) return undefined
+    if (!this.#checkpoint) {
+      this.#checkpoint = Promise.withResolvers()
+      this.#checkpoint.promise.catch(() => { /* the caller's race reports it */ })
+      this.#client.control({ t: 'checkpoint' })
+    }
+    const { name, stopTimeout } = this.#realm
+    const m = await within(this.#checkpoint.promise, stopTimeout, () => new WorkerTimeoutError(name, stopTimeout))
+    if (m.error) throw new CheckpointFailedError(name, { cause: new RemoteError(m.error) })
+    return 'state' in m ? { state: m.state } : undefined
   }
 
   stop (reason: StopReason): Promise<Hibernated | undefined> {

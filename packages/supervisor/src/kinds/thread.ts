@@ -20,8 +20,8 @@ export const threadKind: WorkerKind = {
   boot: (realm: WorkerRealm, _host: KindHost, { logger, onExit }: BootOptions) =>
     ThreadWorker.boot({ realm, logger, onExit, spare: true }),
 
-  async start (realm: WorkerRealm, host: KindHost, { identity, logger, onExit, resume }: SessionStart, spare?: Worker): Promise<Worker> {
-    const claim = { identity, store: storeSessionData(host.store, identity.sessionId), logger, onExit, resume }
+  async start (realm: WorkerRealm, host: KindHost, { identity, logger, onExit, resume, fence }: SessionStart, spare?: Worker): Promise<Worker> {
+    const claim = { identity, store: storeSessionData(host.store, identity.sessionId, fence), logger, onExit, resume }
     if (!spare) return ThreadWorker.start({ realm, logger, onExit }, claim)
     await (spare as ThreadWorker).claim(claim)
     return spare

@@ -8,7 +8,7 @@
 //              ── start(realm, session, spare?) ─▶ Worker serving one (session, realm)
 //   Worker     ── request / stop(reason) → hibernated state / describe()
 import type { Logger } from 'pino'
-import type { SessionStore } from '@sessiond/session-store'
+import type { SessionStore, WriteFence } from '@sessiond/session-store'
 import type { StopReason } from '@sessiond/worker-sdk/transport'
 import type { ChildRegistry } from '../child-registry.ts'
 import type { TransientAccounts } from '../transient-accounts.ts'
@@ -44,6 +44,12 @@ export interface Worker {
    * be measured from outside (a process tree) have it.
    */
   killForMemory?: (rssMb: number) => void
+  /**
+   * What the handler's `hibernate` returns now, while the worker goes on
+   * serving (a realm's `checkpoint`); undefined when it has none. Kinds
+   * that hibernate have it.
+   */
+  checkpoint?: () => Promise<Hibernated | undefined>
 }
 
 /** The store HTTP API for one worker of a session. */
@@ -59,8 +65,8 @@ export interface KindHost {
   store: SessionStore
   /** The directory (mode 0711) holding the workers' private directories. */
   runDir (): Promise<string>
-  /** One worker's way to its session's data from outside the daemon's process. */
-  storeAccess (sessionId: string): StoreAccess | undefined
+  /** One worker's way to its session's data from outside the daemon's process; its writes carry `fence` when given. */
+  storeAccess (sessionId: string, fence?: WriteFence): StoreAccess | undefined
   /** The daemon's log level, for runtimes that make their own logger. */
   logLevel: string
   /** Where workers with `runAs: transient` get their uids. */
@@ -85,6 +91,8 @@ export interface SessionStart {
   onExit: (err: Error) => void
   /** Saved state to resume from instead of a cold start (kinds that hibernate). */
   resume?: Hibernated
+  /** In a cluster, the placement the worker serves: every store write it makes carries it. */
+  fence?: WriteFence
 }
 
 export interface WorkerKind {

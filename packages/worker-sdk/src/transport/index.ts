@@ -17,7 +17,7 @@
 //     only the lifecycle uses Node's IPC channel): process-messages.ts.
 //   - the lifecycle both kinds share: StopReason, ThreadTask.
 export type {
-  ClaimMessage, ControlFromWorker, ControlToWorker, EncodedError, FromWorker, HeaderList, StopMessage, StopReason,
+  CheckpointedMessage, ClaimMessage, ControlFromWorker, ControlToWorker, EncodedError, FromWorker, HeaderList, StopMessage, StopReason,
   StoreCallMessage, StoreOp, StoreResultMessage, ThreadTask, ThreadTaskResult, ToWorker
 } from './messages.ts'
 export { PROTOCOL_VERSION } from './protocol-version.ts'
@@ -27,4 +27,4 @@ export { ABNORMAL_CLOSE, SocketChannel } from './socket-channel.ts'
 export type { SocketChannelEvents, SocketClose, SocketData } from './socket-channel.ts'
 export { RemoteError } from './error-codec.ts'
 export { ProtocolError } from './parse.ts'
-export type { FromProcess, ProcessClaim, ProcessStop, ToProcess } from './process-messages.ts'
+export type { FromProcess, ProcessCheckpoint, ProcessClaim, ProcessStop, ToProcess } from './process-messages.ts'

@@ -20,6 +20,8 @@
 //                                ◀─────────────── error {id, error}
 //                                ◀─────────────── store {id, op, args}
 //   store-result {id, …}         ───────────────▶
+//   checkpoint                   ───────────────▶ (a realm's `checkpoint`: hibernate without stopping)
+//                                ◀─────────────── checkpointed {state? | error?}
 //   stop {reason}                ───────────────▶ (worker answers by ending its task)
 //
 // A socket channel (an upgraded connection: a WebSocket relayed by the gateway):
@@ -74,6 +76,10 @@ export interface AckMessage { t: 'ack', id: number, bytes: number }
 export interface AbortMessage { t: 'abort', id: number, error?: EncodedError }
 export interface ErrorMessage { t: 'error', id: number, error: EncodedError }
 export interface StopMessage { t: 'stop', reason: StopReason }
+/** Asks the handler for its state while it goes on serving: a periodic checkpoint. */
+export interface CheckpointMessage { t: 'checkpoint' }
+/** The handler's `hibernate` answer to a checkpoint: no state when it has no `hibernate`. */
+export interface CheckpointedMessage { t: 'checkpointed', state?: unknown, error?: EncodedError }
 export interface ReadyMessage { t: 'ready' }
 export interface BootedMessage { t: 'booted' }
 
@@ -94,8 +100,11 @@ export interface ClaimMessage {
   resume?: { state: unknown }
 }
 
-/** `replaced`: a reload changed the realm's definition, or the worker reached its maximum lifetime. */
-export type StopReason = 'idle' | 'logout' | 'shutdown' | 'crash' | 'replaced'
+/**
+ * `replaced`: a reload changed the realm's definition, or the worker reached its maximum lifetime.
+ * `moved`: its session goes on on another host (a drain or a migration).
+ */
+export type StopReason = 'idle' | 'logout' | 'shutdown' | 'crash' | 'replaced' | 'moved'
 
 /** A store call is a method of ctx.store's interface (SessionData), never anything else: release stays with the supervisor. parse.ts checks calls against SESSION_DATA_ARITY. */
 export type StoreOp = keyof SessionData
@@ -104,8 +113,8 @@ export interface StoreCallMessage { t: 'store', id: number, op: StoreOp, args: s
 export interface StoreResultMessage { t: 'store-result', id: number, value?: unknown, error?: EncodedError }
 
 /** The lifecycle messages, apart from the exchanges. */
-export type ControlToWorker = ClaimMessage | StopMessage
-export type ControlFromWorker = BootedMessage | ReadyMessage
+export type ControlToWorker = ClaimMessage | StopMessage | CheckpointMessage
+export type ControlFromWorker = BootedMessage | ReadyMessage | CheckpointedMessage
 
 /** What flows on a stream id in both directions: a body or a socket channel. */
 export type StreamMessage = ChunkMessage | EndMessage | AckMessage | AbortMessage | FrameMessage | CloseMessage

@@ -149,7 +149,8 @@ export class PortClient {
   #onMessage (m: FromWorker): void {
     switch (m.t) {
       case 'booted':
-      case 'ready': return this.#opts.onControl(m)
+      case 'ready':
+      case 'checkpointed': return this.#opts.onControl(m)
       case 'res': {
         const ex = this.#exchanges.get(m.id)
         if (!ex) return

@@ -119,10 +119,21 @@ export class PortServer {
         this.#stopping = true
         return this.#onStop(m.reason)
       }
+      case 'checkpoint': return void this.#checkpoint()
       default: {
         const never: never = m
         throw new Error(`unhandled message ${(never as { t: string }).t}`)
       }
+    }
+  }
+
+  /** The handler's state for a checkpoint, while it goes on serving; an error is the supervisor's to log. */
+  async #checkpoint (): Promise<void> {
+    try {
+      const state = this.#handler.hibernate ? await this.#handler.hibernate(this.#ctx) : undefined
+      this.#port.postMessage(this.#handler.hibernate ? { t: 'checkpointed', state } : { t: 'checkpointed' })
+    } catch (err) {
+      this.#port.postMessage({ t: 'checkpointed', error: encodeError(err) })
     }
   }
 

@@ -5,6 +5,8 @@
 //                                ◀─────────────── booted (runtime up; handler loaded if it may be)
 //   claim {env, cwd, runAs?, resume?} ──────────▶ (a spare waits here for its session)
 //                                ◀─────────────── ready (listening on its socket)
+//   checkpoint                   ───────────────▶ (hibernate without stopping)
+//                                ◀─────────────── checkpointed {state? | error?}
 //   stop {reason}                ───────────────▶
 //                                ◀─────────────── hibernated {state} (when asked to and it can)
 //                                                  … exit 0
@@ -25,9 +27,12 @@ export interface ProcessClaim {
 }
 
 export interface ProcessStop { t: 'stop', reason: StopReason }
-export type ToProcess = ProcessClaim | ProcessStop
+export interface ProcessCheckpoint { t: 'checkpoint' }
+export type ToProcess = ProcessClaim | ProcessStop | ProcessCheckpoint
 
 export type FromProcess =
   | { t: 'booted' }
   | { t: 'ready' }
   | { t: 'hibernated', state: unknown }
+  /** A checkpoint's answer: no state when the handler has no `hibernate`, an error's message when it failed. */
+  | { t: 'checkpointed', state?: unknown, error?: string }
