@@ -2,8 +2,20 @@
 export { Supervisor } from './supervisor.ts'
 export type { SupervisorOptions } from './supervisor.ts'
 export type {
-  DispatchRequest, Dispatcher, Identity, ReconfigureSummary, SupervisorStats, WorkerRequest, WorkerResponse
+  DispatchRequest, Dispatcher, DrainOptions, DrainSummary, HostInfo, Identity, PlacementInfo, ReconfigureSummary, SupervisorStats,
+  WorkerRequest, WorkerResponse
 } from './dispatcher.ts'
+export type { ConfirmedPlacement, PlacementGuard } from './supervisor.ts'
+// Several hosts (cluster/): each supervisor host, its listener for gateways, and each gateway's dispatcher.
+export { ClusterSupervisor } from './cluster/cluster-supervisor.ts'
+export type { ClusterSupervisorOptions } from './cluster/cluster-supervisor.ts'
+export { ClusterDispatcher } from './cluster/cluster-dispatcher.ts'
+export type { ClusterDispatcherOptions } from './cluster/cluster-dispatcher.ts'
+export { DispatchServer } from './cluster/dispatch-server.ts'
+export type { DispatchServerOptions } from './cluster/dispatch-server.ts'
+export { CallSigner, CallVerifier, GATEWAY_ROLE, SUPERVISOR_ROLE, certificateRole } from './cluster/cluster-auth.ts'
+export type { ClusterAuth } from './cluster/cluster-auth.ts'
+export { CALL_HEADER, DISPATCH_PATH, HOP_BY_HOP, SIG_HEADER } from './cluster/wire.ts'
 export type { WorkerLimits } from './worker-limits.ts'
 export { Duration, WORKER_REALM_KEYS, WorkerRealmFields, WorkerRealmSchema, workerRealm } from './config.ts'
 export type { WorkerRealm } from './config.ts'

@@ -283,9 +283,11 @@ export class Supervisor implements Dispatcher {
         entry = this.#spawn(req, realm)
       }
       const worker = entry.worker ?? await entry.ready
+      // A move began while this request waited for the worker to start: it goes to the new host.
+      if (entry.moving) throw new MovingError(req.realm)
       if (entry.gate.tryEnter()) return Supervisor.#send(entry.gate, worker, req)
       if (!await entry.gate.wait()) continue
-      if (this.#table.get(sessionId, req.realm) === entry && entry.worker === worker) return Supervisor.#send(entry.gate, worker, req)
+      if (this.#table.get(sessionId, req.realm) === entry && entry.worker === worker && !entry.moving) return Supervisor.#send(entry.gate, worker, req)
       entry.gate.leave()
     }
     throw new WorkerExitedError(req.realm)

@@ -1,0 +1,214 @@
+// A supervisor host's listener for gateways: the server end of wire.ts. Each
+// call is authenticated first (cluster-auth.ts), then handed to the host's
+// Dispatcher (cluster-supervisor.ts) exactly as the embedded path hands it:
+// a DispatchRequest whose body is the wire's request stream, answered with
+// the worker's status, headers and body, streamed back as it comes.
+import { createServer as createHttpServer } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { pipeline } from 'node:stream'
+import type { Readable } from 'node:stream'
+import type { Logger } from 'pino'
+import type { StopReason } from '@sessiond/worker-sdk/transport'
+import type { DispatchRequest, Dispatcher } from '../dispatcher.ts'
+import { ClusterCallInvalidError, DeadlineError } from '../errors.ts'
+import type { CallVerifier } from './cluster-auth.ts'
+import {
+  CALL_HEADER, CONTROL_PATH, DISPATCH_PATH, ERROR_HEADER, REPLY_HEADER, SIG_HEADER, answerHeaders, decodeCall, encodeWireError, workerHeaders
+} from './wire.ts'
+import type { ControlCall, DispatchCall } from './wire.ts'
+
+export interface DispatchServerOptions {
+  dispatcher: Dispatcher
+  verifier: CallVerifier
+  host: string
+  port: number
+  logger: Logger
+  /** The longest request head a gateway may send (its own clients' limit, plus the call header). */
+  maxHeaderSize?: number
+}
+
+const STOP_REASONS: ReadonlySet<string> = new Set<StopReason>(['idle', 'logout', 'shutdown', 'crash', 'replaced', 'moved'])
+
+function header (req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name]
+  return typeof v === 'string' ? v : undefined
+}
+
+function hasBody (req: IncomingMessage): boolean {
+  const length = req.headers['content-length']
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+}
+
+export class DispatchServer {
+  #server: Server
+  #dispatcher: Dispatcher
+  #verifier: CallVerifier
+  #log: Logger
+
+  private constructor ({ dispatcher, verifier, logger, maxHeaderSize = 64 * 1024 }: DispatchServerOptions) {
+    this.#dispatcher = dispatcher
+    this.#verifier = verifier
+    this.#log = logger
+    const tls = verifier.serverOptions()
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => { void this.#handle(req, res) }
+    // Gateways keep their connections: a long keep-alive spares a handshake per request.
+    const common = { maxHeaderSize, keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 30_000 }
+    this.#server = tls ? createHttpsServer({ ...common, ...tls }, onRequest) : createHttpServer(common, onRequest)
+  }
+
+  static async listen (opts: DispatchServerOptions): Promise<DispatchServer> {
+    const s = new DispatchServer(opts)
+    await new Promise<void>((resolve, reject) => {
+      s.#server.once('error', reject)
+      s.#server.listen(opts.port, opts.host, () => {
+        s.#server.off('error', reject)
+        resolve()
+      })
+    })
+    return s
+  }
+
+  get port (): number {
+    return (this.#server.address() as AddressInfo).port
+  }
+
+  async #handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // A gateway that gives up mid-body makes the stream fail: whoever reads it hears that; this keeps it from being uncaught.
+    req.on('error', () => {})
+    const value = header(req, CALL_HEADER)
+    let call: DispatchCall | ControlCall
+    try {
+      call = decodeCall(value)
+      this.#verifier.check(req.socket, req.method ?? '', value!, header(req, SIG_HEADER), call)
+    } catch (err) {
+      this.#log.warn({ err, remote: req.socket.remoteAddress }, 'refused a call that is not from an authenticated gateway')
+      return this.#fail(req, res, undefined, err)
+    }
+    const url = req.url ?? ''
+    if (call.k === 'dispatch' && url.startsWith(DISPATCH_PATH)) return this.#dispatch(req, res, call)
+    if (call.k === 'control' && url === CONTROL_PATH + call.op) return this.#control(req, res, call)
+    return this.#fail(req, res, call.n, new ClusterCallInvalidError(`nothing at ${req.method} ${url} for this call`))
+  }
+
+  async #dispatch (req: IncomingMessage, res: ServerResponse, call: DispatchCall): Promise<void> {
+    if (call.dl !== undefined && Date.now() >= call.dl) return this.#fail(req, res, call.n, new DeadlineError())
+    const dreq: DispatchRequest = {
+      identity: { sessionId: call.sid, user: call.user },
+      realm: call.realm,
+      method: req.method ?? 'GET',
+      url: call.url,
+      headers: workerHeaders(req.rawHeaders, call.nh === 1),
+      body: hasBody(req) ? req : null,
+      ...(call.epoch !== undefined && { epoch: call.epoch }),
+      ...(call.rid !== undefined && { requestId: call.rid }),
+      ...(call.dl !== undefined && { deadline: call.dl })
+    }
+    let answer
+    try {
+      answer = await this.#dispatcher.dispatch(dreq)
+    } catch (err) {
+      return this.#fail(req, res, call.n, err)
+    }
+    const headers = answerHeaders(answer.headers)
+    const sig = this.#verifier.signAnswer(call.n, answer.status, undefined)
+    if (sig) headers.push(REPLY_HEADER, sig)
+    const body = answer.body
+    if (body === null) {
+      res.writeHead(answer.status, headers)
+      res.end()
+      return
+    }
+    if (body instanceof Uint8Array) {
+      // The length of what is sent, whatever the worker said.
+      const own: string[] = []
+      for (let i = 0; i < headers.length; i += 2) if (headers[i] !== 'content-length') own.push(headers[i], headers[i + 1])
+      own.push('content-length', String(body.byteLength))
+      res.writeHead(answer.status, own)
+      res.end(body)
+      return
+    }
+    res.writeHead(answer.status, headers)
+    // The gateway going away destroys the worker's body too, which tells the worker.
+    pipeline(body as Readable, res, (err) => {
+      if (err && !res.destroyed) res.destroy(err)
+    })
+  }
+
+  async #control (req: IncomingMessage, res: ServerResponse, { op, args, n }: ControlCall): Promise<void> {
+    const str = (i: number): string => {
+      if (typeof args[i] !== 'string') throw new ClusterCallInvalidError(`${op}: argument ${i} is not a string`)
+      return args[i] as string
+    }
+    let result: unknown
+    try {
+      switch (op) {
+        case 'stopSession': {
+          const reason = args[1] === undefined ? 'logout' : str(1)
+          if (!STOP_REASONS.has(reason)) throw new ClusterCallInvalidError(`stopSession: no stop reason ${reason}`)
+          await this.#dispatcher.stopSession(str(0), reason as StopReason)
+          result = null
+          break
+        }
+        case 'sessions': result = await this.#dispatcher.sessions(); break
+        case 'hosts': result = await this.#dispatcher.hosts(); break
+        case 'placement': result = await this.#dispatcher.placement(str(0), str(1)); break
+        case 'drain': {
+          const deadlineMs = (args[1] as { deadlineMs?: unknown } | undefined)?.deadlineMs
+          if (deadlineMs !== undefined && !(Number.isSafeInteger(deadlineMs) && (deadlineMs as number) > 0)) throw new ClusterCallInvalidError('drain: deadlineMs')
+          result = await this.#dispatcher.drain(str(0), deadlineMs === undefined ? {} : { deadlineMs: deadlineMs as number })
+          break
+        }
+        case 'migrate': result = await this.#dispatcher.migrate(str(0), str(1), str(2)); break
+        default: {
+          const never: never = op
+          throw new ClusterCallInvalidError(`unknown control call ${String(never)}`)
+        }
+      }
+    } catch (err) {
+      return this.#fail(req, res, n, err)
+    }
+    const text = JSON.stringify({ result })
+    const headers = ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(text))]
+    const sig = this.#verifier.signAnswer(n, 200, undefined)
+    if (sig) headers.push(REPLY_HEADER, sig)
+    res.writeHead(200, headers)
+    res.end(text)
+  }
+
+  /** A coded error in the error header, with no body; signed when the call was authentic. */
+  #fail (req: IncomingMessage, res: ServerResponse, n: string | undefined, err: unknown): void {
+    const { status, value } = encodeWireError(err)
+    if (status >= 500 && (err as { code?: string }).code !== 'SUP_ERR_CLOSED') this.#log.error({ err }, 'dispatch failed')
+    const headers = [ERROR_HEADER, value, 'content-length', '0']
+    const sig = n === undefined ? undefined : this.#verifier.signAnswer(n, status, value)
+    if (sig) headers.push(REPLY_HEADER, sig)
+    // A body nobody read would be the next request's start on a kept connection: close it instead.
+    if (hasBody(req) && !req.complete) headers.push('connection', 'close')
+    if (res.headersSent) {
+      res.destroy()
+      return
+    }
+    res.writeHead(status, headers)
+    res.end()
+  }
+
+  /** Stops taking calls; those in progress finish (their connections close once idle). */
+  async close (): Promise<void> {
+    const closed = new Promise<void>(resolve => this.#server.close(() => resolve()))
+    this.#server.closeIdleConnections()
+    const sweep = setInterval(() => this.#server.closeIdleConnections(), 50)
+    try {
+      await closed
+    } finally {
+      clearInterval(sweep)
+    }
+  }
+
+  /** Cuts every connection at once. */
+  destroy (): void {
+    this.#server.closeAllConnections()
+    this.#server.close()
+  }
+}

@@ -1,0 +1,174 @@
+// The client end of wire.ts: one supervisor host, reached over HTTP/1.1 by
+// an undici Pool with keep-alive (HTTP/2 did not measure better here: see
+// bench/cluster.ts). A request's body streams to the host and its answer
+// streams back; a small answer of known length is read whole, as a child
+// worker's is, so that the gateway writes it in one go.
+import { setMaxListeners } from 'node:events'
+import type { Readable } from 'node:stream'
+import { Pool } from 'undici'
+import type { Dispatcher as UndiciDispatcher } from 'undici'
+import type { DispatchRequest, WorkerResponse } from '../dispatcher.ts'
+import { ClusterAuthError, HostLostError } from '../errors.ts'
+import type { CallSigner } from './cluster-auth.ts'
+import { nonce } from './cluster-auth.ts'
+import {
+  CALL_HEADER, CONTROL_PATH, DISPATCH_PATH, ERROR_HEADER, REPLY_HEADER, SIG_HEADER, WIRE_VERSION, decodeWireError, encodeCall
+} from './wire.ts'
+import type { ControlOp, DispatchCall } from './wire.ts'
+
+/** Answers up to this length are read whole rather than streamed. */
+const WHOLE_BODY_BYTES = 64 * 1024
+
+export interface RemoteSupervisorOptions {
+  host: string
+  /** Its dispatch listener, as it advertises it: https://10.0.0.11:7100. */
+  address: string
+  signer: CallSigner
+  /** Connections kept to the host. */
+  connections?: number
+  /** How long a connection attempt may take before the host counts as unreachable. */
+  connectTimeoutMs?: number
+  /** Longest wait for an answer's head: the gateway's own request timeout. */
+  headersTimeoutMs?: number
+}
+
+/** How a call failed to reach its host, if that is why it failed: nothing sent (`refused`), or cut off mid-exchange (`lost`). */
+export type Unreached = 'refused' | 'lost'
+
+const LOST_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_ABORTED', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED', 'ECONNABORTED', 'ETIMEDOUT'])
+
+export function unreached (err: unknown): Unreached | null {
+  const e = err as { code?: string, syscall?: string, name?: string }
+  if (e?.code === 'UND_ERR_CONNECT_TIMEOUT' || e?.syscall === 'connect' || e?.syscall === 'getaddrinfo' || e?.code === 'EHOSTUNREACH' || e?.code === 'ENETUNREACH') return 'refused'
+  if (e?.code === 'SUP_ERR_HOST_LOST' || (e?.code !== undefined && LOST_CODES.has(e.code)) || e?.name === 'AbortError') return 'lost'
+  // A TLS failure to a member's address: whatever answers there is not that member.
+  if (e?.code?.startsWith('ERR_TLS') || e?.code === 'SUP_ERR_CLUSTER_AUTH') return 'refused'
+  return null
+}
+
+function toHeaderList (h: Record<string, string | string[] | undefined>): string[] {
+  const out: string[] = []
+  for (const name in h) {
+    if (name.startsWith('x-sessiond-')) continue
+    const v = h[name]
+    if (v === undefined) continue
+    if (Array.isArray(v)) for (const one of v) out.push(name, one)
+    else out.push(name, v)
+  }
+  return out
+}
+
+function hasHost (headers: string[]): boolean {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i] === 'host') return true
+  return false
+}
+
+export class RemoteSupervisor {
+  readonly host: string
+  readonly address: string
+  #pool: Pool
+  #signer: CallSigner
+  #lost = RemoteSupervisor.#controller()
+
+  /** Every request in progress listens to it: no limit on how many. */
+  static #controller (): AbortController {
+    const c = new AbortController()
+    setMaxListeners(0, c.signal)
+    return c
+  }
+
+  constructor ({ host, address, signer, connections = 64, connectTimeoutMs = 1000, headersTimeoutMs = 300_000 }: RemoteSupervisorOptions) {
+    this.host = host
+    this.address = address
+    this.#signer = signer
+    this.#pool = new Pool(address, {
+      connections,
+      pipelining: 1,
+      keepAliveTimeout: 60_000,
+      headersTimeout: headersTimeoutMs,
+      bodyTimeout: 0,
+      connect: { ...signer.connectOptions(host), timeout: connectTimeoutMs, keepAlive: true }
+    })
+  }
+
+  /** The host's lease ran out: what is still waiting on it is cut off, to be sent where its sessions went. */
+  lost (): void {
+    this.#lost.abort()
+    this.#lost = RemoteSupervisor.#controller()
+  }
+
+  /** One request for a worker on this host, under the placement `epoch`; `body` is this attempt's. */
+  async dispatch (req: DispatchRequest, epoch: number, body: Readable | null): Promise<WorkerResponse> {
+    const call: DispatchCall = {
+      v: WIRE_VERSION,
+      k: 'dispatch',
+      sid: req.identity.sessionId,
+      user: req.identity.user,
+      realm: req.realm,
+      epoch,
+      url: req.url,
+      ts: Date.now(),
+      n: nonce(),
+      ...(req.requestId !== undefined && { rid: req.requestId }),
+      ...(req.deadline !== undefined && { dl: req.deadline }),
+      ...(!hasHost(req.headers) && { nh: 1 as const })
+    }
+    const value = encodeCall(call)
+    const headers = req.headers.concat(CALL_HEADER, value)
+    const sig = this.#signer.sign(req.method, value)
+    if (sig) headers.push(SIG_HEADER, sig)
+    const res = await this.#pool.request({
+      path: DISPATCH_PATH + req.realm,
+      method: req.method as UndiciDispatcher.HttpMethod,
+      headers,
+      body,
+      signal: this.#lost.signal
+    })
+    const error = this.#checkAnswer(call.n, res)
+    if (error) {
+      res.body.dump().catch(() => { /* an error answer has no body worth reading */ })
+      throw error
+    }
+    const list = toHeaderList(res.headers)
+    const length = res.headers['content-length']
+    if (typeof length === 'string' && Number(length) <= WHOLE_BODY_BYTES) {
+      try {
+        return { status: res.statusCode, headers: list, body: new Uint8Array(await res.body.arrayBuffer()) }
+      } catch (err) {
+        throw new HostLostError(req.realm, { cause: err })
+      }
+    }
+    return { status: res.statusCode, headers: list, body: res.body as unknown as Readable }
+  }
+
+  /** One of the Dispatcher's other calls on this host; answers its result. */
+  async control<T> (op: ControlOp, args: unknown[], timeoutMs = 30_000): Promise<T> {
+    const n = nonce()
+    const value = encodeCall({ v: WIRE_VERSION, k: 'control', op, args, ts: Date.now(), n })
+    const headers = [CALL_HEADER, value]
+    const sig = this.#signer.sign('POST', value)
+    if (sig) headers.push(SIG_HEADER, sig)
+    const res = await this.#pool.request({ path: CONTROL_PATH + op, method: 'POST', headers, headersTimeout: timeoutMs, signal: this.#lost.signal })
+    const error = this.#checkAnswer(n, res)
+    if (error) {
+      await res.body.dump().catch(() => {})
+      throw error
+    }
+    return (await res.body.json() as { result: T }).result
+  }
+
+  /** The coded error the host answered, or one for an answer that is not the host's own. */
+  #checkAnswer (n: string, res: UndiciDispatcher.ResponseData): Error | undefined {
+    const h = res.headers
+    const error = typeof h[ERROR_HEADER] === 'string' ? h[ERROR_HEADER] as string : undefined
+    const reply = typeof h[REPLY_HEADER] === 'string' ? h[REPLY_HEADER] as string : undefined
+    if (!this.#signer.answerIsGenuine(n, res.statusCode, error, reply)) {
+      return new ClusterAuthError(`the answer from ${this.host} is not signed with the cluster's secret (is cluster.auth the same on every host?)`)
+    }
+    return error === undefined ? undefined : decodeWireError(error)
+  }
+
+  async close (): Promise<void> {
+    await this.#pool.close().catch(() => this.#pool.destroy())
+  }
+}
