@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream'
 import type { Readable } from 'node:stream'
 import type { Logger } from 'pino'
 import type { StopReason } from '@sessiond/worker-sdk/transport'
-import type { DispatchRequest, Dispatcher } from '../dispatcher.ts'
+import type { DispatchRequest, Dispatcher, WorkerResponse } from '../dispatcher.ts'
 import { ClusterCallInvalidError, DeadlineError } from '../errors.ts'
 import type { CallVerifier } from './cluster-auth.ts'
 import {
@@ -105,7 +105,7 @@ export class DispatchServer {
       ...(call.rid !== undefined && { requestId: call.rid }),
       ...(call.dl !== undefined && { deadline: call.dl })
     }
-    let answer
+    let answer: WorkerResponse
     try {
       answer = await this.#dispatcher.dispatch(dreq)
     } catch (err) {
