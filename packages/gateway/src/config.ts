@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url'
 import { Type } from '@sinclair/typebox'
 import type { StaticDecode, TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { Duration, WorkerRealmFields, workerKind } from '@sessiond/supervisor'
+import { ClusterSchema, Duration, WorkerRealmFields, workerKind } from '@sessiond/supervisor'
 import { parse as parseYaml } from 'yaml'
 import { ByteSize } from './byte-size.ts'
 import { ConfigError } from './errors.ts'
@@ -112,6 +112,8 @@ export const ConfigSchema = Type.Object({
     origin: Type.Optional(Type.String({ pattern: '^https://([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(:[0-9]{1,5})?$', description: 'an https:// origin such as https://example.com or https://example.com:8443' })),
     status: Type.Union([Type.Literal(301), Type.Literal(308)], { default: 308 })
   }, { additionalProperties: false })),
+  /** Several hosts (`sessiond supervisor`, `sessiond gateway`): see docs/deploy/cluster.md. `sessiond start` ignores it. */
+  cluster: Type.Optional(ClusterSchema),
   realms: Type.Array(RealmSchema, { default: [] })
 }, { additionalProperties: false })
 
@@ -130,6 +132,8 @@ export interface ConfigOverrides {
   listen?: string
   dataDir?: string
   storeUrl?: string
+  /** sessiond supervisor: this host's id, its listener and advertised URL (--host/SESSIOND_HOST, --cluster-listen, --advertise/SESSIOND_ADVERTISE). */
+  cluster?: { host?: string, listen?: string, advertise?: string }
 }
 
 function expected (schema: TSchema): string {
@@ -197,6 +201,10 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
     // A store URL from outside the file means Redis: the deployment moved the sessions there.
     ...(overrides.storeUrl !== undefined && {
       store: { ...(isMapping(fromFile.store) && fromFile.store), kind: 'redis', url: overrides.storeUrl }
+    }),
+    // A host's own part of a cluster file shared by every host.
+    ...(overrides.cluster !== undefined && isMapping(fromFile.cluster) && {
+      cluster: { ...fromFile.cluster, ...Object.fromEntries(Object.entries(overrides.cluster).filter(([, v]) => v !== undefined)) }
     })
   }
   if (fromFile.dataDir === undefined && overrides.dataDir === undefined) merged.dataDir = resolve('.sessiond')
@@ -232,6 +240,13 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
   if (requestTimeout > 0 && headersTimeout > requestTimeout) {
     issues.push(`/limits/headersTimeout: expected at most requestTimeout (${requestTimeout} ms), got ${headersTimeout} ms`)
   }
+  if (cfg.cluster) {
+    // One Redis for the store and the cluster: a store elsewhere would put sessions where the fences are not.
+    const fileStore: Record<string, unknown> = isMapping(merged.store) ? merged.store : {}
+    if (fileStore.kind !== undefined && fileStore.kind !== 'redis') issues.push(`/store/kind: expected "redis" (or nothing) with a cluster section, got ${shown(fileStore.kind)}`)
+    if (fileStore.url !== undefined && fileStore.url !== cfg.cluster.redis) issues.push(`/store/url: expected cluster.redis (${safeRedisUrl(cfg.cluster.redis)}) or nothing with a cluster section, got another URL`)
+    cfg.store = { ...cfg.store, kind: 'redis', url: cfg.store.url ?? cfg.cluster.redis }
+  }
   if (cfg.store.kind === 'redis' && cfg.store.url === undefined) issues.push('/store/url: expected a redis:// URL when store.kind is redis (or SESSIOND_STORE_URL)')
   const header = cfg.auth.header.toLowerCase()
   if (cfg.auth.mode === 'header') {
@@ -250,6 +265,12 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
   const dataDir = isAbsolute(cfg.dataDir) ? cfg.dataDir : resolve(base, cfg.dataDir)
   const tls = cfg.tls && { ...cfg.tls, cert: resolve(base, cfg.tls.cert), key: resolve(base, cfg.tls.key) }
   const usersFile = cfg.users.file === undefined ? resolve(dataDir, 'users.json') : resolve(base, cfg.users.file)
+  const cluster = cfg.cluster && {
+    ...cfg.cluster,
+    auth: cfg.cluster.auth.mode === 'mtls'
+      ? { ...cfg.cluster.auth, ca: resolve(base, cfg.cluster.auth.ca), cert: resolve(base, cfg.cluster.auth.cert), key: resolve(base, cfg.cluster.auth.key) }
+      : { ...cfg.cluster.auth, secret: resolve(base, cfg.cluster.auth.secret) }
+  }
   return deepFreeze({
     ...cfg,
     file: path,
@@ -261,6 +282,8 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
     basePath: cfg.basePath,
     auth: { ...cfg.auth, header },
     httpRedirect,
+    // Present even when absent, as undefined: every loaded config has the same keys (running-config.ts).
+    cluster,
     users: { ...cfg.users, file: usersFile }
   })
 }
@@ -270,6 +293,18 @@ function hostPort (file: string, key: string, listen: string): [string, number] 
   const port = Number(listen.slice(colon + 1))
   if (port > 65535) fail(file, [`${key}: expected a port from 0 to 65535, got ${port}`])
   return [listen.slice(0, colon).replace(/^\[|\]$/g, ''), port]
+}
+
+/** A Redis URL without its password, for messages. */
+function safeRedisUrl (url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    return u.href
+  } catch {
+    // Not a URL (the schema says it is one; this is only a message).
+    return 'an invalid URL'
+  }
 }
 
 /** An object of named values (a YAML mapping): not a list, not a scalar. */

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { mkdir, readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
-import { dirname, resolve } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { HttpLockTable, LineProtocolListener, openStore, readLineProtocolSecret, storeToken } from '@sessiond/session-store'
+import { HttpLockTable, openStore, storeToken } from '@sessiond/session-store'
+import type { LineProtocolListener } from '@sessiond/session-store'
 import type { SessionStore } from '@sessiond/session-store'
 import { Supervisor } from '@sessiond/supervisor'
 import type { Config, ConfigOverrides } from './config.ts'
@@ -14,6 +14,7 @@ import { loadCookieKeys } from './cookie-key.ts'
 import { ensureDemoUser } from './demo-user.ts'
 import { ConfigError } from './errors.ts'
 import { listenHttpRedirect } from './http-redirect.ts'
+import { listenLineProtocol } from './line-protocol-listen.ts'
 import type { HttpRedirect } from './http-redirect.ts'
 import { stopOrphanedWorkers } from './orphan-sweep.ts'
 import { RunningConfig } from './running-config.ts'
@@ -54,6 +55,8 @@ const ORPHAN_SWEEP_EVERY_MS = 60_000
 
 /** One process: gateway + embedded supervisor + session store, listening. */
 export async function startDaemon (config: Config, logger: Logger, overrides: ConfigOverrides = {}): Promise<Daemon> {
+  // One process with a cluster's file would serve sessions outside the cluster's fences.
+  if (config.cluster) throw new ConfigError(`${config.file} has a cluster section: run sessiond supervisor and sessiond gateway with it (docs/deploy/cluster.md), or remove it for sessiond start`)
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
   const [cookieKey, ...previousCookieKeys] = await loadCookieKeys(config.dataDir)
   const tls = config.tls && { cert: await readTlsFile(config.tls.cert), key: await readTlsFile(config.tls.key) }
@@ -116,22 +119,7 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
     if (config.httpRedirect && tls) {
       httpRedirect = await listenHttpRedirect({ ...config.httpRedirect, httpsPort: (app.server.address() as AddressInfo).port, cert: tls.cert, limits: config.limits })
     }
-    if (config.store.protocolListen) {
-      // A bare port listens on loopback: without protocolAuth, anyone who reaches the port reaches every session it can name.
-      const at = config.store.protocolListen.lastIndexOf(':')
-      const { protocolAuth, protocolLimits: limits = {} } = config.store
-      lineProtocol = await LineProtocolListener.listen(store, {
-        host: at === -1 ? '127.0.0.1' : config.store.protocolListen.slice(0, at).replace(/^\[|\]$/g, ''),
-        port: Number(config.store.protocolListen.slice(at + 1)),
-        ttlMs: config.session.maxAge,
-        secret: protocolAuth === undefined ? undefined : await readLineProtocolSecret(resolve(dirname(config.file), protocolAuth)),
-        maxConnections: limits.connections,
-        maxConnectionsPerAddress: limits.connectionsPerAddress,
-        maxCommandsInFlight: limits.commandsInFlight,
-        newPerSecond: limits.newPerSecond,
-        newPerSecondPerConnection: limits.newPerSecondPerConnection
-      })
-    }
+    lineProtocol = await listenLineProtocol(config, store)
   } catch (err) {
     clearInterval(gc)
     clearInterval(orphanSweep)

@@ -82,3 +82,42 @@ export type WorkerRealm = StaticDecode<typeof WorkerRealmSchema>
 export function workerRealm (fields: Partial<StaticEncode<typeof WorkerRealmSchema>> & { name: string }): WorkerRealm {
   return Value.Decode(WorkerRealmSchema, Value.Default(WorkerRealmSchema, structuredClone(fields)))
 }
+
+const LISTEN = '^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$'
+/** A host id: what membership, placements and (mutual TLS) certificates name a supervisor by. */
+export const HOST_ID = '^[a-z0-9]([a-z0-9.-]{0,62}[a-z0-9])?$'
+
+/** Several hosts: `sessiond supervisor` on each, `sessiond gateway` in front, one Redis (docs/deploy/cluster.md). */
+export const ClusterSchema = Type.Object({
+  /** The Redis of the store and of coordination (membership, placement): the store section follows it. */
+  redis: Type.String({ pattern: '^rediss?://', description: 'a redis:// or rediss:// URL' }),
+  /** sessiond supervisor: this host's id (SESSIOND_HOST or --host override it). */
+  host: Type.Optional(Type.String({ pattern: HOST_ID, description: 'a host id: lower-case letters, digits, dots and dashes' })),
+  /** sessiond supervisor: where gateways' calls arrive. */
+  listen: Type.String({ pattern: LISTEN, default: '0.0.0.0:7100', description: 'HOST:PORT' }),
+  /** sessiond supervisor: the URL gateways reach it at; by default its listen address, when that is not a wildcard. */
+  advertise: Type.Optional(Type.String({ pattern: '^https?://[A-Za-z0-9.\\[\\]:-]+:[0-9]{1,5}$', description: 'a URL such as https://10.0.0.11:7100 (https with mode mtls, http with hmac)' })),
+  /** How gateways and supervisors know each other. Paths are relative to the config file. */
+  auth: Type.Union([
+    Type.Object({
+      mode: Type.Literal('mtls'),
+      ca: Type.String({ minLength: 1 }),
+      cert: Type.String({ minLength: 1 }),
+      key: Type.String({ minLength: 1 })
+    }, { additionalProperties: false }),
+    Type.Object({
+      mode: Type.Literal('hmac'),
+      secret: Type.String({ minLength: 1 })
+    }, { additionalProperties: false })
+  ], { description: '{ mode: mtls, ca, cert, key } (files from `sessiond cert --ca`) or { mode: hmac, secret } (a mode 0600 file)' }),
+  /** A supervisor's membership lease: a host lost without warning is taken over about this long after. */
+  lease: Duration('2s'),
+  /** How long a gateway holds a request while its session fails over or moves, before 503 with Retry-After. */
+  hold: Duration('10s'),
+  /** sessiond supervisor: how many workers this host takes; new sessions go to hosts in proportion to what they have free. */
+  capacity: Type.Integer({ minimum: 1, default: 1000 }),
+  /** How long a move (drain, migrate) waits for a session's requests in progress to finish. */
+  moveWait: Duration('10s')
+}, { additionalProperties: false })
+
+export type ClusterConfig = StaticDecode<typeof ClusterSchema>

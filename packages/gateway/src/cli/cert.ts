@@ -1,11 +1,14 @@
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createSelfSignedCert } from '../self-signed-cert.ts'
+import { clusterCert } from './cluster-cert.ts'
 
 export const CERT_USAGE = 'sessiond cert --out DIR --name HOST [--name HOST …] [--days N]'
 
 /** A self-signed certificate for `tls.cert` / `tls.key`. */
 export async function cert (argv: string[]): Promise<void> {
+  // A cluster's CA, or a host's certificate issued by it: cluster-cert.ts.
+  if (argv.includes('--ca') || argv.includes('--signed-by')) return clusterCert(argv)
   const { values } = parseArgs({
     args: argv,
     options: {

@@ -1,0 +1,30 @@
+import { parseArgs } from 'node:util'
+import { loadConfig } from '../config.ts'
+import { SHUTDOWN_DRAIN_MS } from '../daemon.ts'
+import { startGatewayDaemon } from '../gateway-daemon.ts'
+import { createLogger } from '../logger.ts'
+import { clusterOverrides } from './cluster-overrides.ts'
+import { serveUntilSignal } from './serve-until-signal.ts'
+
+export const GATEWAY_USAGE = 'sessiond gateway --config FILE [--listen HOST:PORT] [--data DIR]'
+
+/** A cluster's front: login, cookies, realms; the workers are on the supervisor hosts (docs/deploy/cluster.md). */
+export async function gateway (argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string', short: 'c' },
+      listen: { type: 'string', short: 'l' },
+      data: { type: 'string', short: 'd' }
+    },
+    strict: true
+  })
+  if (!values.config) throw new Error(`--config is required: ${GATEWAY_USAGE}`)
+  const overrides = clusterOverrides(process.env, { listen: values.listen, data: values.data })
+  const config = loadConfig(values.config, overrides)
+  const logger = createLogger(config.log.level)
+  const daemon = await startGatewayDaemon(config, logger, overrides)
+  serveUntilSignal(logger, SHUTDOWN_DRAIN_MS + 5_000, daemon)
+  process.stdout.write(`sessiond gateway listening on ${daemon.url}\n`)
+  if (daemon.demo?.password) process.stdout.write(`demo login: ${daemon.demo.user} ${daemon.demo.password}\n`)
+}

@@ -1,0 +1,17 @@
+import closeWithGrace from 'close-with-grace'
+import type { Logger } from 'pino'
+
+/**
+ * Stops on SIGINT and SIGTERM (close-with-grace, `delay` as the last
+ * resort) and reloads on SIGHUP, as `sessiond start` does.
+ */
+export function serveUntilSignal (logger: Logger, delay: number, daemon: { close (): Promise<void>, reload (): Promise<unknown> }): void {
+  closeWithGrace({ delay, skip: ['SIGHUP'] }, async ({ signal, err }) => {
+    if (err) logger.error({ err }, 'stopping after an unexpected error')
+    else logger.info({ signal }, 'stopping')
+    await daemon.close()
+  })
+  process.on('SIGHUP', () => {
+    daemon.reload().catch(() => { /* reload logged why; the previous config keeps running */ })
+  })
+}

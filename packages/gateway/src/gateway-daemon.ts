@@ -1,0 +1,120 @@
+// `sessiond gateway`: TLS, login, cookies and realm matching for a cluster,
+// with no workers of its own: every realm request goes to the supervisor
+// host its placement names (ClusterDispatcher). A gateway keeps nothing but
+// caches: placements and sessions live in Redis, so a gateway restart loses
+// no route, and several gateways behind one front server serve the same
+// sessions (they share the cookie key file).
+import { mkdir, readFile } from 'node:fs/promises'
+import type { AddressInfo } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { HttpLockTable, openStore } from '@sessiond/session-store'
+import type { LineProtocolListener, RedisStore } from '@sessiond/session-store'
+import { CallSigner, ClusterDispatcher, GATEWAY_ROLE } from '@sessiond/supervisor'
+import { readClusterAuth } from './cluster-auth-files.ts'
+import type { Config, ConfigOverrides } from './config.ts'
+import { ConfigReloader } from './config-reload.ts'
+import type { ReloadSummary } from './config-reload.ts'
+import { loadCookieKeys } from './cookie-key.ts'
+import { SHUTDOWN_DRAIN_MS } from './daemon.ts'
+import { ensureDemoUser } from './demo-user.ts'
+import { ConfigError } from './errors.ts'
+import { listenHttpRedirect } from './http-redirect.ts'
+import type { HttpRedirect } from './http-redirect.ts'
+import { listenLineProtocol } from './line-protocol-listen.ts'
+import { RunningConfig } from './running-config.ts'
+import { buildServer } from './server.ts'
+import { storeTokenKey } from './store-token-key.ts'
+import { UsersFile } from './users-file.ts'
+
+export interface GatewayDaemon {
+  app: FastifyInstance
+  url: string
+  dispatcher: ClusterDispatcher
+  store: RedisStore
+  demo: { user: string, password: string | null } | null
+  reload (): Promise<ReloadSummary>
+  close (): Promise<void>
+}
+
+export async function startGatewayDaemon (config: Config, logger: Logger, overrides: ConfigOverrides = {}): Promise<GatewayDaemon> {
+  const cluster = config.cluster
+  if (!cluster) throw new ConfigError(`invalid config ${config.file}:\n  /cluster: expected a cluster section for sessiond gateway, got nothing`)
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+  const [cookieKey, ...previousCookieKeys] = await loadCookieKeys(config.dataDir)
+  const tls = config.tls && { cert: await readTls(config.tls.cert), key: await readTls(config.tls.key) }
+  const auth = await readClusterAuth(cluster, GATEWAY_ROLE)
+  const users = new UsersFile(config.users.file)
+  await users.prepare()
+  const demo = config.users.demo ? await ensureDemoUser(users, config.users.demo, config.dataDir) : null
+  const store = await openStore({ kind: 'redis', url: config.store.url, dataDir: config.dataDir, idleMs: config.session.idleTimeout, warn: (message) => logger.warn(message) }) as RedisStore
+  const directory = await store.directory({ commandTimeoutMs: Math.max(100, Math.floor(cluster.lease / 4)) })
+  const dispatcher = new ClusterDispatcher({
+    directory,
+    signer: new CallSigner(auth),
+    logger: logger.child({ component: 'cluster' }),
+    holdMs: cluster.hold,
+    leaseMs: cluster.lease,
+    requestTimeoutMs: config.limits.requestTimeout,
+    realms: config.realms
+  })
+  const running = new RunningConfig(config)
+  const reloader = new ConfigReloader({ running, overrides, dispatcher, logger: logger.child({ component: 'config' }) })
+  const app = await buildServer({ config: running.view, logger, store, dispatcher, users, cookieKey, previousCookieKeys, tls, storeTokenKey: storeTokenKey(cookieKey), storeLocks: new HttpLockTable(store) })
+
+  let httpRedirect: HttpRedirect | null = null
+  let lineProtocol: LineProtocolListener | null = null
+  try {
+    await dispatcher.start()
+    await app.listen({ host: config.host, port: config.port })
+    if (config.httpRedirect && tls) {
+      httpRedirect = await listenHttpRedirect({ ...config.httpRedirect, httpsPort: (app.server.address() as AddressInfo).port, cert: tls.cert, limits: config.limits })
+    }
+    lineProtocol = await listenLineProtocol(config, store)
+  } catch (err) {
+    await httpRedirect?.close()
+    await app.close()
+    await dispatcher.close()
+    await directory.close()
+    await store.close()
+    throw err
+  }
+  const addr = app.server.address() as AddressInfo
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
+  let closing: Promise<void> | null = null
+  return {
+    app,
+    url: `${tls ? 'https' : 'http'}://${host}:${addr.port}`,
+    dispatcher,
+    store,
+    demo,
+    reload: () => reloader.reload(),
+    close () {
+      closing ??= (async () => {
+        await httpRedirect?.close()
+        // In-flight requests finish (their supervisors are elsewhere and stay up), then the connections close.
+        const sweep = setInterval(() => app.server.closeIdleConnections(), 50)
+        const cut = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_DRAIN_MS)
+        try {
+          await app.close()
+        } finally {
+          clearInterval(sweep)
+          clearTimeout(cut)
+        }
+        await lineProtocol?.close()
+        await dispatcher.close()
+        await directory.close()
+        await store.close()
+      })()
+      return closing
+    }
+  }
+}
+
+async function readTls (file: string): Promise<Buffer> {
+  try {
+    return await readFile(file)
+  } catch (err) {
+    throw new ConfigError(`cannot read TLS file ${file}: ${(err as Error).message}`, { cause: err })
+  }
+}
