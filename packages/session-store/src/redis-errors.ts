@@ -6,7 +6,7 @@ export function mapError (err: unknown): Error {
   const message = ((err as Error)?.message ?? '').replace(/^ERR /, '')
   if (message === 'NOSESSION') return new NoSessionError()
   if (message === 'LOCKLOST') return new LockLostError()
-  if (message === 'STALEEPOCH') return new StaleEpochError()
+  if (message.startsWith('STALEEPOCH')) return new StaleEpochError()
   if (message === 'HOSTTAKEN') return new HostTakenError('')
   return new StoreUnavailableError({ cause: err })
 }

@@ -58,6 +58,8 @@ end
 local function drop (x)
   return redis.call('ZREM', P .. 'expiry', x) + redis.call('ZREM', P .. 'seen', x) + redis.call('DEL', key(x, 'meta'), key(x, 'data'), key(x, 'state'))
 end
+-- A fencing refusal is its own error code (not ERR), so that Redis counts it apart: INFO errorstats, errorstat_STALEEPOCH.
+local STALE = 'a writer placed under an older epoch'
 local function ended (origin, x)
   redis.call('PUBLISH', P .. 'session-end', origin .. ' ' .. x)
 end
@@ -120,7 +122,7 @@ local token, release, clear, ndel = ARGV[5], ARGV[6] == '1', ARGV[7] == '1', ton
 local empty = not clear and ndel == 0 and #ARGV == 10 + ndel
 if ARGV[8] ~= '' and not empty then
   local stored = redis.call('HGET', key(id, 'state'), 'e:' .. ARGV[8]) or '0'
-  if tonumber(ARGV[9]) < tonumber(stored) then return redis.error_reply('STALEEPOCH') end
+  if tonumber(ARGV[9]) < tonumber(stored) then return {err = 'STALEEPOCH ' .. STALE} end
 end
 local refused = guard(m, token, empty)
 if refused then return refused end
@@ -177,7 +179,7 @@ local state, realm, given = key(id, 'state'), ARGV[5], ARGV[6]
 local stored = redis.call('HGET', state, 'e:' .. realm) or '0'
 local epoch = stored
 if given ~= '' then
-  if tonumber(given) < tonumber(stored) then return redis.error_reply('STALEEPOCH') end
+  if tonumber(given) < tonumber(stored) then return {err = 'STALEEPOCH ' .. STALE} end
   epoch = given
 end
 if ARGV[7] then

@@ -32,13 +32,15 @@ export interface RedisOptions {
   aofDir?: string
   /** More redis-server arguments, such as ['--maxmemory', '10mb']. */
   args?: string[]
+  /** The address to listen on (default loopback): a test's bridge for hosts in network namespaces. */
+  bind?: string
 }
 
 /** Starts redis-server on `port`, or on a free one; without persistence unless `aofDir` is given. */
-export async function startRedis (port?: number, { aofDir, args = [] }: RedisOptions = {}): Promise<RedisServer> {
+export async function startRedis (port?: number, { aofDir, args = [], bind = '127.0.0.1' }: RedisOptions = {}): Promise<RedisServer> {
   port ??= await freePort()
   const persistence = aofDir ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', aofDir] : ['--appendonly', 'no']
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn('redis-server', ['--port', String(port), '--bind', bind, '--protected-mode', 'no', '--save', '', ...persistence, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -61,7 +63,7 @@ export async function startRedis (port?: number, { aofDir, args = [] }: RedisOpt
     await exited
   }
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${bind}:${port}`,
     port,
     child,
     stop: () => end('SIGTERM'),
