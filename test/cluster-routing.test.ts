@@ -16,6 +16,7 @@ import { cookieSetBy } from './helpers/daemon.ts'
 import { deployFile, startNginx } from './helpers/front-server.ts'
 import type { FrontServer } from './helpers/front-server.ts'
 import { netnsSkipReason } from './helpers/netns.ts'
+import { suiteCleanup } from './helpers/suite-cleanup.ts'
 import { skipUnlessInstalled } from './helpers/system-binary.ts'
 import { redisSkipReason } from '../packages/session-store/test/redis-server.ts'
 
@@ -29,26 +30,23 @@ async function getJson (url: string, cookie?: string): Promise<{ status: number,
 }
 
 describe('a cluster of three supervisor hosts and two gateways', { skip }, () => {
-  const cleanups: Array<() => Promise<void> | void> = []
+  const cleanup = suiteCleanup()
   let c: TestCluster
   let nginx: FrontServer
   let ca: Buffer
   before(async () => {
-    const hooks = { after: (fn: () => Promise<void> | void) => { cleanups.unshift(fn) } }
-    c = await startCluster(hooks, {
+    c = await startCluster(cleanup.context, {
       realms: [{ name: 'count', mount: '/count', auth: 'anonymous' }, { name: 'notes', mount: '/notes' }],
       extra: { trustProxy: ['10.0.0.0/8'] }
     })
     const [a, b] = [...c.gateways.values()].map(g => new URL(g.url).host)
-    const cert = await makeCert({ after: (fn) => { cleanups.unshift(fn as () => Promise<void>) } } as never)
+    const cert = await makeCert(cleanup.context)
     ca = cert.ca
-    nginx = await startNginx({ after: (fn: () => Promise<void>) => { cleanups.unshift(fn) } } as never, (listen) => deployFile('nginx-cluster.conf', {
+    nginx = await startNginx(cleanup.context, (listen) => deployFile('nginx-cluster.conf', {
       LISTEN: listen, SERVER_NAME: 'localhost', CERT: cert.cert, KEY: cert.key, GATEWAY_A: a, GATEWAY_B: b
     }), { tls: true })
   })
-  after(async () => {
-    for (const fn of cleanups) await fn()
-  })
+  after(() => cleanup.run())
 
   test('sessions spread over the hosts, and each session\'s requests reach its one worker through either gateway', async () => {
     const [g1, g2] = [...c.gateways.values()]
