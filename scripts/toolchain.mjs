@@ -120,7 +120,9 @@ const SYSTEM_PACKAGES = {
     // test/deploy-*.test.ts run docs/deploy/*.conf in real front servers
     // (Debian's packages start no service here: policy-rc.d, or no init).
     nginx: 'nginx',
-    apache2: 'apache2'
+    apache2: 'apache2',
+    // test/cluster-*.test.ts make hosts of their own: network namespaces and veth pairs.
+    ip: 'iproute2'
   },
   // bench/request-path.ts runs nginx → per-session processes as an anchor.
   bench: { wrk: 'wrk', 'redis-server': 'redis-server', nginx: 'nginx' }

@@ -69,6 +69,8 @@ export interface TestCluster {
   startGateway: (name: string) => Promise<ClusterProcess>
   /** The real CLI in the test's namespace, with the cluster's config (drain, migrate). */
   cli: (args: string[]) => Promise<{ code: number | null, output: string }>
+  /** The warnings and errors every process logged, for a failed test's message. */
+  problems: () => string
   /** A gateway's dispatcher in the test's own process (as gateway g1 authenticates): sessions(), placement(), … */
   client: () => Promise<ClusterDispatcher>
 }
@@ -159,6 +161,9 @@ export async function startCluster (t: Cleanup, opts: ClusterOptions = {}): Prom
       procs.push(p)
       cluster.gateways.set(name, p)
       return p
+    },
+    problems () {
+      return procs.map(p => `--- ${p.name}\n` + p.output().split('\n').filter(l => /"level":(40|50|60)/.test(l)).slice(-15).map(l => l.slice(0, 600)).join('\n')).join('\n')
     },
     async cli (args) {
       return runCli([...args, '--config', await gatewayConfig(gatewayNames[0])])

@@ -48,7 +48,8 @@ export async function startGatewayDaemon (config: Config, logger: Logger, overri
   await users.prepare()
   const demo = config.users.demo ? await ensureDemoUser(users, config.users.demo, config.dataDir) : null
   const store = await openStore({ kind: 'redis', url: config.store.url, dataDir: config.dataDir, idleMs: config.session.idleTimeout, warn: (message) => logger.warn(message) }) as RedisStore
-  const directory = await store.directory({ commandTimeoutMs: Math.max(100, Math.floor(cluster.lease / 4)) })
+  // Reads wait up to half a lease; membership renewals have their own, shorter deadline (membership.ts).
+  const directory = await store.directory({ commandTimeoutMs: Math.max(500, Math.floor(cluster.lease / 2)) })
   const dispatcher = new ClusterDispatcher({
     directory,
     signer: new CallSigner(auth),

@@ -6,6 +6,7 @@
 //   Redis: the store (session ends stop workers here), membership, placements
 import { randomBytes, randomUUID } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import Fastify from 'fastify'
 import type { AddressInfo } from 'node:net'
 import type { FastifyBaseLogger } from 'fastify'
@@ -57,7 +58,8 @@ export async function startSupervisorDaemon (config: Config, logger: Logger, ove
   const auth = await readClusterAuth(cluster, SUPERVISOR_ROLE, hostId)
   const log = logger.child({ host: hostId })
   const store = await openStore({ kind: 'redis', url: config.store.url, dataDir: config.dataDir, idleMs: config.session.idleTimeout, warn: (message) => log.warn(message) }) as RedisStore
-  const directory = await store.directory({ commandTimeoutMs: Math.max(100, Math.floor(cluster.lease / 4)) })
+  // Reads wait up to half a lease; membership renewals have their own, shorter deadline (membership.ts).
+  const directory = await store.directory({ commandTimeoutMs: Math.max(500, Math.floor(cluster.lease / 2)) })
 
   // Process and exec workers reach their session's data through this host, never a gateway: a
   // store API on loopback whose tokens (a key of this process's own) name one worker each, and
@@ -87,6 +89,8 @@ export async function startSupervisorDaemon (config: Config, logger: Logger, ove
     capacity: cluster.capacity,
     leaseMs: cluster.lease,
     moveWaitMs: cluster.moveWait,
+    // A host taking over many sessions at once boots them a few at a time: its lease renewals and answers keep a share of the cores.
+    bootConcurrency: Math.max(2, availableParallelism()),
     storeAccess: (sid, fence) => {
       const holder = randomUUID()
       holders.set(holder, fence)

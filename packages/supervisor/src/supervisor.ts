@@ -34,6 +34,7 @@ import {
   MovingError, NotClusteredError, RealmInvalidError, SessionNotFoundError, SparesNeedBootableKindError, StaleEpochError, SupervisorClosedError,
   UnknownRealmError, WorkerBackoffError, WorkerExitedError, WorkerLimitError, withRetryAfter
 } from './errors.ts'
+import { BootSlots } from './boot-slots.ts'
 import { Checkpointer } from './checkpointer.ts'
 import { within } from './within.ts'
 import { makeRoom } from './worker-limits.ts'
@@ -105,6 +106,8 @@ export interface SupervisorOptions {
   placement?: PlacementGuard
   /** The name this supervisor goes by in `hosts()` and `placement()` (default `local`). */
   hostId?: string
+  /** At most this many workers booting at once (boot-slots.ts); no limit when absent. */
+  bootConcurrency?: number
 }
 
 export class Supervisor implements Dispatcher {
@@ -130,10 +133,12 @@ export class Supervisor implements Dispatcher {
   #hostId: string
   /** Slots being moved to another host (cluster): their requests get SUP_ERR_MOVING until the move ends. */
   #moving = new Set<string>()
+  #boots: BootSlots | null
 
-  constructor ({ realms, store, logger, crashBackoff = DEFAULT_CRASH_BACKOFF, runDir, limits = {}, storeAccess, transientRange, stateDir, placement, hostId = 'local' }: SupervisorOptions) {
+  constructor ({ realms, store, logger, crashBackoff = DEFAULT_CRASH_BACKOFF, runDir, limits = {}, storeAccess, transientRange, stateDir, placement, hostId = 'local', bootConcurrency }: SupervisorOptions) {
     this.#guard = placement
     this.#hostId = hostId
+    this.#boots = bootConcurrency === undefined ? null : new BootSlots(bootConcurrency)
     this.#runDirOption = runDir
     this.#limits = limits
     Supervisor.#check(realms)
@@ -330,7 +335,8 @@ export class Supervisor implements Dispatcher {
       const resume = kind.hibernates ? await this.#hibernation.load(sessionId, realm.name, logger) : undefined
       if (placed?.failover) logFailover(logger, placed, resume !== undefined, kind.hibernates)
       const spare = kind.boot ? this.#spares.take(realm) : undefined
-      const worker = await kind.start(realm, this.#host, { identity, logger, onExit, resume, ...(fence && { fence }) }, spare)
+      const start = () => kind.start(realm, this.#host, { identity, logger, onExit, resume, ...(fence && { fence }) }, spare)
+      const worker = await (this.#boots ? this.#boots.run(start) : start())
       if (spare) this.#counts.claimedSpares++
       this.#counts.spawned++
       // Logout or shutdown may have retired the slot while the worker started.
@@ -354,7 +360,8 @@ export class Supervisor implements Dispatcher {
   async #bootSpare (realm: WorkerRealm, onExit: (err: Error) => void): Promise<Spare> {
     await this.#startup
     const logger = this.#log.child({ realm: realm.name, spare: true })
-    return workerKind(realm.kind).boot!(realm, this.#host, { logger, onExit })
+    const boot = () => workerKind(realm.kind).boot!(realm, this.#host, { logger, onExit })
+    return this.#boots ? this.#boots.run(boot) : boot()
   }
 
   * #memoryTargets (): Iterable<Watched> {

@@ -57,6 +57,9 @@ export interface ClusterDispatcherOptions {
 
 type Outcome = 'stale' | 'moving' | 'gone' | 'fatal'
 
+/** Answers of a host that ran nothing of the request: it is sent again once the host is gone or back. */
+const REFUSED = new Set(['SUP_ERR_FENCED', 'SUP_ERR_CLOSED', 'SUP_ERR_UNKNOWN_HOST', 'SUP_ERR_WORKER_STOPPED', 'STORE_ERR_UNAVAILABLE'])
+
 export class ClusterDispatcher implements Dispatcher {
   #dir: ClusterDirectory
   #signer: CallSigner
@@ -134,8 +137,9 @@ export class ClusterDispatcher implements Dispatcher {
     const code = (err as { code?: string }).code
     if (code === 'SUP_ERR_STALE_EPOCH') return whole ? 'stale' : 'fatal'
     if (code === 'SUP_ERR_MOVING') return whole ? 'moving' : 'fatal'
-    // Refused before anything ran: the host is going (or gone), its sessions with it.
-    if (code === 'SUP_ERR_FENCED' || code === 'SUP_ERR_CLOSED' || code === 'SUP_ERR_UNKNOWN_HOST') return whole ? 'gone' : 'fatal'
+    // Refused before anything ran: the host is going (or gone), its sessions with it; or its worker
+    // was stopping (the host fenced itself, or a move raced the request).
+    if (REFUSED.has(code ?? '')) return whole ? 'gone' : 'fatal'
     const how = unreached(err)
     if (how === 'refused') return whole ? 'gone' : 'fatal'
     if (how === 'lost') return whole && SAFE_METHODS.has(req.method) ? 'gone' : 'fatal'
@@ -156,7 +160,15 @@ export class ClusterDispatcher implements Dispatcher {
   async #resolve (req: DispatchRequest, deadline: number): Promise<Placement> {
     const { sessionId } = req.identity
     for (;;) {
-      let p: Placement | null | undefined = await this.#dir.read(sessionId, req.realm)
+      let p: Placement | null | undefined
+      try {
+        p = await this.#dir.read(sessionId, req.realm)
+      } catch (err) {
+        // Redis slow or away for a moment: the request waits for it, as it waits for a failover.
+        if ((err as { code?: string }).code !== 'STORE_ERR_UNAVAILABLE' || Date.now() >= deadline) throw err
+        await sleep(50)
+        continue
+      }
       if (p && this.#members.isLive(p.host)) return p
       const target = this.#choose(sessionId, req.realm)
       if (target !== undefined) {
@@ -168,8 +180,10 @@ export class ClusterDispatcher implements Dispatcher {
           }
           p = out.placement
         } catch (err) {
-          if ((err as { code?: string }).code === 'STORE_ERR_NO_SESSION') throw new SessionNotFoundError({ cause: err })
-          throw err
+          const code = (err as { code?: string }).code
+          if (code === 'STORE_ERR_NO_SESSION') throw new SessionNotFoundError({ cause: err })
+          if (code !== 'STORE_ERR_UNAVAILABLE' || Date.now() >= deadline) throw err
+          p = undefined
         }
         if (p && this.#members.isLive(p.host)) return p
       }
