@@ -3,6 +3,7 @@
 // (`npm run bench -- --quick`, `BENCH_ROUNDS=3 BENCH_SECONDS=2 npm run bench`).
 import { fileURLToPath } from 'node:url'
 import { runBenchmarks } from './benchmark.ts'
+import { cluster } from './cluster.ts'
 import { coldStart } from './cold-start.ts'
 import { density } from './density.ts'
 import { requestPath } from './request-path.ts'
@@ -14,5 +15,5 @@ import { workerRss } from './worker-rss.ts'
 const LATEST = fileURLToPath(new URL('./results/latest.md', import.meta.url))
 
 // The in-process transport bench goes last: its threads live in this process.
-const ok = await runBenchmarks([requestPath, coldStart, workerRss, workerKinds, density, storeOps, threadTransport], process.argv.slice(2), { writeTo: LATEST })
+const ok = await runBenchmarks([requestPath, coldStart, workerRss, workerKinds, density, storeOps, cluster, threadTransport], process.argv.slice(2), { writeTo: LATEST })
 process.exitCode = ok ? 0 : 1

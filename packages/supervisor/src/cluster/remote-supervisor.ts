@@ -1,6 +1,6 @@
 // The client end of wire.ts: one supervisor host, reached over HTTP/1.1 by
-// an undici Pool with keep-alive (HTTP/2 did not measure better here: see
-// bench/cluster.ts). A request's body streams to the host and its answer
+// an undici Pool with keep-alive (HTTP/2 is not measured yet: the issue's
+// "if it measures better" is open). A request's body streams to the host and its answer
 // streams back; a small answer of known length is read whole, as a child
 // worker's is, so that the gateway writes it in one go.
 import { setMaxListeners } from 'node:events'
