@@ -56,13 +56,21 @@ export const ConfigSchema = Type.Object({
   listen: Type.String({ pattern: LISTEN, default: '127.0.0.1:8080', description: 'HOST:PORT' }),
   dataDir: Type.String({ minLength: 1, default: '.sessiond' }),
   users: Type.Object({
+    /** Who the users are: the users file, or the system's own accounts through PAM (pam-users.ts). */
+    source: Type.Union([Type.Literal('file'), Type.Literal('pam')], { default: 'file' }),
     file: Type.Optional(Type.String({ minLength: 1 })),
-    demo: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_.-]{0,31}$', description: 'a user name' }))
+    demo: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_.-]{0,31}$', description: 'a user name' })),
+    /** source pam: the PAM service, a file in /etc/pam.d. */
+    service: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$', default: 'sessiond', description: 'a PAM service name (a file in /etc/pam.d)' })
   }, { additionalProperties: false, default: {} }),
   store: Type.Object({
     kind: Type.Union([Type.Literal('sqlite'), Type.Literal('memory'), Type.Literal('redis')], { default: 'sqlite' }),
     url: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'a redis:// or rediss:// URL' })),
-    protocolListen: Type.Optional(Type.String({ pattern: `^[0-9]{1,5}$|${LISTEN}`, description: 'PORT (on 127.0.0.1) or HOST:PORT for the line-protocol listener (off when absent)' }))
+    // YAML reads a bare `7777` as a number: a port is taken as a number or as a string.
+    protocolListen: Type.Optional(Type.Union([
+      Type.Integer({ minimum: 0, maximum: 65535 }),
+      Type.String({ pattern: `^[0-9]{1,5}$|${LISTEN}` })
+    ], { description: 'PORT (on 127.0.0.1) or HOST:PORT for the line-protocol listener (off when absent)' }))
   }, { additionalProperties: false, default: {} }),
   session: Type.Object({
     maxAge: Duration('12h'),
@@ -107,11 +115,12 @@ export const ConfigSchema = Type.Object({
 
 type Decoded = StaticDecode<typeof ConfigSchema>
 export type RealmConfig = Decoded['realms'][number]
-export type Config = Readonly<Omit<Decoded, 'users' | 'httpRedirect'> & {
+export type Config = Readonly<Omit<Decoded, 'users' | 'httpRedirect' | 'store'> & {
   file: string
   host: string
   port: number
-  users: { file: string, demo?: string }
+  users: { source: 'file' | 'pam', file: string, demo?: string, service: string }
+  store: Omit<Decoded['store'], 'protocolListen'> & { protocolListen?: string }
   httpRedirect?: { host: string, port: number, origin?: string, status: 301 | 308 }
 }>
 
@@ -230,6 +239,11 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
     if (cfg.trustProxy.length === 0) issues.push('/trustProxy: expected the front server\'s address when auth.mode is header, got none')
     if (GATEWAY_HEADERS.includes(header)) issues.push(`/auth/header: expected a header of the front server's own, not one the gateway reads or sets, got ${JSON.stringify(cfg.auth.header)}`)
   }
+  if (cfg.users.source === 'pam') {
+    // The system's accounts are the users: there is no file to read, nor a demo user to make in it.
+    if (cfg.users.file !== undefined) issues.push(`/users/file: expected no users file with users.source pam, got ${JSON.stringify(cfg.users.file)}`)
+    if (cfg.users.demo !== undefined) issues.push(`/users/demo: expected no demo user with users.source pam (log in with a system account), got ${JSON.stringify(cfg.users.demo)}`)
+  }
   if (cfg.httpRedirect && !cfg.tls) issues.push('/httpRedirect: expected tls to be set too (the redirect goes to the HTTPS listener)')
   if (issues.length > 0) fail(path, issues)
 
@@ -252,7 +266,8 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
     basePath: cfg.basePath,
     auth: { ...cfg.auth, header },
     httpRedirect,
-    users: { ...cfg.users, file: usersFile }
+    users: { ...cfg.users, file: usersFile },
+    store: { ...cfg.store, protocolListen: cfg.store.protocolListen === undefined ? undefined : String(cfg.store.protocolListen) }
   })
 }
 

@@ -10,6 +10,7 @@ import { ConfigReloader } from './config-reload.ts'
 import type { ReloadSummary } from './config-reload.ts'
 import { loadCookieKeys } from './cookie-key.ts'
 import { ensureDemoUser } from './demo-user.ts'
+import { assertHandlersLoad } from './handler-preflight.ts'
 import { ConfigError } from './errors.ts'
 import { listenHttpRedirect } from './http-redirect.ts'
 import type { HttpRedirect } from './http-redirect.ts'
@@ -17,6 +18,7 @@ import { stopOrphanedWorkers } from './orphan-sweep.ts'
 import { RunningConfig } from './running-config.ts'
 import { buildServer } from './server.ts'
 import { storeTokenKey } from './store-token-key.ts'
+import { openUserDirectory } from './user-source.ts'
 import { UsersFile } from './users-file.ts'
 
 export interface Daemon {
@@ -44,14 +46,16 @@ const ORPHAN_SWEEP_EVERY_MS = 60_000
 
 /** One process: gateway + embedded supervisor + session store, listening. */
 export async function startDaemon (config: Config, logger: Logger, overrides: ConfigOverrides = {}): Promise<Daemon> {
+  // A handler that cannot resolve its imports stops start-up, naming the module, not its first request.
+  await assertHandlersLoad(config.realms)
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
   const [cookieKey, ...previousCookieKeys] = await loadCookieKeys(config.dataDir)
   const tls = config.tls && { cert: await readTlsFile(config.tls.cert), key: await readTlsFile(config.tls.key) }
-  const users = new UsersFile(config.users.file)
+  const users = openUserDirectory(config.users)
   // The stand-in hash for unknown users (a scrypt, about 0.4 s, most of start-up) is ready before the
   // first login: otherwise an unknown name would answer later than a wrong password right after start.
   await users.prepare()
-  const demo = config.users.demo ? await ensureDemoUser(users, config.users.demo, config.dataDir) : null
+  const demo = config.users.demo && users instanceof UsersFile ? await ensureDemoUser(users, config.users.demo, config.dataDir) : null
   // A Redis that cannot be reached stops start-up here, with STORE_ERR_CONNECT naming it.
   const store = await openStore({ kind: config.store.kind, url: config.store.url, dataDir: config.dataDir })
   // Process and exec workers reach their session's data through the store's HTTP API

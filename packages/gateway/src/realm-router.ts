@@ -13,13 +13,13 @@ import { realmAllows } from './realm-access.ts'
 import { realmCspHeader } from './realm-csp.ts'
 import { RealmMatcher } from './realm-matcher.ts'
 import { activeSessionId, readSessionUser, writeSession } from './session-cookie.ts'
-import type { UsersFile } from './users-file.ts'
+import type { UserDirectory } from './user-directory.ts'
 
 export interface RealmRouterOptions {
   config: Config
   store: SessionStore
   supervisor: Supervisor
-  users: UsersFile
+  users: UserDirectory
   /** Auth mode `header`: a new session for the front server's user when the cookie's is gone. */
   renewSession?: RenewSession
 }
