@@ -23,6 +23,8 @@ export const RealmSchema = Type.Object({
   mount: Type.String({ pattern: PATH_PREFIX, description: 'a path prefix such as /notes, without a trailing slash or dot segments' }),
   auth: Type.Union([Type.Literal('required'), Type.Literal('anonymous')], { default: 'required' }),
   bodyLimit: Type.Optional(ByteSize()),
+  /** Refuse state-changing requests from other sites (realm-csrf.ts); off for APIs with tokens of their own. */
+  csrf: Type.Union([Type.Literal('on'), Type.Literal('off'), Type.Boolean()], { default: 'on', description: 'on or off' }),
   /** Serve the realm only to requests with this Host header (its own origin: a subdomain per realm). */
   host: Type.Optional(Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[0-9]{1,5})?$', description: 'a lower-case host name as the Host header carries it, with the port when it is not the default' })),
   /** A Content-Security-Policy for every response of the realm (see realm-csp.ts); the worker's own is replaced. */
