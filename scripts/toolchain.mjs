@@ -136,7 +136,9 @@ const SYSTEM_PACKAGES = {
     // test/demo-pages.test.ts looks at the demo as a person would, and takes the README's screenshots.
     chromium: 'chromium',
     // test/pam-login.test.ts sets real system passwords (chpasswd) for its accounts.
-    chpasswd: 'passwd'
+    chpasswd: 'passwd',
+    // test/cli-launcher.test.ts runs the sessiond launcher under Debian's older Node.
+    '/usr/bin/node': 'nodejs'
   },
   bench: { wrk: 'wrk', 'redis-server': 'redis-server' }
 }

@@ -269,7 +269,7 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
     auth: { ...cfg.auth, header },
     httpRedirect,
     users: { ...cfg.users, file: usersFile },
-    store: { ...cfg.store, protocolListen: cfg.store.protocolListen === undefined ? undefined : String(cfg.store.protocolListen) }
+    store: { ...cfg.store, ...(cfg.store.protocolListen !== undefined && { protocolListen: String(cfg.store.protocolListen) }) }
   })
 }
 

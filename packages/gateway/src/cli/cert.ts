@@ -1,22 +1,8 @@
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createSelfSignedCert } from '../self-signed-cert.ts'
+import { CERT_USAGE } from './commands.ts'
 
-export const CERT_USAGE = 'sessiond cert --out DIR --name HOST [--name HOST …] [--days N] [--ca]'
-export const CERT_HELP = `${CERT_USAGE}
-
-Makes a server certificate for tls.cert / tls.key: DIR/cert.pem and
-DIR/key.pem (mode 0600), ECDSA P-256, by the system's openssl. It is a leaf
-(CA:FALSE, serverAuth) for the names given plus localhost, 127.0.0.1 and ::1;
-the first name is its CN. Self-signed, unless --ca: then a CA is made too
-(DIR/ca.pem, DIR/ca-key.pem) and signs it, so that browsers and curl can
-trust ca.pem once (curl --cacert DIR/ca.pem).
-
-  -o, --out DIR     where the files go (made with mode 0700)
-  -n, --name HOST   a host name or address, repeatable
-  --days N          validity (default 825)
-  --ca              make a CA and sign the certificate with it
-  -h, --help        this text`
 
 /** A self-signed certificate for `tls.cert` / `tls.key`. */
 export async function cert (argv: string[]): Promise<void> {

@@ -6,21 +6,9 @@ import type { Config } from '../config.ts'
 import { HandlerLoadError } from '../errors.ts'
 import { handlerPath, preflightHandlers } from '../handler-preflight.ts'
 import { checkUserSource } from '../user-source.ts'
-import { envOverrides } from './start.ts'
+import { envOverrides } from './env-overrides.ts'
+import { CHECK_USAGE } from './commands.ts'
 
-export const CHECK_USAGE = 'sessiond check --config FILE [--data DIR]'
-export const CHECK_HELP = `${CHECK_USAGE}
-
-Validates the config file (every problem at once, with the file, the key and
-what was expected: exit status 78) and loads every realm's handler without
-serving: each handler's imports are resolved and loaded, and handlers of
-realms without runAs are run once to check that they export a handler. An exec
-realm's command must be found. Prints one line per realm; exit status 1 when
-a handler cannot load, naming the module and the path.
-
-  -c, --config FILE   the config file (YAML or JSON), relative to this directory
-  -d, --data DIR      the data directory, as for start
-  -h, --help          this text`
 
 function executable (file: string): boolean {
   try {

@@ -5,21 +5,8 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { ScaffoldError } from '../errors.ts'
 import { scaffoldFiles } from './init-template.ts'
+import { INIT_USAGE } from './commands.ts'
 
-export const INIT_USAGE = 'sessiond init DIR [--name NAME] [--force]'
-export const INIT_HELP = `${INIT_USAGE}
-
-Scaffolds a realm in DIR (made if missing; relative to this directory): a
-handler, its test (which starts the real daemon), sessiond.yaml, package.json
-and tsconfig.json. @sessiond/worker-sdk is linked from this sessiond's own
-copy, so the realm starts at once:
-
-  sessiond start --config DIR/sessiond.yaml
-  cd DIR && node --test handler.test.ts
-
-  --name NAME   the realm's name and mount (default: DIR's name)
-  --force       write into a directory that is not empty
-  -h, --help    this text`
 
 /** A realm name from a directory name: lower-case letters, digits and dashes, starting with a letter. */
 function realmName (dir: string): string {

@@ -2,19 +2,9 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../config.ts'
 import { cookieKeyFile, rotateCookieKeys } from '../cookie-key.ts'
-import { envOverrides } from './start.ts'
+import { envOverrides } from './env-overrides.ts'
+import { KEYS_USAGE } from './commands.ts'
 
-export const KEYS_USAGE = 'sessiond keys rotate [--keep N] [--config FILE | --data DIR]'
-export const KEYS_HELP = `${KEYS_USAGE}
-
-Puts a new cookie key first in DATA/cookie.key and keeps the N newest (2 by
-default): after a restart, cookies sealed with a kept older key still open
-and are re-sealed; cookies under a dropped key are refused.
-
-  --keep N           keys kept, the new one included (default 2)
-  -c, --config FILE  the data directory of this config
-  -d, --data DIR     the data directory (default ./.sessiond, or SESSIOND_DATA)
-  -h, --help         this text`
 
 /** `keys rotate`: a new cookie key first; the previous one kept so that open sessions survive. */
 export async function keys (argv: string[]): Promise<void> {

@@ -1,25 +1,21 @@
 #!/usr/bin/env node
 import { enableCompileCache } from 'node:module'
-import { CERT_HELP, cert } from './cert.ts'
-import { CHECK_HELP, check } from './check.ts'
-import { INIT_HELP, init } from './init.ts'
-import { KEYS_HELP, keys } from './keys.ts'
-import { START_HELP, start } from './start.ts'
-import { USER_HELP, user } from './user.ts'
+import { CERT_HELP, CHECK_HELP, INIT_HELP, KEYS_HELP, START_HELP, USER_HELP } from './commands.ts'
 
 interface Command {
-  run: (argv: string[]) => Promise<void>
+  /** The command's code, loaded only when it runs. */
+  run: () => Promise<(argv: string[]) => Promise<void>>
   /** The command's --help: its usage line first. */
   help: string
 }
 
 const commands: Record<string, Command> = {
-  start: { run: start, help: START_HELP },
-  check: { run: check, help: CHECK_HELP },
-  init: { run: init, help: INIT_HELP },
-  user: { run: user, help: USER_HELP },
-  cert: { run: cert, help: CERT_HELP },
-  keys: { run: keys, help: KEYS_HELP }
+  start: { run: async () => (await import('./start.ts')).start, help: START_HELP },
+  check: { run: async () => (await import('./check.ts')).check, help: CHECK_HELP },
+  init: { run: async () => (await import('./init.ts')).init, help: INIT_HELP },
+  user: { run: async () => (await import('./user.ts')).user, help: USER_HELP },
+  cert: { run: async () => (await import('./cert.ts')).cert, help: CERT_HELP },
+  keys: { run: async () => (await import('./keys.ts')).keys, help: KEYS_HELP }
 }
 
 const USAGE = `usage: sessiond COMMAND [OPTIONS]   (sessiond COMMAND --help for each)
@@ -55,7 +51,7 @@ if (wantsHelp(rest)) {
   process.exit(0)
 }
 try {
-  await command.run(rest)
+  await (await command.run())(rest)
 } catch (err) {
   const e = err as { code?: string, message?: string }
   process.stderr.write(`sessiond ${first}: ${e.message ?? String(err)}\n`)

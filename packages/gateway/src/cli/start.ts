@@ -2,33 +2,14 @@ import { parseArgs } from 'node:util'
 import closeWithGrace from 'close-with-grace'
 import { loadConfig } from '../config.ts'
 import type { ConfigOverrides } from '../config.ts'
+import { envOverrides } from './env-overrides.ts'
+
+// Where the one place that reads the environment lives (tests import it from here too).
+export { envOverrides }
 import { startDaemon } from '../daemon.ts'
 import { createLogger } from '../logger.ts'
+import { START_USAGE } from './commands.ts'
 
-export const START_USAGE = 'sessiond start --config FILE [--listen HOST:PORT] [--data DIR]'
-export const START_HELP = `${START_USAGE}
-
-Starts the daemon: the gateway, the embedded supervisor and the session store,
-in one process. Prints "sessiond listening on URL" (the real port when given
-port 0), stops cleanly on SIGINT and SIGTERM and reloads the config on SIGHUP.
-Refuses to start (exit status 78) on an invalid config or a handler whose
-imports cannot be resolved.
-
-  -c, --config FILE        the config file (YAML or JSON), relative to this directory
-  -l, --listen HOST:PORT   overrides listen (also SESSIOND_LISTEN)
-  -d, --data DIR           overrides dataDir (also SESSIOND_DATA)
-  -h, --help               this text
-
-SESSIOND_STORE_URL=redis://… moves the store to Redis.`
-
-/** The few settings deployments change, from the environment. The one place env is read. */
-export function envOverrides (env: NodeJS.ProcessEnv): ConfigOverrides {
-  return {
-    ...(env.SESSIOND_LISTEN && { listen: env.SESSIOND_LISTEN }),
-    ...(env.SESSIOND_DATA && { dataDir: env.SESSIOND_DATA }),
-    ...(env.SESSIOND_STORE_URL && { storeUrl: env.SESSIOND_STORE_URL })
-  }
-}
 
 export async function start (argv: string[]): Promise<void> {
   const { values } = parseArgs({

@@ -3,22 +3,9 @@ import { parseArgs } from 'node:util'
 import { text } from 'node:stream/consumers'
 import { loadConfig } from '../config.ts'
 import { UsersFile } from '../users-file.ts'
-import { envOverrides } from './start.ts'
+import { envOverrides } from './env-overrides.ts'
+import { USER_USAGE } from './commands.ts'
 
-export const USER_USAGE = 'sessiond user add NAME --password-stdin [--replace] [--config FILE | --data DIR | --users FILE]'
-export const USER_HELP = `${USER_USAGE}
-
-Adds a user to the users file (scrypt hashes, mode 0600); a running daemon
-sees the change at the next login. The password is read from stdin, never
-from the command line. With users.source pam there is no users file: the
-system's accounts are the users.
-
-  --password-stdin   read the password from stdin (required)
-  --replace          set the password of a user that exists
-  -c, --config FILE  the users file of this config
-  -d, --data DIR     DIR/users.json (default: ./.sessiond, or SESSIOND_DATA)
-  --users FILE       this users file
-  -h, --help         this text`
 
 export async function user (argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
