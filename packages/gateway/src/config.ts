@@ -269,7 +269,7 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
     auth: { ...cfg.auth, header },
     httpRedirect,
     users: { ...cfg.users, file: usersFile },
-    store: { ...cfg.store, ...(cfg.store.protocolListen !== undefined && { protocolListen: String(cfg.store.protocolListen) }) }
+    store: (({ protocolListen, ...rest }) => ({ ...rest, ...(protocolListen !== undefined && { protocolListen: String(protocolListen) }) }))(cfg.store)
   })
 }
 
