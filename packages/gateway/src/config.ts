@@ -17,12 +17,19 @@ const GATEWAY_HEADERS = ['host', 'cookie', 'authorization', 'connection', 'conte
   'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-prefix', 'x-sessiond-user', 'x-request-id']
 /** Paths the gateway itself answers; no realm may mount over them. */
 export const RESERVED_PATHS = ['/login', '/logout', '/healthz', '/_sessiond']
+const RUNNING_AS_ROOT = process.getuid?.() === 0
 
 export const RealmSchema = Type.Object({
   ...WorkerRealmFields,
   mount: Type.String({ pattern: PATH_PREFIX, description: 'a path prefix such as /notes, without a trailing slash or dot segments' }),
   auth: Type.Union([Type.Literal('required'), Type.Literal('anonymous')], { default: 'required' }),
   bodyLimit: Type.Optional(ByteSize()),
+  /**
+   * Settings that apply only when the daemon runs as root: a config shared by
+   * a root deployment and development as an ordinary user (the demo's whoami
+   * realm) runs its process workers as the login's account where it can.
+   */
+  whenRoot: Type.Optional(Type.Object({ runAs: WorkerRealmFields.runAs }, { additionalProperties: false })),
   /** Refuse state-changing requests from other sites (realm-csrf.ts); off for APIs with tokens of their own. */
   csrf: Type.Union([Type.Literal('on'), Type.Literal('off'), Type.Boolean()], { default: 'on', description: 'on or off' }),
   /** Serve the realm only to requests with this Host header (its own origin: a subdomain per realm). */
@@ -219,6 +226,11 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
     }
     names.add(realm.name)
     mounts.add(where)
+    if (realm.whenRoot?.runAs !== undefined) {
+      if (realm.kind === 'thread') issues.push(`/realms/${i}/whenRoot/runAs: expected kind process or exec (a thread runs as the daemon), got kind thread`)
+      else if (realm.runAs !== undefined) issues.push(`/realms/${i}/whenRoot/runAs: expected either runAs or whenRoot.runAs, got both`)
+      else if (RUNNING_AS_ROOT) realm.runAs = realm.whenRoot.runAs
+    }
     if (realm.kind === 'exec') {
       if (!realm.command) issues.push(`/realms/${i}/command: expected an argv array such as ["python3", "app.py"] for kind exec, got nothing`)
       if (realm.handler !== undefined) issues.push(`/realms/${i}/handler: expected no handler for kind exec (it runs command)`)

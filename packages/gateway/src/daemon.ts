@@ -30,7 +30,7 @@ export interface Daemon {
   lineProtocol: LineProtocolListener | null
   /** The plain-HTTP listener that redirects to HTTPS, when `httpRedirect` is set. */
   httpRedirect: HttpRedirect | null
-  demo: { user: string, password: string | null } | null
+  demo: { user: string, password: string | null, account?: string } | null
   /**
    * Re-reads the config file (SIGHUP) with the overrides the daemon started
    * with and applies what can change live; throws, changing nothing, when
@@ -55,7 +55,7 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
   // The stand-in hash for unknown users (a scrypt, about 0.4 s, most of start-up) is ready before the
   // first login: otherwise an unknown name would answer later than a wrong password right after start.
   await users.prepare()
-  const demo = config.users.demo && users instanceof UsersFile ? await ensureDemoUser(users, config.users.demo, config.dataDir) : null
+  const demo = config.users.demo && users instanceof UsersFile ? await ensureDemoUser(users, config.users.demo, config.dataDir, config.realms) : null
   // A Redis that cannot be reached stops start-up here, with STORE_ERR_CONNECT naming it.
   const store = await openStore({ kind: config.store.kind, url: config.store.url, dataDir: config.dataDir })
   // Process and exec workers reach their session's data through the store's HTTP API

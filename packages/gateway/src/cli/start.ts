@@ -45,5 +45,6 @@ export async function start (argv: string[]): Promise<void> {
     process.stdout.write(daemon.demo.password
       ? `demo login: ${daemon.demo.user} ${daemon.demo.password}\n`
       : `demo login: ${daemon.demo.user} (password unknown: reset it with sessiond user add ${daemon.demo.user} --password-stdin --replace)\n`)
+    if (daemon.demo.account) process.stdout.write(`demo user runs its runAs workers as ${daemon.demo.account}\n`)
   }
 }
