@@ -140,7 +140,8 @@ const SYSTEM_PACKAGES = {
     // test/cli-launcher.test.ts runs the sessiond launcher under Debian's older Node.
     '/usr/bin/node': 'nodejs'
   },
-  bench: { wrk: 'wrk', 'redis-server': 'redis-server' }
+  bench: { wrk: 'wrk', 'redis-server': 'redis-server' },
+  screenshots: { chromium: 'chromium' }
 }
 
 function hasCommand (cmd) {
@@ -180,6 +181,8 @@ const TASKS = {
   start: (args) => [['node', ['packages/gateway/src/cli/main.ts', 'start', '--config', 'examples/demo.yaml', ...args]]],
   // The installable tarballs: each package built to JavaScript with .d.ts files (scripts/build-packages.ts), packed by pnpm.
   pack: (args) => [['node', ['scripts/build-packages.ts', ...args]]],
+  // docs/screenshots/*.png, the README's, from the demo in Debian's chromium.
+  screenshots: () => [['node', ['scripts/screenshots.ts']]],
   typecheck: () => [['tsc', ['-p', '.', '--noEmit']]],
   lint: () => [['biome', ['check', '.']]],
   // Every test file, or only the files given: `npm run test:only -- test/x.test.ts`.
