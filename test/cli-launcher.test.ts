@@ -38,6 +38,18 @@ test('the sessiond launcher runs under an older system Node, from another direct
   assert.match(viaShim.stdout, /realms ready/)
 })
 
+test('npm link puts a sessiond on PATH that runs from any directory under the older Node', { skip }, async (t) => {
+  const { mkdtemp, rm } = await import('node:fs/promises')
+  const { tmpdir } = await import('node:os')
+  const prefix = await mkdtemp(join(tmpdir(), 'sessiond-link-'))
+  t.after(() => rm(prefix, { recursive: true, force: true }))
+  // npm's global prefix moved to a temporary one: the machine's own stays untouched.
+  const env = { ...process.env, NPM_CONFIG_PREFIX: prefix, PATH: `${join(prefix, 'bin')}:/usr/bin:/bin` }
+  await run('npm', ['link', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: join(ROOT, 'packages/gateway'), env, timeout: 120_000 })
+  const { stdout } = await run('sessiond', ['check', '--config', 'demo.yaml'], { cwd: EXAMPLES, env })
+  assert.match(stdout, /realms ready/)
+})
+
 test('npm run sessiond reads a config path relative to the directory it was run from', async () => {
   const { stdout } = await run('npm', ['run', '--silent', 'sessiond', '--', 'check', '--config', 'demo.yaml'], { cwd: EXAMPLES, timeout: 120_000 })
   assert.match(stdout, /^config .*examples\/demo\.yaml: valid$/m)
