@@ -85,8 +85,9 @@ export function toolchain () {
     ...process.env,
     PATH: `${dirname(nodeBin)}:${join(root, 'node_modules', '.bin')}:${process.env.PATH}`,
     // Native addons (authenticate-pam) compile against this Node's own headers: the
-    // provisioned Node ships them, and node-gyp cannot download any here.
-    ...(nodeBin !== process.execPath && { npm_config_nodedir: join(dirname(nodeBin), '..') }),
+    // provisioned Node ships them (as do distributions' Node packages, in /usr/include/node),
+    // and node-gyp cannot download any here.
+    ...(existsSync(join(dirname(nodeBin), '..', 'include', 'node', 'node.h')) && { npm_config_nodedir: join(dirname(nodeBin), '..') }),
     // pnpm must not try to manage its own version or nag about updates.
     npm_config_manage_package_manager_versions: 'false',
     npm_config_update_notifier: 'false'

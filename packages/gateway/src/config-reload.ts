@@ -2,6 +2,8 @@
 //
 //   loadConfig(file, overrides) ── invalid ──▶ throw: nothing changed
 //      │
+//   assertHandlersLoad(realms) ── an import does not resolve ──▶ throw: nothing changed
+//      │
 //   planReload(running, next): which realms changed, which settings need a restart
 //      │
 //   supervisor.reconfigure(worker realms) ── refuses ──▶ throw: nothing changed
@@ -12,6 +14,7 @@ import type { Logger } from 'pino'
 import { WorkerRealmFields } from '@sessiond/supervisor'
 import type { Supervisor } from '@sessiond/supervisor'
 import { isMapping, loadConfig } from './config.ts'
+import { assertHandlersLoad } from './handler-preflight.ts'
 import type { Config, ConfigOverrides, RealmConfig } from './config.ts'
 import { ConfigError } from './errors.ts'
 import type { RunningConfig } from './running-config.ts'
@@ -121,7 +124,10 @@ export class ConfigReloader {
   async #reloadNow (): Promise<ReloadSummary> {
     const file = this.#running.current.file
     try {
-      const plan = planReload(this.#running.current, loadConfig(file, this.#overrides), this.#workerRealms)
+      const next = loadConfig(file, this.#overrides)
+      // As at start-up: a handler that cannot resolve its imports is refused now, not at its first request.
+      await assertHandlersLoad(next.realms)
+      const plan = planReload(this.#running.current, next, this.#workerRealms)
       const workers = this.#reconfigureWorkers(file, plan.workerRealms)
       // No await from here on: a request sees either the old realms or the new ones, both in the supervisor and here.
       this.#workerRealms = plan.workerRealms
@@ -141,7 +147,7 @@ export class ConfigReloader {
       return summary
     } catch (err) {
       // A mistake in the file is the operator's, not a bug: its message says all, a stack trace nothing.
-      if ((err as { code?: string }).code === 'GW_ERR_CONFIG') this.#log.error({ file }, `config reload failed, the running config is unchanged: ${(err as Error).message}`)
+      if ((err as { code?: string }).code === 'GW_ERR_CONFIG' || (err as { code?: string }).code === 'GW_ERR_HANDLER_LOAD') this.#log.error({ file }, `config reload failed, the running config is unchanged: ${(err as Error).message}`)
       else this.#log.error({ err, file }, 'config reload failed, the running config is unchanged')
       throw err
     }
