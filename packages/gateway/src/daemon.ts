@@ -51,7 +51,7 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
   const [cookieKey, ...previousCookieKeys] = await loadCookieKeys(config.dataDir)
   const tls = config.tls && { cert: await readTlsFile(config.tls.cert), key: await readTlsFile(config.tls.key) }
-  const users = openUserDirectory(config.users)
+  const users = openUserDirectory(config)
   // The stand-in hash for unknown users (a scrypt, about 0.4 s, most of start-up) is ready before the
   // first login: otherwise an unknown name would answer later than a wrong password right after start.
   await users.prepare()

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
-import { PamUnavailableError } from './errors.ts'
+import { ConfigError, PamUnavailableError } from './errors.ts'
 import { MAX_PASSWORD_BYTES } from './password-hash.ts'
 import { SystemGroups } from './system-groups.ts'
 import type { UserDirectory } from './user-directory.ts'
@@ -58,13 +58,23 @@ export class PamUsers implements UserDirectory {
   readonly #groups = new SystemGroups()
   #authenticate: Authenticate | null = null
 
-  constructor ({ service }: { service: string }) {
+  readonly #configFile: string | undefined
+
+  /** `configFile`: the config naming this service, for errors that say where to look. */
+  constructor ({ service, configFile }: { service: string, configFile?: string }) {
     this.service = service
+    this.#configFile = configFile
   }
 
+  /** Loads the addon and checks that the service exists: start-up fails here, not at the first login. */
   async prepare (): Promise<void> {
-    this.#authenticate ??= loadPam()
-    if (!existsSync(pamServiceFile(this.service))) throw new PamUnavailableError(`no PAM service ${this.service}: ${pamServiceFile(this.service)} does not exist (see docs/accounts.md)`)
+    try {
+      this.#authenticate ??= loadPam()
+      if (!existsSync(pamServiceFile(this.service))) throw new PamUnavailableError(`no PAM service ${this.service}: ${pamServiceFile(this.service)} does not exist (see docs/accounts.md)`)
+    } catch (err) {
+      if (this.#configFile === undefined) throw err
+      throw new ConfigError(`invalid config ${this.#configFile}:\n  /users/service: ${(err as Error).message}`, { cause: err })
+    }
   }
 
   async verify (name: string, password: string): Promise<string | null> {
