@@ -6,7 +6,8 @@
 // benchmarks run a daemon with it off and one with it on, side by side.
 import { join } from 'node:path'
 import { tempDir } from './cleanup.ts'
-import { NO_COMPILE_CACHE, startSessiond } from './sessiond-daemon.ts'
+import { HELLO_REALM, NO_COMPILE_CACHE, startSessiond } from './sessiond-daemon.ts'
+import type { BenchRealm } from './sessiond-daemon.ts'
 import { getHello, loginMany } from './sessions.ts'
 
 export interface CompileCache {
@@ -15,17 +16,17 @@ export interface CompileCache {
 }
 
 /**
- * A compile cache already filled by a daemon that started two workers and
- * exited (the cache is written at exit), so that the daemon measured with it
+ * A compile cache already filled by a daemon that started two workers of
+ * each of `realms` (by default the hello thread realm) and exited (the cache is written at exit), so that the daemon measured with it
  * finds every module there.
  */
-export async function primedCompileCache (): Promise<CompileCache> {
+export async function primedCompileCache (realms: BenchRealm[] = [HELLO_REALM]): Promise<CompileCache> {
   const dir = tempDir('compile-cache')
   const env = { NODE_COMPILE_CACHE: join(dir.path, 'cache') }
   try {
-    const d = await startSessiond({ env })
+    const d = await startSessiond({ env, realms })
     try {
-      for (const cookie of await loginMany(d.url, 2)) await getHello(d.url, cookie)
+      for (const cookie of await loginMany(d.url, 2)) for (const r of realms) await getHello(d.url, cookie, `/${r.name}`)
     } finally {
       await d.stop()
     }

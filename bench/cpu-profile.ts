@@ -1,7 +1,10 @@
-// Reads the .cpuprofile files that `node --cpu-prof` writes (one per thread)
-// and lists the functions with the most self time: where the CPU went.
-import { readdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+// A CPU profile of a running server's main thread, taken over the V8
+// inspector for exactly the span of some load (the server runs with
+// `--inspect=127.0.0.1:0`; Node's global WebSocket speaks the protocol),
+// written as a .cpuprofile that Chrome DevTools and VS Code open; and its
+// functions with the most self time: where the CPU went.
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { ROOT } from './sessiond-daemon.ts'
 
 interface ProfileNode {
@@ -9,7 +12,7 @@ interface ProfileNode {
   callFrame: { functionName: string, url: string, lineNumber: number }
 }
 
-interface CpuProfile {
+export interface CpuProfile {
   nodes: ProfileNode[]
   samples: number[]
   timeDeltas: number[]
@@ -19,6 +22,52 @@ export interface SelfTime {
   name: string
   ms: number
   share: number
+}
+
+/** The inspector's address in what a `node --inspect` process printed. */
+export function inspectorUrl (output: string): string {
+  const m = /Debugger listening on (ws:\/\/\S+)/.exec(output)
+  if (!m) throw new Error(`no inspector address in the server's output (was it started with --inspect?):\n${output}`)
+  return m[1]
+}
+
+/** Profiles the main thread behind `wsUrl` while `during` runs, and writes the profile to `file`. */
+export async function profileWhile (wsUrl: string, file: string, during: () => Promise<unknown>, { intervalUs = 250 } = {}): Promise<CpuProfile> {
+  const ws = new WebSocket(wsUrl)
+  const pending = new Map<number, PromiseWithResolvers<any>>()
+  let nextId = 1
+  ws.addEventListener('message', e => {
+    const m = JSON.parse(String(e.data)) as { id?: number, result?: unknown, error?: { message: string } }
+    const p = m.id === undefined ? undefined : pending.get(m.id)
+    if (!p) return
+    pending.delete(m.id!)
+    if (m.error) p.reject(new Error(`inspector: ${m.error.message}`))
+    else p.resolve(m.result)
+  })
+  const send = <T>(method: string, params: object = {}): Promise<T> => {
+    const id = nextId++
+    const p = Promise.withResolvers<T>()
+    pending.set(id, p)
+    ws.send(JSON.stringify({ id, method, params }))
+    return p.promise
+  }
+  await new Promise((resolve, reject) => {
+    ws.addEventListener('open', resolve, { once: true })
+    ws.addEventListener('error', () => reject(new Error(`could not reach the inspector at ${wsUrl}`)), { once: true })
+  })
+  try {
+    await send('Profiler.enable')
+    await send('Profiler.setSamplingInterval', { interval: intervalUs })
+    await send('Profiler.start')
+    await during()
+    const { profile } = await send<{ profile: CpuProfile }>('Profiler.stop')
+    await send('Profiler.disable')
+    await mkdir(dirname(file), { recursive: true })
+    await writeFile(file, JSON.stringify(profile))
+    return profile
+  } finally {
+    ws.close()
+  }
 }
 
 /** Nodes that are the profiler's own view of doing nothing. */
@@ -32,8 +81,10 @@ function where (url: string, line: number): string {
   return ` ${u}:${line + 1}`
 }
 
-function accumulate (profile: CpuProfile, into: Map<string, number>): number {
+/** The `top` functions by self time, their share of the busy (not idle) time, and that busy time. */
+export function topSelfTimes (profile: CpuProfile, top = 15): { top: SelfTime[], busyMs: number } {
   const byId = new Map(profile.nodes.map(n => [n.id, n]))
+  const self = new Map<string, number>()
   let busy = 0
   for (let i = 0; i < profile.samples.length; i++) {
     const node = byId.get(profile.samples[i])
@@ -41,37 +92,12 @@ function accumulate (profile: CpuProfile, into: Map<string, number>): number {
     const us = profile.timeDeltas[i + 1] ?? 0
     if (!node || IDLE.has(node.callFrame.functionName)) continue
     const key = (node.callFrame.functionName || '(anonymous)') + where(node.callFrame.url, node.callFrame.lineNumber)
-    into.set(key, (into.get(key) ?? 0) + us)
+    self.set(key, (self.get(key) ?? 0) + us)
     busy += us
   }
-  return busy
-}
-
-/**
- * The top self-time functions of the main thread and, added together, of
- * every worker thread. Files are named CPU.<date>.<time>.<pid>.<tid>.<n>.cpuprofile;
- * tid 0 is the main thread.
- */
-export async function summariseCpuProfiles (dir: string, top = 15): Promise<{ main: SelfTime[], workers: SelfTime[], mainBusyMs: number, workersBusyMs: number, workerFiles: number }> {
-  const files = (await readdir(dir)).filter(f => f.endsWith('.cpuprofile'))
-  const main = new Map<string, number>()
-  const workers = new Map<string, number>()
-  let mainBusy = 0
-  let workersBusy = 0
-  let workerFiles = 0
-  for (const f of files) {
-    const tid = Number(f.split('.')[4])
-    const profile = JSON.parse(await readFile(join(dir, f), 'utf8')) as CpuProfile
-    if (tid === 0) mainBusy += accumulate(profile, main)
-    else {
-      workersBusy += accumulate(profile, workers)
-      workerFiles++
-    }
-  }
-  const rank = (m: Map<string, number>, busy: number): SelfTime[] => [...m]
-    .sort((a, b) => b[1] - a[1]).slice(0, top)
+  const ranked = [...self].sort((a, b) => b[1] - a[1]).slice(0, top)
     .map(([name, us]) => ({ name, ms: us / 1000, share: busy > 0 ? us / busy : 0 }))
-  return { main: rank(main, mainBusy), workers: rank(workers, workersBusy), mainBusyMs: mainBusy / 1000, workersBusyMs: workersBusy / 1000, workerFiles }
+  return { top: ranked, busyMs: busy / 1000 }
 }
 
 export function formatSelfTimes (rows: readonly SelfTime[]): string {

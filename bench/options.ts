@@ -17,9 +17,11 @@ export interface BenchOptions {
   coldSessions: number
   /** Idle workers the RSS benchmark spawns. */
   rssWorkers: number
+  /** Live sessions in the density bench, for every kind; undefined: each kind's own count (bench/kinds.ts). */
+  densitySessions: number | undefined
   /** Run these benchmarks only (by name); all when empty. */
   only: string[]
-  /** Profile the daemon under HTTP load with --cpu-prof and summarise the hottest functions. */
+  /** Profile the daemon's main thread under the request-path load, per kind, and summarise the hottest functions. */
   cpuProf: boolean
   quick: boolean
 }
@@ -31,9 +33,11 @@ export const BENCH_USAGE = `options (flags win over the environment):
   --sessions N            sessions = connections = workers (default 50)      BENCH_SESSIONS
   --cold-sessions N       sessions in the cold-start bench (default 30)      BENCH_COLD_SESSIONS
   --rss-workers N         idle workers in the RSS bench (default 50)         BENCH_RSS_WORKERS
+  --density-sessions N    live sessions per kind in the density bench        BENCH_DENSITY_SESSIONS
+                          (default: thread 2000; quick 100)
   --warmup-max S          longest warm-up per variant (default 30, quick 4)  BENCH_WARMUP_MAX
-  --only a,b              http-throughput, cold-start, worker-rss, worker-kinds, store-ops, thread-transport
-  --cpu-prof              profile the daemon under load (bench/results/profiles/)`
+  --only a,b              request-path, cold-start, worker-rss, worker-kinds, density, store-ops, thread-transport
+  --cpu-prof              request-path: profile the daemon's main thread under load (bench/results/profiles/)`
 
 function positive (name: string, raw: string | undefined, fallback: number, min = 1): number {
   if (raw === undefined || raw === '') return fallback
@@ -52,6 +56,7 @@ export function benchOptions (argv: string[], env: NodeJS.ProcessEnv = process.e
       sessions: { type: 'string' },
       'cold-sessions': { type: 'string' },
       'rss-workers': { type: 'string' },
+      'density-sessions': { type: 'string' },
       'warmup-max': { type: 'string' },
       only: { type: 'string' },
       'cpu-prof': { type: 'boolean' },
@@ -64,6 +69,7 @@ export function benchOptions (argv: string[], env: NodeJS.ProcessEnv = process.e
     process.exit(0)
   }
   const quick = values.quick ?? (env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true')
+  const densitySessions = values['density-sessions'] ?? env.BENCH_DENSITY_SESSIONS
   const seconds = positive('--seconds', values.seconds ?? env.BENCH_SECONDS, quick ? 2 : 5, 0.5)
   return {
     quick,
@@ -74,6 +80,7 @@ export function benchOptions (argv: string[], env: NodeJS.ProcessEnv = process.e
     sessions: Math.round(positive('--sessions', values.sessions ?? env.BENCH_SESSIONS, 50)),
     coldSessions: Math.round(positive('--cold-sessions', values['cold-sessions'] ?? env.BENCH_COLD_SESSIONS, quick ? 10 : 30)),
     rssWorkers: Math.round(positive('--rss-workers', values['rss-workers'] ?? env.BENCH_RSS_WORKERS, quick ? 20 : 50)),
+    densitySessions: densitySessions ? Math.round(positive('--density-sessions', densitySessions, 1)) : (quick ? 100 : undefined),
     only: (values.only ?? env.BENCH_ONLY ?? '').split(',').map(s => s.trim()).filter(Boolean),
     cpuProf: values['cpu-prof'] ?? false
   }

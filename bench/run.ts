@@ -4,7 +4,8 @@
 import { fileURLToPath } from 'node:url'
 import { runBenchmarks } from './benchmark.ts'
 import { coldStart } from './cold-start.ts'
-import { httpThroughput } from './http-throughput.ts'
+import { density } from './density.ts'
+import { requestPath } from './request-path.ts'
 import { storeOps } from './store-ops.ts'
 import { threadTransport } from './thread-transport.ts'
 import { workerKinds } from './worker-kinds.ts'
@@ -13,5 +14,5 @@ import { workerRss } from './worker-rss.ts'
 const LATEST = fileURLToPath(new URL('./results/latest.md', import.meta.url))
 
 // The in-process transport bench goes last: its threads live in this process.
-const ok = await runBenchmarks([httpThroughput, coldStart, workerRss, workerKinds, storeOps, threadTransport], process.argv.slice(2), { writeTo: LATEST })
+const ok = await runBenchmarks([requestPath, coldStart, workerRss, workerKinds, density, storeOps, threadTransport], process.argv.slice(2), { writeTo: LATEST })
 process.exitCode = ok ? 0 : 1

@@ -29,11 +29,13 @@ export interface SessiondDaemon extends ServerProcess {
 /** A realm of the bench daemon, as YAML lines under `realms:`; mounted at `/<name>`. */
 export interface BenchRealm {
   name: string
-  kind: 'thread' | 'process' | 'exec'
-  /** thread and process: defaults to the hello handler. */
+  kind: 'thread' | 'process' | 'exec' | 'context'
+  /** every kind but exec: defaults to the hello handler. */
   handler?: string
   command?: string[]
   spares?: number
+  /** Any other realm settings, written as `key: <JSON>` (e.g. `{ threads: 1 }`). */
+  settings?: Readonly<Record<string, string | number | boolean>>
 }
 
 export const HELLO_REALM: BenchRealm = { name: 'hello', kind: 'thread' }
@@ -45,6 +47,7 @@ function realmYaml (r: BenchRealm): string[] {
     `    kind: ${r.kind}`,
     ...(r.kind === 'exec' ? [`    command: ${JSON.stringify(r.command)}`] : [`    handler: ${JSON.stringify(r.handler ?? HELLO_HANDLER)}`]),
     ...(r.spares ? [`    spares: ${r.spares}`] : []),
+    ...Object.entries(r.settings ?? {}).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`),
     '    auth: required',
     '    idleTimeout: 15m'
   ]

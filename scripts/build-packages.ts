@@ -41,7 +41,22 @@ function rewriteDeclarations (dir: string): void {
   }
 }
 
+/** Every source export has its built twin in publishConfig, pointing at the same file under dist/. */
+function checkPublishedExports (name: string): void {
+  const manifest = JSON.parse(readFileSync(join(root, 'packages', name, 'package.json'), 'utf8'))
+  const source = manifest.exports as Record<string, string>
+  const built = (manifest.publishConfig?.exports ?? {}) as Record<string, { default: string }>
+  for (const [key, file] of Object.entries(source)) {
+    const want = file.replace(/^\.\/src\//, './dist/').replace(/\.ts$/, '.js')
+    if (built[key]?.default !== want) throw new Error(`packages/${name}/package.json: publishConfig.exports["${key}"] must be { types, default: "${want}" }, for exports["${key}"] = "${file}"`)
+  }
+  for (const key of Object.keys(built)) {
+    if (!(key in source)) throw new Error(`packages/${name}/package.json: publishConfig.exports["${key}"] has no source export`)
+  }
+}
+
 export function buildPackage (name: string): void {
+  checkPublishedExports(name)
   const dir = join(root, 'packages', name)
   rmSync(join(dir, 'dist'), { recursive: true, force: true })
   execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(dir, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' })

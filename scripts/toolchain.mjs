@@ -141,7 +141,8 @@ const SYSTEM_PACKAGES = {
     // test/cli-launcher.test.ts runs the sessiond launcher under Debian's older Node.
     '/usr/bin/node': 'nodejs'
   },
-  bench: { wrk: 'wrk', 'redis-server': 'redis-server' },
+  // bench/request-path.ts runs nginx → per-session processes as an anchor.
+  bench: { wrk: 'wrk', 'redis-server': 'redis-server', nginx: 'nginx' },
   screenshots: { chromium: 'chromium' }
 }
 

@@ -60,7 +60,7 @@ test('destroy and regenerate_id over the line protocol stop the session\'s worke
   t.after(() => { c.socket.destroy() })
 
   const spawnWorker = async (id: string) => {
-    const res = await d.supervisor.dispatch({ sessionId: id, realm: 'lab', identity: async () => ({ sessionId: id, user: 'alice' }), method: 'GET', url: 'http://x/count', headers: [], body: null })
+    const res = await d.supervisor.dispatch({ identity: { sessionId: id, user: 'alice' }, realm: 'lab', method: 'GET', url: 'http://x/count', headers: [], body: null })
     if (res.body && !(res.body instanceof Uint8Array)) for await (const _ of res.body) { /* drain */ }
     assert.equal(d.supervisor.hasWorker(id, 'lab'), true)
   }

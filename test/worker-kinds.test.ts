@@ -9,7 +9,7 @@ async function twoSessions (t: TestContext) {
   const d = await startDaemon(t, {
     realms: [
       { name: 'proc', mount: '/proc', kind: 'process', handler: join(ROOT, 'packages/supervisor/test/fixtures/process-counter.ts') },
-      { name: 'notes', mount: '/notes', kind: 'exec', handler: undefined, command: ['python3', join(ROOT, 'examples/python-notes/app.py')] }
+      { name: 'notes', mount: '/notes', kind: 'exec', handler: undefined, command: ['/usr/bin/python3', join(ROOT, 'examples/python-notes/app.py')] }
     ]
   })
   return { d, alice: await d.login('alice', 'alice-password'), bob: await d.login('bob', 'bob-password') }

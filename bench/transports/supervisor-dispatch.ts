@@ -1,6 +1,6 @@
 // Transport (c): our design, through the real Supervisor: a piscina pool
 // of one thread per worker whose single long-running task owns a
-// MessagePort; each request is a message on it (see kinds/thread.ts).
+// MessagePort; each request is a message on it (see kinds/thread-worker.ts).
 import type { Readable } from 'node:stream'
 import { pathToFileURL } from 'node:url'
 import pino from 'pino'
@@ -27,9 +27,8 @@ export class SupervisorDispatch implements Transport {
     for (let i = 0; i < workers; i++) {
       const { id: sessionId } = await this.#store.create('bench', 3_600_000)
       this.#requests.push({
-        sessionId,
+        identity: { sessionId, user: 'bench' },
         realm: 'hello',
-        identity: async () => ({ sessionId, user: 'bench' }),
         method: 'GET',
         url: BENCH_URL,
         headers: BENCH_HEADERS,

@@ -6,13 +6,14 @@
 //      │
 //   planReload(running, next): which realms changed, which settings need a restart
 //      │
-//   supervisor.reconfigure(worker realms) ── refuses ──▶ throw: nothing changed
+//   dispatcher.reconfigure(next realms) ── refuses ──▶ throw: nothing changed
+//      │  (the supervisor compares its own settings of each realm: those that
+//      │   changed drain their workers)
 //      │
 //   running.replace(config): the gateway's next request sees the new realms
 import { isDeepStrictEqual } from 'node:util'
 import type { Logger } from 'pino'
-import { WorkerRealmFields } from '@sessiond/supervisor'
-import type { Supervisor } from '@sessiond/supervisor'
+import type { Dispatcher, ReconfigureSummary } from '@sessiond/supervisor'
 import { isMapping, loadConfig } from './config.ts'
 import { assertHandlersLoad } from './handler-preflight.ts'
 import type { Config, ConfigOverrides, RealmConfig } from './config.ts'
@@ -27,7 +28,6 @@ import type { RunningConfig } from './running-config.ts'
 const LIVE = new Set(['realms', 'limits.bodyLimit'])
 /** Not settings of their own: host and port come from listen, file is what was re-read. */
 const DERIVED = new Set(['file', 'host', 'port'])
-const WORKER_FIELDS = Object.keys(WorkerRealmFields) as Array<keyof RealmConfig>
 
 export interface ReloadSummary {
   file: string
@@ -43,24 +43,16 @@ export interface ReloadSummary {
 interface ReloadPlan {
   /** What to run from now on: the new live settings, the running value of every other. */
   config: Config
-  /**
-   * The realms for supervisor.reconfigure. A realm whose worker settings did
-   * not change keeps the object the supervisor already has, so that a change
-   * only the gateway reads (allow, csp, mount) does not replace its workers.
-   */
-  workerRealms: RealmConfig[]
   added: string[]
   changed: string[]
   removed: string[]
   needsRestart: string[]
 }
 
-function planReload (running: Config, next: Config, workerRealms: readonly RealmConfig[]): ReloadPlan {
+function planReload (running: Config, next: Config): ReloadPlan {
   const before = new Map(running.realms.map(r => [r.name, r]))
-  const given = new Map(workerRealms.map(r => [r.name, r]))
   const plan: ReloadPlan = {
     config: Object.freeze({ ...running, realms: next.realms, limits: Object.freeze({ ...running.limits, bodyLimit: next.limits.bodyLimit }) }),
-    workerRealms: [],
     added: [],
     changed: [],
     removed: running.realms.filter(r => !next.realms.some(n => n.name === r.name)).map(r => r.name),
@@ -70,8 +62,6 @@ function planReload (running: Config, next: Config, workerRealms: readonly Realm
     const old = before.get(realm.name)
     if (!old) plan.added.push(realm.name)
     else if (!isDeepStrictEqual(old, realm)) plan.changed.push(realm.name)
-    const current = given.get(realm.name)
-    plan.workerRealms.push(current && WORKER_FIELDS.every(k => isDeepStrictEqual(current[k], realm[k])) ? current : realm)
   }
   return plan
 }
@@ -87,7 +77,7 @@ export interface ConfigReloaderOptions {
   running: RunningConfig
   /** The overrides the daemon started with (flags and environment): a reload applies them the same way. */
   overrides: ConfigOverrides
-  supervisor: Supervisor
+  dispatcher: Dispatcher
   logger: Logger
 }
 
@@ -95,18 +85,15 @@ export interface ConfigReloaderOptions {
 export class ConfigReloader {
   readonly #running: RunningConfig
   readonly #overrides: ConfigOverrides
-  readonly #supervisor: Supervisor
+  readonly #dispatcher: Dispatcher
   readonly #log: Logger
-  /** The realm objects the supervisor runs: the ones it was started with until a reload replaces them. */
-  #workerRealms: readonly RealmConfig[]
   #tail: Promise<unknown> = Promise.resolve()
 
-  constructor ({ running, overrides, supervisor, logger }: ConfigReloaderOptions) {
+  constructor ({ running, overrides, dispatcher, logger }: ConfigReloaderOptions) {
     this.#running = running
     this.#overrides = overrides
-    this.#supervisor = supervisor
+    this.#dispatcher = dispatcher
     this.#log = logger
-    this.#workerRealms = running.current.realms
   }
 
   /**
@@ -127,10 +114,8 @@ export class ConfigReloader {
       const next = loadConfig(file, this.#overrides)
       // As at start-up: a handler that cannot resolve its imports is refused now, not at its first request.
       await assertHandlersLoad(next.realms)
-      const plan = planReload(this.#running.current, next, this.#workerRealms)
-      const workers = this.#reconfigureWorkers(file, plan.workerRealms)
-      // No await from here on: a request sees either the old realms or the new ones, both in the supervisor and here.
-      this.#workerRealms = plan.workerRealms
+      const plan = planReload(this.#running.current, next)
+      const workers = await this.#reconfigureWorkers(file, plan.config.realms)
       this.#running.replace(plan.config)
       const summary: ReloadSummary = {
         file,
@@ -154,9 +139,9 @@ export class ConfigReloader {
   }
 
   /** The supervisor refuses realms that cannot run here (runAs without root): that too is the file's fault. */
-  #reconfigureWorkers (file: string, realms: readonly RealmConfig[]): ReturnType<Supervisor['reconfigure']> {
+  async #reconfigureWorkers (file: string, realms: readonly RealmConfig[]): Promise<ReconfigureSummary> {
     try {
-      return this.#supervisor.reconfigure(realms)
+      return await this.#dispatcher.reconfigure(realms)
     } catch (err) {
       throw new ConfigError(`invalid config ${file}: ${(err as Error).message}`, { cause: err })
     }

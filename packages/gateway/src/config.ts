@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url'
 import { Type } from '@sinclair/typebox'
 import type { StaticDecode, TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { Duration, WorkerRealmFields } from '@sessiond/supervisor'
+import { Duration, WorkerRealmFields, workerKind } from '@sessiond/supervisor'
 import { parse as parseYaml } from 'yaml'
 import { ByteSize } from './byte-size.ts'
 import { ConfigError } from './errors.ts'
@@ -231,12 +231,11 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
       else if (realm.runAs !== undefined) issues.push(`/realms/${i}/whenRoot/runAs: expected either runAs or whenRoot.runAs, got both`)
       else if (RUNNING_AS_ROOT) realm.runAs = realm.whenRoot.runAs
     }
-    if (realm.kind === 'exec') {
-      if (!realm.command) issues.push(`/realms/${i}/command: expected an argv array such as ["python3", "app.py"] for kind exec, got nothing`)
-      if (realm.handler !== undefined) issues.push(`/realms/${i}/handler: expected no handler for kind exec (it runs command)`)
-    } else if (realm.handler === undefined) {
-      issues.push(`/realms/${i}/handler: expected the path of the handler module for kind ${realm.kind}, got nothing`)
-    } else {
+    for (const [key, what] of workerKind(realm.kind).validate(realm)) {
+      const value = (realm as Record<string, unknown>)[key]
+      issues.push(`/realms/${i}/${key}: expected ${what}, got ${value === undefined ? 'nothing' : shown(value)}`)
+    }
+    if (realm.handler !== undefined) {
       const handler = isAbsolute(realm.handler) ? realm.handler : resolve(base, realm.handler)
       if (!existsSync(handler)) issues.push(`/realms/${i}/handler: expected an existing module, got ${JSON.stringify(realm.handler)} (${handler})`)
       realm.handler = pathToFileURL(handler).href

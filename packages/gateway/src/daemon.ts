@@ -74,8 +74,8 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
   })
   // The gateway reads the running config: a reload swaps the realms under it.
   const running = new RunningConfig(config)
-  const reloader = new ConfigReloader({ running, overrides, supervisor, logger: logger.child({ component: 'config' }) })
-  const app = await buildServer({ config: running.view, logger, store, supervisor, users, cookieKey, previousCookieKeys, tls, storeTokenKey: tokenKey })
+  const reloader = new ConfigReloader({ running, overrides, dispatcher: supervisor, logger: logger.child({ component: 'config' }) })
+  const app = await buildServer({ config: running.view, logger, store, dispatcher: supervisor, users, cookieKey, previousCookieKeys, tls, storeTokenKey: tokenKey })
 
   const gc = setInterval(() => {
     store.gc().then(n => { if (n > 0) logger.debug({ removed: n }, 'expired sessions collected') },

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { SessionStore } from '@sessiond/session-store'
-import type { Supervisor } from '@sessiond/supervisor'
 import { BadRemoteUserError, UntrustedAuthHeaderError } from './errors.ts'
 import { startLoginSession } from './login-session.ts'
 import { activeSessionId, readSessionUser } from './session-cookie.ts'
@@ -14,7 +13,6 @@ export interface FrontAuthOptions {
   header: string
   trustProxy: readonly string[]
   store: SessionStore
-  supervisor: Supervisor
   maxAge: number
   idleTimeout: number
 }
@@ -36,7 +34,7 @@ declare module 'fastify' {
  * A request the front server vouched for nobody carries no login, whatever
  * its cookie says (anonymous realms' own sessions aside).
  */
-export function registerFrontAuth (app: FastifyInstance, { header, trustProxy, store, supervisor, maxAge, idleTimeout }: FrontAuthOptions): RenewSession {
+export function registerFrontAuth (app: FastifyInstance, { header, trustProxy, store, maxAge, idleTimeout }: FrontAuthOptions): RenewSession {
   const trusted = trustedPeer(trustProxy)
   app.addHook('onRequest', async (request) => {
     const value = request.headers[header]
@@ -58,7 +56,7 @@ export function registerFrontAuth (app: FastifyInstance, { header, trustProxy, s
   })
 
   async function renewSession (request: FastifyRequest, user: string): Promise<string> {
-    const sid = await startLoginSession(request, user, { store, supervisor, maxAge })
+    const sid = await startLoginSession(request, user, { store, maxAge })
     request.log.info({ event: 'login', user, via: 'front-server' }, 'login')
     return sid
   }

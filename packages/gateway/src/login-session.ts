@@ -1,19 +1,20 @@
 import type { FastifyRequest } from 'fastify'
 import type { SessionStore } from '@sessiond/session-store'
-import type { Supervisor } from '@sessiond/supervisor'
 import { renewCsrfToken } from './csrf-guard.ts'
 import { readSessionId, writeSession } from './session-cookie.ts'
 
 export interface LoginSessionOptions {
   store: SessionStore
-  supervisor: Supervisor
   maxAge: number
 }
 
-/** A session over: the store forgets it, then its workers stop (logout, or the login that replaces it). */
-export async function endSession (store: SessionStore, supervisor: Supervisor, sid: string): Promise<void> {
+/**
+ * A session over (logout, or the login that replaces it): the store forgets
+ * it, and its end stops the session's workers wherever they run — the one
+ * path every end takes (the store's session-end event, daemon.ts).
+ */
+export async function endSession (store: SessionStore, sid: string): Promise<void> {
   await store.destroy(sid)
-  await supervisor.stopSession(sid, 'logout')
 }
 
 /**
@@ -24,7 +25,7 @@ export async function endSession (store: SessionStore, supervisor: Supervisor, s
  */
 export async function startLoginSession (request: FastifyRequest, user: string, opts: LoginSessionOptions): Promise<string> {
   const previous = readSessionId(request)
-  if (previous) await endSession(opts.store, opts.supervisor, previous)
+  if (previous) await endSession(opts.store, previous)
   const session = await opts.store.create(user, opts.maxAge)
   writeSession(request, session.id, user)
   renewCsrfToken(request)

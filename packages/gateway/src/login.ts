@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { SessionStore } from '@sessiond/session-store'
-import type { Supervisor } from '@sessiond/supervisor'
 import type { Config } from './config.ts'
 import { CSRF_FIELD, csrfGuard, csrfToken } from './csrf-guard.ts'
 import { TooManyLoginsError } from './errors.ts'
@@ -16,7 +15,6 @@ import type { UserDirectory } from './user-directory.ts'
 export interface LoginOptions {
   config: Config
   store: SessionStore
-  supervisor: Supervisor
   users: UserDirectory
 }
 
@@ -55,7 +53,7 @@ interface LoginBody { username?: unknown, password?: unknown, next?: unknown }
 
 interface Attempt { form: boolean, next: string, username: string, password: string, userKey: string, ipKey: string }
 
-export async function loginRoutes (app: FastifyInstance, { config, store, supervisor, users }: LoginOptions): Promise<void> {
+export async function loginRoutes (app: FastifyInstance, { config, store, users }: LoginOptions): Promise<void> {
   const { attemptsPerUser, attemptsPerIp, delay, maxDelay } = config.login
   const perUser = new LoginThrottle({ freeAttempts: attemptsPerUser, delayMs: delay, maxDelayMs: maxDelay })
   const perIp = new LoginThrottle({ freeAttempts: attemptsPerIp, delayMs: delay, maxDelayMs: maxDelay })
@@ -63,7 +61,7 @@ export async function loginRoutes (app: FastifyInstance, { config, store, superv
 
   app.post('/logout', { preHandler: csrfGuard }, async (request, reply) => {
     const sid = readSessionId(request)
-    if (sid) await endSession(store, supervisor, sid)
+    if (sid) await endSession(store, sid)
     clearSession(request)
     if (wantsHtml(request)) return reply.redirect(`${request.publicPrefix}/login`, 303)
     return reply.send({ ok: true })
@@ -127,7 +125,7 @@ export async function loginRoutes (app: FastifyInstance, { config, store, superv
     }
     // The address keeps its count: one good account must not wipe the guesses made against others.
     perUser.succeed(userKey)
-    await startLoginSession(request, user, { store, supervisor, maxAge: config.session.maxAge })
+    await startLoginSession(request, user, { store, maxAge: config.session.maxAge })
     request.log.info({ event: 'login', user }, 'login')
     if (form) return reply.redirect(next, 303)
     return reply.send({ user })

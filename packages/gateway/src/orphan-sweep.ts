@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { SessionStore } from '@sessiond/session-store'
-import type { Supervisor } from '@sessiond/supervisor'
+import type { Dispatcher } from '@sessiond/supervisor'
 
 /**
  * Stops the workers of sessions the store no longer has. Session ends
@@ -11,12 +11,12 @@ import type { Supervisor } from '@sessiond/supervisor'
  * serving a session that no longer exists, since the hot path never asks
  * the store. Answers how many sessions it ended.
  */
-export async function stopOrphanedWorkers (supervisor: Supervisor, store: SessionStore, log: Logger): Promise<number> {
+export async function stopOrphanedWorkers (dispatcher: Dispatcher, store: SessionStore, log: Logger): Promise<number> {
   let ended = 0
-  for (const id of supervisor.sessions()) {
+  for (const id of await dispatcher.sessions()) {
     if (await store.lookup(id)) continue
     ended++
-    await supervisor.stopSession(id, 'logout')
+    await dispatcher.stopSession(id, 'logout')
   }
   if (ended > 0) log.info({ sessions: ended }, 'stopped the workers of sessions the store no longer has')
   return ended

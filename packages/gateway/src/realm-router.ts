@@ -2,7 +2,7 @@ import type { Http2ServerRequest } from 'node:http2'
 import type { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { SessionStore } from '@sessiond/session-store'
-import type { DispatchRequest, Identity, Supervisor, WorkerResponse } from '@sessiond/supervisor'
+import type { DispatchRequest, Dispatcher, WorkerResponse } from '@sessiond/supervisor'
 import { limitBody } from './body-limit.ts'
 import type { Config, RealmConfig } from './config.ts'
 import { BodyTooLargeError, RealmForbiddenError } from './errors.ts'
@@ -14,13 +14,13 @@ import { realmCspHeader } from './realm-csp.ts'
 import { checkRealmCsrf } from './realm-csrf.ts'
 import { keepContentTypeMissing, markNoContentType } from './missing-content-type.ts'
 import { RealmMatcher } from './realm-matcher.ts'
-import { activeSessionId, readSessionUser, writeSession } from './session-cookie.ts'
+import { activeSessionId, readSessionUser, writeSession, writeSessionUser } from './session-cookie.ts'
 import type { UserDirectory } from './user-directory.ts'
 
 export interface RealmRouterOptions {
   config: Config
   store: SessionStore
-  supervisor: Supervisor
+  dispatcher: Dispatcher
   users: UserDirectory
   /** Auth mode `header`: a new session for the front server's user when the cookie's is gone. */
   renewSession?: RenewSession
@@ -68,6 +68,9 @@ function send (reply: FastifyReply, res: WorkerResponse, csp: string | null): Fa
   return reply.send(res.body as Readable)
 }
 
+/** The user of a cookie-identified visitor's session in an anonymous realm. */
+const ANONYMOUS = 'anonymous'
+
 interface RealmRoute {
   mount: string
   host?: string
@@ -81,7 +84,7 @@ interface RealmRoute {
  * left unparsed and stream to the worker. The realms are looked up per
  * request in `config.realms`, which a reload replaces (running-config.ts).
  */
-export async function realmRouter (app: FastifyInstance, { config, store, supervisor, users, renewSession }: RealmRouterOptions): Promise<void> {
+export async function realmRouter (app: FastifyInstance, { config, store, dispatcher, users, renewSession }: RealmRouterOptions): Promise<void> {
   app.removeAllContentTypeParsers()
   // Leave every body untouched: the worker reads it as a stream.
   app.addContentTypeParser('*', (_request, _payload, done) => done(null))
@@ -120,18 +123,19 @@ export async function realmRouter (app: FastifyInstance, { config, store, superv
       if (realm.auth !== 'anonymous') return denyUnauthenticated(request, reply, form)
       sessionId = await newAnonymousSession(request)
     }
-    if (realm.allow && realm.auth !== 'anonymous') {
-      // Cookies from before the user name travelled in them cost one store lookup.
-      const user = readSessionUser(request) ?? (await store.lookup(sessionId))?.user
-      if (user === undefined) return denyUnauthenticated(request, reply, form)
-      if (!(await realmAllows(realm.allow, user, users))) throw new RealmForbiddenError()
+    let user = readSessionUser(request) ?? await userFromStore(request, sessionId)
+    if (user === undefined) {
+      if (realm.auth !== 'anonymous') return denyUnauthenticated(request, reply, form)
+      sessionId = await newAnonymousSession(request)
+      user = ANONYMOUS
+    } else if (realm.allow && realm.auth !== 'anonymous' && !(await realmAllows(realm.allow, user, users))) {
+      throw new RealmForbiddenError()
     }
     const call: DispatchRequest = {
-      sessionId,
+      // Data the gateway resolved, not a callback: the supervisor confirms the session in the store
+      // only when it must start a worker, so the hot path makes no store round trip.
+      identity: { sessionId, user },
       realm: realm.name,
-      // Consulted only when no worker is live: a live worker proves the session
-      // is valid, so the hot path makes no store round trip.
-      identity: lookupIdentity,
       method: request.method,
       // The matcher found the mount in the raw URL as written (see isCanonicalPath): the worker reads the rest.
       url: `${request.protocol}://${request.host || 'localhost'}${request.url.slice(realm.mount.length)}`,
@@ -139,18 +143,18 @@ export async function realmRouter (app: FastifyInstance, { config, store, superv
       body
     }
     try {
-      return send(reply, await supervisor.dispatch(call), csp)
+      return send(reply, await dispatcher.dispatch(call), csp)
     } catch (err) {
       if ((err as { code?: string }).code !== 'SUP_ERR_NO_SESSION') throw err
       if (request.remoteUser !== undefined && renewSession) {
         // The front server vouches for the user still: their session ended (logout, expiry), so they get a new one.
-        call.sessionId = await renewSession(request, request.remoteUser)
-        return send(reply, await supervisor.dispatch(call), csp)
+        call.identity = { sessionId: await renewSession(request, request.remoteUser), user: request.remoteUser }
+        return send(reply, await dispatcher.dispatch(call), csp)
       }
       if (realm.auth !== 'anonymous') return denyUnauthenticated(request, reply, form)
       // An anonymous visitor whose session expired simply gets a new one.
-      call.sessionId = await newAnonymousSession(request)
-      return send(reply, await supervisor.dispatch(call), csp)
+      call.identity = { sessionId: await newAnonymousSession(request), user: ANONYMOUS }
+      return send(reply, await dispatcher.dispatch(call), csp)
     }
   }
 
@@ -159,13 +163,15 @@ export async function realmRouter (app: FastifyInstance, { config, store, superv
   }
 
   async function newAnonymousSession (request: FastifyRequest): Promise<string> {
-    const fresh = await store.create('anonymous', maxAge)
-    writeSession(request, fresh.id, 'anonymous')
+    const fresh = await store.create(ANONYMOUS, maxAge)
+    writeSession(request, fresh.id, ANONYMOUS)
     return fresh.id
   }
 
-  async function lookupIdentity (sid: string): Promise<Identity | null> {
-    const s = await store.lookup(sid)
-    return s && { sessionId: s.id, user: s.user }
+  /** A cookie from before the user name travelled in it: one store lookup, and the cookie learns the name. */
+  async function userFromStore (request: FastifyRequest, sessionId: string): Promise<string | undefined> {
+    const record = await store.lookup(sessionId)
+    if (record) writeSessionUser(request, record.user)
+    return record?.user
   }
 }

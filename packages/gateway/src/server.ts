@@ -5,7 +5,7 @@ import fastifyFormbody from '@fastify/formbody'
 import type { Logger } from 'pino'
 import { storeHttpApi } from '@sessiond/session-store'
 import type { SessionStore } from '@sessiond/session-store'
-import type { Supervisor } from '@sessiond/supervisor'
+import type { Dispatcher } from '@sessiond/supervisor'
 import { basePathRewriter } from './base-path.ts'
 import type { Config } from './config.ts'
 import { errorReply } from './error-reply.ts'
@@ -28,7 +28,8 @@ export interface ServerOptions {
   config: Config
   logger: Logger
   store: SessionStore
-  supervisor: Supervisor
+  /** Where requests for realms go: the embedded supervisor, or supervisors on other hosts. */
+  dispatcher: Dispatcher
   users: UserDirectory
   cookieKey: Buffer
   /** Keys that sealed cookies before the last `sessiond keys rotate`: they still open, never seal. */
@@ -40,7 +41,7 @@ export interface ServerOptions {
 }
 
 /** The Fastify gateway: login, the session cookie, realms, health. */
-export async function buildServer ({ config, logger, store, supervisor, users, cookieKey, previousCookieKeys = [], tls, storeTokenKey }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer ({ config, logger, store, dispatcher, users, cookieKey, previousCookieKeys = [], tls, storeTokenKey }: ServerOptions): Promise<FastifyInstance> {
   const basePath = config.basePath === undefined ? null : basePathRewriter(config.basePath)
   // One code path for both listeners; Fastify's types split on http2, the instance's API does not.
   const app = Fastify({
@@ -92,7 +93,6 @@ export async function buildServer ({ config, logger, store, supervisor, users, c
       header: config.auth.header,
       trustProxy: config.trustProxy,
       store,
-      supervisor,
       maxAge: config.session.maxAge,
       idleTimeout: config.session.idleTimeout
     })
@@ -102,7 +102,7 @@ export async function buildServer ({ config, logger, store, supervisor, users, c
   await app.register(async (gatewayOwn) => {
     await registerSecurityHeaders(gatewayOwn)
     await gatewayOwn.register(fastifyFormbody, { bodyLimit: 8 * 1024 })
-    await loginRoutes(gatewayOwn, { config, store, supervisor, users })
+    await loginRoutes(gatewayOwn, { config, store, users })
   })
   // The session's data by URL: a store token (exec workers' SESSIOND_STORE_URL) or the browser's own cookie,
   // which must not write from another site's page.
@@ -110,7 +110,7 @@ export async function buildServer ({ config, logger, store, supervisor, users, c
     storeApi.addHook('onRequest', storeCsrfGuard(storeTokenKey))
     await storeApi.register(storeHttpApi, { prefix: '/_sessiond/store', store, tokenKey: storeTokenKey, sessionFromRequest: readSessionId })
   })
-  await app.register(async (realms) => realmRouter(realms, { config, store, supervisor, users, renewSession }))
+  await app.register(async (realms) => realmRouter(realms, { config, store, dispatcher, users, renewSession }))
   return app
 }
 

@@ -108,6 +108,11 @@ export function writeSession (request: FastifyRequest, sid: string, user: string
   session.set('seen', now)
 }
 
+/** Adds the user to a cookie issued before the user name travelled in it. */
+export function writeSessionUser (request: FastifyRequest, user: string): void {
+  sessionOf(request).set('usr', user)
+}
+
 export function clearSession (request: FastifyRequest): void {
   sessionOf(request).delete()
 }

@@ -2,24 +2,20 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import Fastify from 'fastify'
-import pino from 'pino'
 import { MemoryStore } from '@sessiond/session-store'
-import { Supervisor } from '@sessiond/supervisor'
 import { CSRF_FIELD } from '../src/csrf-guard.ts'
 import { startLoginSession } from '../src/login-session.ts'
 import { readSessionId, registerSessionCookie, sessionOf } from '../src/session-cookie.ts'
 
 test('a login gets a new session id and form token; the session the cookie held ends', async (t) => {
   const store = new MemoryStore()
-  const supervisor = new Supervisor({ realms: [], store, logger: pino({ level: 'silent' }) })
   const app = Fastify()
   t.after(async () => {
     await app.close()
-    await supervisor.close()
     await store.close()
   })
   await registerSessionCookie(app, [randomBytes(32)], 60_000)
-  app.post('/login', async (request) => ({ sid: await startLoginSession(request, 'alice', { store, supervisor, maxAge: 60_000 }) }))
+  app.post('/login', async (request) => ({ sid: await startLoginSession(request, 'alice', { store, maxAge: 60_000 }) }))
   app.get('/state', async (request) => ({ sid: readSessionId(request), csrf: sessionOf(request).get(CSRF_FIELD) }))
   const login = async (cookie?: string) => {
     const res = await app.inject({ method: 'POST', url: '/login', headers: cookie ? { cookie } : {} })

@@ -25,7 +25,7 @@ test('a worker whose session vanished without an event is stopped; live sessions
   })
   const start = async (user: string) => {
     const s = await store.create(user, 60_000)
-    const res = await supervisor.dispatch({ sessionId: s.id, realm: 'r', identity: async () => ({ sessionId: s.id, user }), method: 'GET', url: 'http://x/whoami', headers: [], body: null })
+    const res = await supervisor.dispatch({ identity: { sessionId: s.id, user }, realm: 'r', method: 'GET', url: 'http://x/whoami', headers: [], body: null })
     assert.equal(res.status, 200)
     return s.id
   }

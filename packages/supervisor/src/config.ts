@@ -14,6 +14,7 @@ export const Duration = (defaultValue: string) => Type.Transform(
 /** What the supervisor needs to know of a realm. The gateway adds mount and auth. */
 export const WorkerRealmFields = {
   name: Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$', description: 'a lower-case name: letters, digits and dashes' }),
+  /** Each kind is a file under kinds/ (kinds/index.ts lists them). */
   kind: Type.Union([Type.Literal('thread'), Type.Literal('process'), Type.Literal('exec')], { default: 'thread' }),
   /** thread and process: the handler module. */
   handler: Type.Optional(Type.String({ minLength: 1, description: 'the path of the handler module' })),
@@ -21,11 +22,17 @@ export const WorkerRealmFields = {
   command: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'an argv array such as ["python3", "app.py", "$PORT"]' })),
   /** process and exec: a unix socket in a private directory, or a loopback port for servers that only speak TCP. */
   listen: Type.Union([Type.Literal('unix'), Type.Literal('port')], { default: 'unix' }),
-  /** process and exec: the system account to run as — fixed, or the account named like the login. Needs root. */
+  /**
+   * process and exec: the account a worker runs as — the one named like the
+   * login, a transient uid of its own per worker, or one fixed account
+   * (every session of the realm then shares it, and so shares a trust
+   * domain). Needs root; a root supervisor without runAs uses `transient`.
+   */
   runAs: Type.Optional(Type.Union([
     Type.Literal('session-user'),
+    Type.Literal('transient'),
     Type.Object({ user: Type.String({ minLength: 1 }), group: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false })
-  ], { description: '"session-user" or { user, group }' })),
+  ], { description: '"session-user", "transient" or { user, group }' })),
   idleTimeout: Duration('15m'),
   /** A worker this old is recycled (hibernating) once it is next idle between requests. 0: no limit. */
   maxLifetime: Duration('0ms'),
@@ -54,6 +61,9 @@ export const WorkerRealmFields = {
 }
 
 export const WorkerRealmSchema = Type.Object(WorkerRealmFields, { additionalProperties: false })
+
+/** The settings the supervisor reads of a realm: a change in any of them replaces the realm's workers. */
+export const WORKER_REALM_KEYS = Object.keys(WorkerRealmFields) as Array<keyof WorkerRealm>
 
 /** A realm as the supervisor uses it: durations in ms, handler an absolute file URL or path. */
 export type WorkerRealm = StaticDecode<typeof WorkerRealmSchema>

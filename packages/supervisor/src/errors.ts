@@ -23,3 +23,5 @@ export const WorkerQueueFullError = createError('SUP_ERR_QUEUE_FULL', 'worker fo
 export const WorkerQueueTimeoutError = createError('SUP_ERR_QUEUE_TIMEOUT', 'worker for realm %s stayed busy for %d ms', 503)
 export const WorkerMemoryError = createError('SUP_ERR_WORKER_MEMORY', 'worker for realm %s exceeded its memory limit of %d MiB', 502)
 export const SparesNeedBootableKindError = createError('SUP_ERR_SPARES_KIND', 'realm %s sets spares, which need kind thread or process: an exec command learns its session when it starts', 500)
+export const TransientAccountsExhaustedError = createError('SUP_ERR_TRANSIENT_EXHAUSTED', 'every transient uid from %d to %d is in use', 503)
+export const RealmInvalidError = createError('SUP_ERR_REALM_INVALID', 'realm %s: %s', 500)

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { SessionStore } from '@sessiond/session-store'
-import type { Hibernated } from './worker-instance.ts'
+import type { Hibernated } from './kinds/worker-kind.ts'
 
 /** The session-data key under which a realm's hibernated worker state waits. */
 export function hibernationKey (realm: string): string {

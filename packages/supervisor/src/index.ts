@@ -1,9 +1,13 @@
 // @sessiond/supervisor: one dedicated worker per (session, realm).
 export { Supervisor } from './supervisor.ts'
-export type { DispatchRequest, ReconfigureSummary, SupervisorOptions, SupervisorStats } from './supervisor.ts'
-export type { Identity, WorkerRequest, WorkerResponse } from './worker-instance.ts'
+export type { SupervisorOptions } from './supervisor.ts'
+export type {
+  DispatchRequest, Dispatcher, Identity, ReconfigureSummary, SupervisorStats, WorkerRequest, WorkerResponse
+} from './dispatcher.ts'
 export type { WorkerLimits } from './worker-limits.ts'
-export { Duration, WorkerRealmFields, WorkerRealmSchema, workerRealm } from './config.ts'
+export { Duration, WORKER_REALM_KEYS, WorkerRealmFields, WorkerRealmSchema, workerRealm } from './config.ts'
 export type { WorkerRealm } from './config.ts'
+export { workerKind } from './kinds/index.ts'
+export type { WorkerDescription } from './kinds/worker-kind.ts'
 export { parseDuration } from './duration.ts'
 export * from './errors.ts'

@@ -1,9 +1,9 @@
-import type { StopReason } from '@sessiond/worker-sdk/protocol'
-import type { WorkerInstance } from './worker-instance.ts'
+import type { StopReason } from '@sessiond/worker-sdk/transport'
+import type { Worker } from './kinds/worker-kind.ts'
 import type { WorkerEntry, WorkerTable } from './worker-table.ts'
 
 /** Why a live worker should stop now, or null to let it be. */
-export type StopPolicy = (entry: WorkerEntry, worker: WorkerInstance, now: number) => StopReason | null
+export type StopPolicy = (entry: WorkerEntry, worker: Worker, now: number) => StopReason | null
 
 /**
  * Stops workers whose time is up: idle past their realm's timeout, past

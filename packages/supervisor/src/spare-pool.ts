@@ -1,9 +1,9 @@
 import type { Logger } from 'pino'
 import type { WorkerRealm } from './config.ts'
-import type { WorkerInstance } from './worker-instance.ts'
+import type { Worker } from './kinds/worker-kind.ts'
 
 /** A worker booted without a session: it can be claimed once, or stopped. */
-export type Spare = WorkerInstance
+export type Spare = Worker
 
 /** Boots one spare for the realm; `onExit` fires if it dies before it is claimed. */
 export type BootSpare = (realm: WorkerRealm, onExit: (err: Error) => void) => Promise<Spare>

@@ -1,20 +1,46 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { RunAsUnknownUserError } from './errors.ts'
+import type { TransientAccount, TransientAccounts } from './transient-accounts.ts'
 
 const run = promisify(execFile)
 
-/** The system account a worker runs as. */
+/** The account a child worker runs as. */
 export interface SpawnIdentity {
-  user: string
+  /** The account's name; none for a transient uid, which has no supplementary groups. */
+  user?: string
   uid: number
   gid: number
-  home: string
+  /** Its home; for a transient uid, its private directory (set once that exists). */
+  home?: string
+  /** Set for a transient uid: gives it back once the worker is gone. */
+  transient?: TransientAccount
 }
 
-export type RunAs = 'session-user' | { user: string, group?: string }
+/** A realm's `runAs`: the login's own account, a uid of its own per worker, or one fixed account. */
+export type RunAs = 'session-user' | 'transient' | { user: string, group?: string }
 
 const ACCOUNT = /^[a-z_][a-z0-9_.-]{0,31}$/
+
+/**
+ * Who a worker of the realm runs as on this host. A supervisor running as
+ * root never runs a worker as root unless the realm names root itself:
+ * without `runAs`, each worker gets a transient uid of its own.
+ */
+export function effectiveRunAs (runAs: RunAs | undefined, root = process.getuid?.() === 0): RunAs | undefined {
+  return runAs ?? (root ? 'transient' : undefined)
+}
+
+/** Whether a worker runs as the supervisor's own account: its handler may then load before the claim. */
+export function runsAsSupervisor (runAs: RunAs | undefined, root = process.getuid?.() === 0): boolean {
+  const effective = effectiveRunAs(runAs, root)
+  return effective === undefined || (root && typeof effective === 'object' && effective.user === 'root' && effective.group === undefined)
+}
+
+/** Whether every worker of the realm runs as an account no other session's worker shares. */
+export function ownAccountPerSession (runAs: RunAs | undefined): boolean {
+  return runAs === 'session-user' || runAs === 'transient'
+}
 
 /** A field of `getent` output: NSS sources such as LDAP count, not only /etc/passwd. */
 async function getent (db: 'passwd' | 'group', key: string): Promise<string[]> {
@@ -24,9 +50,13 @@ async function getent (db: 'passwd' | 'group', key: string): Promise<string[]> {
 
 /**
  * Resolves a realm's `runAs` for one session. `session-user` maps the login
- * name to the system account of that name.
+ * name to the system account of that name; `transient` leases a uid.
  */
-export async function resolveSpawnIdentity (runAs: RunAs, loginName: string): Promise<SpawnIdentity> {
+export async function resolveSpawnIdentity (runAs: RunAs, loginName: string, transients: TransientAccounts): Promise<SpawnIdentity> {
+  if (runAs === 'transient') {
+    const transient = await transients.lease()
+    return { uid: transient.uid, gid: transient.gid, transient }
+  }
   const user = runAs === 'session-user' ? loginName : runAs.user
   if (!ACCOUNT.test(user)) throw new RunAsUnknownUserError(user)
   try {

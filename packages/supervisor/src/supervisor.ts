@@ -4,7 +4,7 @@
 //                   │ busy: wait in the worker's bounded queue (RequestGate)
 //                   │ none
 //                   └─▶ spawn: wait for a previous worker of the slot to finish
-//                        stopping → resolve identity (store, cold path only)
+//                        stopping → confirm the session in the store (cold path only)
 //                        → a spare claimed, or a cold boot → entry.worker set → request
 //   sweeper (idle, max lifetime, replaced by reload) / stopSession / close ─▶
 //                        retire: out of the table first (so a new request spawns
@@ -15,34 +15,33 @@ import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { isDeepStrictEqual } from 'node:util'
 import type { Logger } from 'pino'
-import type { StopReason } from '@sessiond/worker-sdk/protocol'
-import { scopeOf } from '@sessiond/session-store'
+import type { StopReason } from '@sessiond/worker-sdk/transport'
 import type { SessionStore } from '@sessiond/session-store'
 import { sessionHash } from '@sessiond/worker-sdk'
+import { WORKER_REALM_KEYS } from './config.ts'
 import type { WorkerRealm } from './config.ts'
 import { CrashBackoff, DEFAULT_CRASH_BACKOFF } from './crash-backoff.ts'
 import type { CrashBackoffOptions } from './crash-backoff.ts'
+import type { DispatchRequest, Dispatcher, ReconfigureSummary, SupervisorStats, WorkerRequest, WorkerResponse } from './dispatcher.ts'
 import {
-  RunAsNeedsRootError, SessionNotFoundError, SparesNeedBootableKindError, SupervisorClosedError, UnknownRealmError,
+  RealmInvalidError, SessionNotFoundError, SparesNeedBootableKindError, SupervisorClosedError, UnknownRealmError,
   WorkerBackoffError, WorkerExitedError, WorkerLimitError, withRetryAfter
 } from './errors.ts'
 import { makeRoom } from './worker-limits.ts'
 import type { WorkerLimits } from './worker-limits.ts'
-import { resolveSpawnIdentity } from './spawn-identity.ts'
 import { HibernationStore } from './hibernation-store.ts'
 import { LifecycleSweeper } from './lifecycle-sweeper.ts'
 import type { StopPolicy } from './lifecycle-sweeper.ts'
 import { MemoryWatchdog } from './memory-watchdog.ts'
 import type { Watched } from './memory-watchdog.ts'
-import { execHeaders, execSpawn } from './kinds/exec.ts'
-import { HttpChildWorker } from './kinds/http-child.ts'
-import { processBoot, processClaim } from './kinds/process.ts'
-import { ThreadWorker } from './kinds/thread.ts'
+import { workerKind } from './kinds/index.ts'
+import { TransientAccounts } from './transient-accounts.ts'
+import { closeInheritedFds } from './inherited-fds.ts'
+import { ChildRegistry } from './child-registry.ts'
+import type { KindHost, Worker } from './kinds/worker-kind.ts'
 import { RequestGate } from './request-gate.ts'
 import { SparePool } from './spare-pool.ts'
-import type { Spare, SpareCounts } from './spare-pool.ts'
-import { createEndpoint } from './worker-endpoint.ts'
-import type { Hibernated, Identity, WorkerInstance, WorkerRequest, WorkerResponse } from './worker-instance.ts'
+import type { Spare } from './spare-pool.ts'
 import { WorkerTable } from './worker-table.ts'
 import type { WorkerEntry } from './worker-table.ts'
 
@@ -62,40 +61,17 @@ export interface SupervisorOptions {
   limits?: WorkerLimits
   /** The store HTTP API's URL for one session, token included, for process and exec workers. */
   storeUrl?: (sessionId: string) => string | undefined
+  /** The uids (and gids) lent to workers with `runAs: transient`: systemd's DynamicUser range by default. */
+  transientRange?: { first: number, last: number }
+  /**
+   * A directory of the supervisor's own (the daemon's data directory): the
+   * process groups of its child workers are recorded there, so that after a
+   * crash the next supervisor kills what this one left.
+   */
+  stateDir?: string
 }
 
-export interface DispatchRequest extends WorkerRequest {
-  sessionId: string
-  realm: string
-  /** Who the session belongs to, or null if it does not exist; called only when a worker must be started. */
-  identity: (sessionId: string) => Promise<Identity | null>
-}
-
-/** What a reconfigure changed, by realm name. */
-export interface ReconfigureSummary {
-  added: string[]
-  changed: string[]
-  removed: string[]
-}
-
-export interface SupervisorStats {
-  workers: number
-  byRealm: Record<string, number>
-  /** Requests waiting in workers' queues. */
-  queued: number
-  /** Per realm with spares: ready, booting, and failed so far. */
-  spares: Record<string, SpareCounts>
-  spawned: number
-  /** Stopped for being idle. */
-  reaped: number
-  /** Stopped for their maximum lifetime, or replaced by a reload. */
-  recycled: number
-  crashed: number
-  /** Workers that began as a spare. */
-  claimedSpares: number
-}
-
-export class Supervisor {
+export class Supervisor implements Dispatcher {
   #realms: Map<string, WorkerRealm>
   #store: SessionStore
   #log: Logger
@@ -107,20 +83,29 @@ export class Supervisor {
   #hibernation: HibernationStore
   #backoff: CrashBackoff
   #limits: WorkerLimits
-  #storeUrl: ((sessionId: string) => string | undefined) | undefined
+  #host: KindHost
   #runDirOption: string | undefined
   #runDirReady: Promise<string> | null = null
   #drainTimer: NodeJS.Timeout | null = null
+  #startup: Promise<void>
   #counts = { spawned: 0, reaped: 0, crashed: 0, recycled: 0, claimedSpares: 0 }
 
-  constructor ({ realms, store, logger, crashBackoff = DEFAULT_CRASH_BACKOFF, runDir, limits = {}, storeUrl }: SupervisorOptions) {
-    this.#storeUrl = storeUrl
+  constructor ({ realms, store, logger, crashBackoff = DEFAULT_CRASH_BACKOFF, runDir, limits = {}, storeUrl, transientRange, stateDir }: SupervisorOptions) {
     this.#runDirOption = runDir
     this.#limits = limits
     Supervisor.#check(realms)
+    const inherited = closeInheritedFds()
+    if (inherited.length > 0) logger.info({ fds: inherited }, 'closed descriptors inherited from the launcher, so that no worker gets them')
     this.#realms = new Map(realms.map(r => [r.name, r]))
     this.#store = store
     this.#log = logger
+    const children = stateDir === undefined ? null : new ChildRegistry(join(stateDir, 'workers.json'))
+    const transientAccounts = new TransientAccounts(transientRange, (uid, leased) => children?.uid(uid, leased))
+    this.#host = { store, runDir: () => this.#runDir(), storeUrl: (sid) => storeUrl?.(sid), logLevel: logger.level, transientAccounts, children }
+    // What a crashed predecessor left running goes before any worker of ours starts.
+    this.#startup = (children?.reapLeftovers() ?? Promise.resolve(0)).then((reaped) => {
+      if (reaped > 0) logger.warn({ reaped }, 'killed the workers a previous supervisor left running')
+    }, (err: unknown) => logger.error({ err }, 'cleaning up after a previous supervisor failed'))
     this.#hibernation = new HibernationStore(store)
     this.#backoff = new CrashBackoff(crashBackoff)
     this.#sweeper = new LifecycleSweeper(this.#table, this.#due, (entry, reason) => {
@@ -133,11 +118,15 @@ export class Supervisor {
     this.#watchdog = new MemoryWatchdog(() => this.#memoryTargets(), MEMORY_SAMPLE_MS)
   }
 
+  /** Refuses realms that cannot run here, before anything changes. */
   static #check (realms: readonly WorkerRealm[]): void {
-    const needsRoot = realms.find(r => r.runAs !== undefined && r.kind !== 'thread')
-    if (needsRoot && process.getuid?.() !== 0) throw new RunAsNeedsRootError(needsRoot.name)
-    const sparesExec = realms.find(r => r.spares > 0 && r.kind === 'exec')
-    if (sparesExec) throw new SparesNeedBootableKindError(sparesExec.name)
+    for (const realm of realms) {
+      const kind = workerKind(realm.kind)
+      const problems = kind.validate(realm)
+      if (problems.length > 0) throw new RealmInvalidError(realm.name, problems.map(([key, what]) => `${key}: expected ${what}`).join('; '))
+      kind.check(realm)
+      if (realm.spares > 0 && !kind.boot) throw new SparesNeedBootableKindError(realm.name)
+    }
   }
 
   static #sweepPeriod (realms: readonly WorkerRealm[]): number {
@@ -161,14 +150,18 @@ export class Supervisor {
    * (hibernating, so its session resumes in a worker of the new definition).
    * Throws, changing nothing, when the new realms cannot run here.
    */
-  reconfigure (realms: readonly WorkerRealm[]): ReconfigureSummary {
-    Supervisor.#check(realms)
+  reconfigure (realms: readonly WorkerRealm[]): Promise<ReconfigureSummary> {
+    try {
+      Supervisor.#check(realms)
+    } catch (err) {
+      return Promise.reject(err)
+    }
     const next = new Map<string, WorkerRealm>()
     const summary: ReconfigureSummary = { added: [], changed: [], removed: [] }
     for (const r of realms) {
       const old = this.#realms.get(r.name)
-      // An unchanged realm keeps its object: its workers and spares are not stale.
-      if (old && isDeepStrictEqual(old, r)) next.set(r.name, old)
+      // A realm whose worker settings are unchanged keeps its object: its workers and spares are not stale.
+      if (old && sameWorkerDefinition(old, r)) next.set(r.name, old)
       else {
         next.set(r.name, r)
         summary[old ? 'changed' : 'added'].push(r.name)
@@ -179,7 +172,7 @@ export class Supervisor {
     this.#spares.sync(next.values())
     this.#sweeper.reschedule(Supervisor.#sweepPeriod(realms))
     this.#drainStale()
-    return summary
+    return Promise.resolve(summary)
   }
 
   /** Sweeps often while workers of replaced definitions remain, so each goes as soon as its requests end. */
@@ -201,7 +194,7 @@ export class Supervisor {
   }
 
   dispatch (req: DispatchRequest): Promise<WorkerResponse> {
-    const entry = this.#table.get(req.sessionId, req.realm)
+    const entry = this.#table.get(req.identity.sessionId, req.realm)
     const worker = entry?.worker
     // The hot path: a live worker with room, no awaits before the message is posted.
     if (worker && entry!.gate.tryEnter()) return Supervisor.#send(entry!.gate, worker, req)
@@ -209,7 +202,7 @@ export class Supervisor {
   }
 
   /** The request through an admitted slot of the gate, which it gives back once the response is over. */
-  static #send (gate: RequestGate, worker: WorkerInstance, req: WorkerRequest): Promise<WorkerResponse> {
+  static #send (gate: RequestGate, worker: Worker, req: WorkerRequest): Promise<WorkerResponse> {
     return worker.request(req).then((res) => {
       const body = res.body
       if (body !== null && !(body instanceof Uint8Array)) (body as Readable).once('close', () => gate.leave())
@@ -222,56 +215,62 @@ export class Supervisor {
   }
 
   async #dispatchSlow (req: DispatchRequest): Promise<WorkerResponse> {
+    const { sessionId } = req.identity
     // Each turn either takes a slot, waits in the queue, or starts a worker;
     // a turn repeats only when the worker it waited for went away meanwhile.
     for (let turn = 0; turn < 3; turn++) {
       if (this.#closed) throw new SupervisorClosedError()
-      let entry = this.#table.get(req.sessionId, req.realm)
+      let entry = this.#table.get(sessionId, req.realm)
       if (!entry) {
         const realm = this.#realms.get(req.realm)
         if (!realm) throw new UnknownRealmError(req.realm)
-        const wait = this.#backoff.wait(WorkerTable.key(req.sessionId, req.realm))
+        const wait = this.#backoff.wait(WorkerTable.key(sessionId, req.realm))
         if (wait > 0) throw withRetryAfter(new WorkerBackoffError(req.realm), wait / 1000)
         entry = this.#spawn(req, realm)
       }
       const worker = entry.worker ?? await entry.ready
       if (entry.gate.tryEnter()) return Supervisor.#send(entry.gate, worker, req)
       if (!await entry.gate.wait()) continue
-      if (this.#table.get(req.sessionId, req.realm) === entry && entry.worker === worker) return Supervisor.#send(entry.gate, worker, req)
+      if (this.#table.get(sessionId, req.realm) === entry && entry.worker === worker) return Supervisor.#send(entry.gate, worker, req)
       entry.gate.leave()
     }
     throw new WorkerExitedError(req.realm)
   }
 
   #spawn (req: DispatchRequest, realm: WorkerRealm): WorkerEntry {
-    const { sessionId } = req
+    const { identity } = req
+    const { sessionId } = identity
+    const kind = workerKind(realm.kind)
     const entry: WorkerEntry = {
       sessionId,
       realm: realm.name,
       config: realm,
       gate: new RequestGate(realm.name, realm.concurrency, realm.queue, realm.queueTimeout),
       startedAt: 0,
-      ready: null as unknown as Promise<WorkerInstance>,
+      user: identity.user,
+      ready: null as unknown as Promise<Worker>,
       worker: null
     }
     entry.ready = (async () => {
+      await this.#startup
       await this.#table.stopped(sessionId, realm.name)
-      const identity = await req.identity(sessionId)
-      if (!identity || identity.sessionId !== sessionId) throw new SessionNotFoundError()
-      entry.user = identity.user
+      // The gateway says whose session this is; the store says whether it still exists. Asked only
+      // here, on the cold path: a live worker is proof enough, since a session's end stops its workers.
+      const record = await this.#store.lookup(sessionId)
+      if (!record || record.user !== identity.user) throw new SessionNotFoundError()
       const room = makeRoom(this.#table.entries(), entry, this.#limits, realm.maxWorkers)
       if (room.full) throw withRetryAfter(new WorkerLimitError(room.full.scope, room.full.limit), 1)
       for (const victim of room.evict) void this.#retire(victim, 'idle')
-      const log = this.#log.child({ realm: realm.name, session: sessionHash(sessionId) })
+      const logger = this.#log.child({ realm: realm.name, session: sessionHash(sessionId) })
       const onExit = (err: Error) => {
         this.#counts.crashed++
         this.#backoff.record(WorkerTable.key(sessionId, realm.name))
-        log.error({ err }, 'worker exited unexpectedly')
+        logger.error({ err }, 'worker exited unexpectedly')
         if (this.#table.delete(entry)) entry.gate.close()
       }
-      const resume = realm.kind === 'exec' ? undefined : await this.#hibernation.load(sessionId, realm.name, log)
-      const spare = this.#spares.take(realm)
-      const worker = await this.#start(realm, identity, log, onExit, resume, spare)
+      const resume = kind.hibernates ? await this.#hibernation.load(sessionId, realm.name, logger) : undefined
+      const spare = kind.boot ? this.#spares.take(realm) : undefined
+      const worker = await kind.start(realm, this.#host, { identity, logger, onExit, resume }, spare)
       if (spare) this.#counts.claimedSpares++
       this.#counts.spawned++
       // Logout or shutdown may have retired the slot while the worker started.
@@ -283,8 +282,8 @@ export class Supervisor {
       entry.startedAt = Date.now()
       this.#table.add(entry)
       // The state is consumed: a later crash must not resume from it again.
-      if (resume) await this.#hibernation.clear(sessionId, realm.name, log)
-      log.debug({ resumed: resume !== undefined, spare: spare !== undefined }, 'worker started')
+      if (resume) await this.#hibernation.clear(sessionId, realm.name, logger)
+      logger.debug({ resumed: resume !== undefined, spare: spare !== undefined, ...worker.describe() }, 'worker started')
       return worker
     })()
     entry.ready.catch(() => this.#table.delete(entry))
@@ -292,39 +291,19 @@ export class Supervisor {
     return entry
   }
 
-  /** A worker for the session: the spare claimed when there is one, else booted and claimed now. */
-  async #start (realm: WorkerRealm, identity: Identity, log: Logger, onExit: (err: Error) => void, resume: Hibernated | undefined, spare: Spare | undefined): Promise<WorkerInstance> {
-    if (realm.kind === 'thread') {
-      const claim = { identity, store: scopeOf(this.#store, identity.sessionId), logger: log, onExit, resume }
-      if (!spare) return ThreadWorker.start({ realm, logger: log, onExit }, claim)
-      await (spare as ThreadWorker).claim(claim)
-      return spare
-    }
-    const runAs = realm.runAs ? await resolveSpawnIdentity(realm.runAs, identity.user) : undefined
-    const endpoint = await createEndpoint(await this.#runDir(), realm.listen, runAs)
-    const storeUrl = this.#storeUrl?.(identity.sessionId)
-    if (realm.kind === 'exec') {
-      return HttpChildWorker.start(
-        { realm, spawn: execSpawn(realm, identity, endpoint, storeUrl, runAs), logger: log, onExit },
-        { endpoint, headers: execHeaders(identity), logger: log, onExit })
-    }
-    const worker = (spare as HttpChildWorker | undefined) ?? await HttpChildWorker.boot({ realm, spawn: processBoot(realm, await this.#runDir(), this.#log.level), logger: log, onExit })
-    await worker.claim({ endpoint, headers: [], logger: log, onExit, message: processClaim(realm, identity, endpoint, storeUrl, runAs, resume) })
-    return worker
-  }
-
   async #bootSpare (realm: WorkerRealm, onExit: (err: Error) => void): Promise<Spare> {
+    await this.#startup
     const logger = this.#log.child({ realm: realm.name, spare: true })
-    if (realm.kind === 'thread') return ThreadWorker.boot({ realm, logger, onExit, spare: true })
-    return HttpChildWorker.boot({ realm, spawn: processBoot(realm, await this.#runDir(), this.#log.level, true), logger, onExit })
+    return workerKind(realm.kind).boot!(realm, this.#host, { logger, onExit })
   }
 
   * #memoryTargets (): Iterable<Watched> {
     for (const entry of this.#table.entries()) {
       const w = entry.worker
       const limitMb = entry.config.maxRssMb
-      if (limitMb === undefined || !(w instanceof HttpChildWorker)) continue
-      yield { pid: w.pid, limitMb, kill: (mb) => w.killForMemory(mb) }
+      const pid = w?.describe().pid
+      if (limitMb === undefined || pid === undefined || !w?.killForMemory) continue
+      yield { pid, limitMb, kill: (mb) => w.killForMemory!(mb) }
     }
   }
 
@@ -360,14 +339,12 @@ export class Supervisor {
     return done
   }
 
-  /** The sessions that have a worker, starting or live: for checking them against the store. */
-  sessions (): string[] {
+  sessions (): Promise<string[]> {
     const ids = new Set<string>()
     for (const e of this.#table.entries()) ids.add(e.sessionId)
-    return [...ids]
+    return Promise.resolve([...ids])
   }
 
-  /** Stops every worker of a session (logout, expiry, destroy). */
   async stopSession (sessionId: string, reason: StopReason = 'logout'): Promise<void> {
     await Promise.all(this.#table.ofSession(sessionId).map(e => this.#retire(e, reason)))
   }
@@ -394,4 +371,9 @@ export class Supervisor {
     await this.#table.allStopped()
     if (this.#runDirReady && this.#runDirOption === undefined) await rm(await this.#runDirReady, { recursive: true, force: true })
   }
+}
+
+/** Whether two definitions of a realm start the same workers: only the supervisor's own settings count. */
+function sameWorkerDefinition (a: WorkerRealm, b: WorkerRealm): boolean {
+  return WORKER_REALM_KEYS.every(k => isDeepStrictEqual(a[k], b[k]))
 }

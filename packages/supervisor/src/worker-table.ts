@@ -1,6 +1,6 @@
 import type { WorkerRealm } from './config.ts'
 import type { RequestGate } from './request-gate.ts'
-import type { WorkerInstance } from './worker-instance.ts'
+import type { Worker } from './kinds/worker-kind.ts'
 
 /** One (session, realm) slot: a worker starting, live, or none. */
 export interface WorkerEntry {
@@ -15,9 +15,9 @@ export interface WorkerEntry {
   /** The session's user, known once its identity was resolved. */
   user?: string
   /** Settles when the worker is ready (or failed to start). */
-  ready: Promise<WorkerInstance>
+  ready: Promise<Worker>
   /** Set once ready: the hot path reads it without awaiting. */
-  worker: WorkerInstance | null
+  worker: Worker | null
 }
 
 /**

@@ -54,7 +54,7 @@ test('kind process: a child that dies fails its requests with 502 and the next r
 })
 
 test('kind exec: an unmodified `python3 -m http.server` on $PORT is a per-session file browser', async (t) => {
-  const { store, call } = await setupKinds(t, [realm({ name: 'files', kind: 'exec', handler: undefined, listen: 'port', command: ['python3', '-m', 'http.server', '--bind', '127.0.0.1', '$PORT'] })])
+  const { store, call } = await setupKinds(t, [realm({ name: 'files', kind: 'exec', handler: undefined, listen: 'port', command: ['/usr/bin/python3', '-m', 'http.server', '--bind', '127.0.0.1', '$PORT'], runAs: { user: 'nobody' } })])
   const s = await store.create('alice', 60_000)
   const res = await call(s.id, 'alice', 'files', '/')
   assert.equal(res.status, 200)
@@ -62,7 +62,7 @@ test('kind exec: an unmodified `python3 -m http.server` on $PORT is a per-sessio
 })
 
 test('kind exec: a stdlib Python app on a unix socket keeps per-session notes and reads X-Sessiond-User, never the client\'s', async (t) => {
-  const { store, call } = await setupKinds(t, [realm({ name: 'notes', kind: 'exec', handler: undefined, command: ['python3', PYTHON_NOTES] })])
+  const { store, call } = await setupKinds(t, [realm({ name: 'notes', kind: 'exec', handler: undefined, command: ['/usr/bin/python3', PYTHON_NOTES] })])
   const a = await store.create('alice', 60_000)
   const b = await store.create('bob', 60_000)
   // As the gateway does: the client's Content-Length travels with the streamed body.

@@ -9,7 +9,7 @@ import { MemoryStore } from '@sessiond/session-store'
 import { Supervisor } from '../src/supervisor.ts'
 import { workerRealm } from '../src/config.ts'
 import type { WorkerRealm } from '../src/config.ts'
-import type { WorkerResponse } from '../src/worker-instance.ts'
+import type { WorkerResponse } from '../src/dispatcher.ts'
 
 export const fixture = (name: string) => pathToFileURL(new URL(`./fixtures/${name}`, import.meta.url).pathname).href
 
@@ -26,9 +26,8 @@ export function setup (t: TestContext, realms: WorkerRealm[] = [realm()]) {
   })
   const get = async (sessionId: string, user: string, path = '/', realmName = realms[0].name) => {
     const res = await supervisor.dispatch({
-      sessionId,
+      identity: { sessionId, user },
       realm: realmName,
-      identity: async () => (await store.lookup(sessionId)) && { sessionId, user },
       method: 'GET',
       url: 'http://test' + path,
       headers: [],
@@ -58,9 +57,8 @@ export async function setupKinds (t: TestContext, realms: WorkerRealm[]) {
   })
   const call = async (sessionId: string, user: string, realmName: string, path = '/', init: { method?: string, body?: Readable | null, headers?: string[] } = {}) => {
     const res = await supervisor.dispatch({
-      sessionId,
+      identity: { sessionId, user },
       realm: realmName,
-      identity: async () => ({ sessionId, user }),
       method: init.method ?? 'GET',
       url: 'http://test' + path,
       headers: ['host', 'test', 'x-sessiond-user', 'spoofed', ...(init.headers ?? [])],

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict'
 import { LifecycleSweeper } from '../src/lifecycle-sweeper.ts'
 import { WorkerTable } from '../src/worker-table.ts'
 import type { WorkerEntry } from '../src/worker-table.ts'
-import type { WorkerInstance } from '../src/worker-instance.ts'
+import type { Worker } from '../src/kinds/worker-kind.ts'
 import type { StopPolicy } from '../src/lifecycle-sweeper.ts'
 import { RequestGate } from '../src/request-gate.ts'
 import { realm, setup } from './helpers.ts'
 
 function entry (sessionId: string, lastActivity: number, inFlight = 0): WorkerEntry {
-  const worker = { inFlight, lastActivity } as WorkerInstance
+  const worker = { inFlight, lastActivity } as Worker
   return { sessionId, realm: 'r', config: realm(), gate: new RequestGate('r', 1, 0, 1000), startedAt: 0, ready: Promise.resolve(worker), worker }
 }
 

@@ -37,7 +37,7 @@ test('reconfigure: a changed realm\'s busy worker finishes its request, then new
   await call(s.id, 'alice', 'w')
   const inFlight = call(s.id, 'alice', 'w', '/slow?ms=400')
   await new Promise(resolve => setTimeout(resolve, 50))
-  const summary = supervisor.reconfigure([realm({ name: 'w', handler: fixture('counter.ts') }), realm({ name: 'extra' })])
+  const summary = await supervisor.reconfigure([realm({ name: 'w', handler: fixture('counter.ts') }), realm({ name: 'extra' })])
   assert.deepEqual(summary, { added: ['extra'], changed: ['w'], removed: [] })
   // A new session starts under the new definition at once.
   const b = await store.create('bob', 60_000)
@@ -53,7 +53,7 @@ test('reconfigure: a changed realm\'s busy worker finishes its request, then new
 
 test('reconfigure refuses realms that cannot run here and changes nothing', async (t) => {
   const { store, call, supervisor } = await setupKinds(t, [realm({ name: 'w', handler: fixture('lifecycle.ts') })])
-  assert.throws(() => supervisor.reconfigure([realm({ name: 'w', kind: 'exec', command: ['true'], spares: 1 })]), { code: 'SUP_ERR_SPARES_KIND' })
+  await assert.rejects(supervisor.reconfigure([realm({ name: 'w', kind: 'exec', handler: undefined, command: ['true'], spares: 1 })]), { code: 'SUP_ERR_SPARES_KIND' })
   const s = await store.create('alice', 60_000)
   assert.equal(typeof JSON.parse((await call(s.id, 'alice', 'w')).text).loadedAt, 'number')
 })
@@ -63,7 +63,7 @@ test('memory limits end only the worker over them: thread resourceLimits, proces
   const { store, supervisor, call } = await setupKinds(t, [
     realm({ name: 't', handler: fixture('lifecycle.ts'), resourceLimits: { maxOldGenerationSizeMb: 32 } }),
     realm({ name: 'p', kind: 'process', handler: fixture('lifecycle.ts'), resourceLimits: { maxOldGenerationSizeMb: 32 } }),
-    realm({ name: 'x', kind: 'exec', command: ['python3', hog], maxRssMb: 96 })
+    realm({ name: 'x', kind: 'exec', handler: undefined, command: ['/usr/bin/python3', hog], maxRssMb: 96 })
   ])
   const victim = await store.create('alice', 60_000)
   const bystander = await store.create('bob', 60_000)

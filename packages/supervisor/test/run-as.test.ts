@@ -64,7 +64,7 @@ test('runAs session-user: the worker runs as the login\'s system account and can
   const a = await store.create('sdtest-alice', 60_000)
   const b = await store.create('sdtest-bob', 60_000)
   const ask = async (sessionId: string, user: string, query = '') => {
-    const res = await supervisor.dispatch({ sessionId, realm: 'who', identity: async () => ({ sessionId, user }), method: 'GET', url: 'http://x/?' + query, headers: [], body: null })
+    const res = await supervisor.dispatch({ identity: { sessionId, user }, realm: 'who', method: 'GET', url: 'http://x/?' + query, headers: [], body: null })
     return JSON.parse(Buffer.from(await bodyBytes(res)).toString())
   }
   const bob = await ask(b.id, 'sdtest-bob', 'read=' + encodeURIComponent(bobSecret))

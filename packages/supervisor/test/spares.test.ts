@@ -4,7 +4,9 @@ import { eventually, fixture, realm, setupKinds } from './helpers.ts'
 
 for (const kind of ['thread', 'process'] as const) {
   test(`kind ${kind}: a new session claims a pre-warmed spare, which ran no session code before, and the pool refills`, async (t) => {
-    const { store, supervisor, call } = await setupKinds(t, [realm({ name: 'w', kind, handler: fixture('lifecycle.ts'), spares: 1 })])
+    // A root supervisor runs a process worker as root only when the realm says so; only then may its module load ahead.
+    const runAs = kind === 'process' && process.getuid?.() === 0 ? { runAs: { user: 'root' } } : {}
+    const { store, supervisor, call } = await setupKinds(t, [realm({ name: 'w', kind, handler: fixture('lifecycle.ts'), spares: 1, ...runAs })])
     await eventually(() => supervisor.stats().spares.w?.ready === 1, 'the spare is ready')
     const s = await store.create('alice', 60_000)
     const claimedAt = Date.now()
@@ -39,7 +41,7 @@ test('a spare that cannot boot is retried with growing delays, not in a loop, an
 test('reconfigure stops the spares of a changed realm and warms ones of the new definition', async (t) => {
   const { store, supervisor, call } = await setupKinds(t, [realm({ name: 'w', handler: fixture('lifecycle.ts'), spares: 1 })])
   await eventually(() => supervisor.stats().spares.w?.ready === 1, 'the first spare is ready')
-  const summary = supervisor.reconfigure([realm({ name: 'w', handler: fixture('counter.ts'), spares: 1 })])
+  const summary = await supervisor.reconfigure([realm({ name: 'w', handler: fixture('counter.ts'), spares: 1 })])
   assert.deepEqual(summary, { added: [], changed: ['w'], removed: [] })
   await eventually(() => supervisor.stats().spares.w?.ready === 1, 'a spare of the new definition is ready')
   const s = await store.create('alice', 60_000)

@@ -6,11 +6,11 @@ import { Supervisor } from '../src/supervisor.ts'
 import { makeRoom } from '../src/worker-limits.ts'
 import { RequestGate } from '../src/request-gate.ts'
 import type { WorkerEntry } from '../src/worker-table.ts'
-import type { WorkerInstance } from '../src/worker-instance.ts'
+import type { Worker } from '../src/kinds/worker-kind.ts'
 import { bodyBytes, fixture, realm } from './helpers.ts'
 
 function entry (sessionId: string, user: string, realmName: string, lastActivity: number, inFlight = 0): WorkerEntry {
-  const worker = { inFlight, lastActivity } as WorkerInstance
+  const worker = { inFlight, lastActivity } as Worker
   return { sessionId, user, realm: realmName, config: realm({ name: realmName }), gate: new RequestGate(realmName, 1, 0, 1000), startedAt: 0, ready: Promise.resolve(worker), worker }
 }
 
@@ -49,7 +49,7 @@ test('with real workers: the idle one hibernates to make room and resumes later;
   })
   t.after(() => supervisor.close())
   const get = async (sessionId: string, path = '/', realmName = 'r') => {
-    const res = await supervisor.dispatch({ sessionId, realm: realmName, identity: async () => ({ sessionId, user: 'u-' + sessionId.slice(0, 4) }), method: 'GET', url: 'http://x' + path, headers: [], body: null })
+    const res = await supervisor.dispatch({ identity: { sessionId, user: (await store.lookup(sessionId))!.user }, realm: realmName, method: 'GET', url: 'http://x' + path, headers: [], body: null })
     return JSON.parse(Buffer.from(await bodyBytes(res)).toString())
   }
   const [a, b, c] = await Promise.all([1, 2, 3].map(() => store.create('x', 60_000)))

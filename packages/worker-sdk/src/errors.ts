@@ -26,3 +26,12 @@ export const workerStopping = (): SdkError =>
 
 export const badRequest = (cause: unknown): SdkError =>
   new SdkError('SDK_ERR_BAD_REQUEST', 'request could not be built', 400, { cause })
+
+export const socketClosed = (): SdkError =>
+  new SdkError('SDK_ERR_SOCKET_CLOSED', 'the socket channel is closed', 500)
+
+export const peerAborted = (): SdkError =>
+  new SdkError('SDK_ERR_ABORTED', 'the other end of the transport aborted the stream', 502)
+
+export const notUpgradable = (): SdkError =>
+  new SdkError('SDK_ERR_NOT_UPGRADABLE', 'not an upgrade request still waiting for its answer', 500)

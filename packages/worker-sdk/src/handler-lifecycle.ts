@@ -4,8 +4,10 @@ import type { Logger } from 'pino'
 import type { HandlerContext, SessionData } from './context.ts'
 import { SdkError } from './errors.ts'
 import type { Handler } from './handler.ts'
-import { HIBERNATING_STOPS } from './protocol/messages.ts'
-import type { StopReason } from './protocol/messages.ts'
+import type { StopReason } from './transport/messages.ts'
+
+/** Stops before which a handler's `hibernate` runs: the session goes on, its worker pauses. */
+const HIBERNATING_STOPS: ReadonlySet<StopReason> = new Set(['idle', 'shutdown', 'replaced'])
 
 export interface SessionOfWorker {
   sessionId: string

@@ -3,7 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
 import type { HandlerContext } from './context.ts'
 import type { Handler } from './handler.ts'
-import { settledWithinMicrotasks } from './settled-soon.ts'
+import { isStreaming, wholeOrStream } from './whole-or-stream.ts'
 
 export interface HttpModeOptions {
   /** A unix socket path, or a loopback port. */
@@ -46,18 +46,16 @@ async function respond (res: ServerResponse, response: Response): Promise<void> 
   for (const [k, v] of response.headers) headers.push(k, v)
   if (!response.body) return void res.writeHead(response.status, headers).end()
   const reader = response.body.getReader()
-  const first = await reader.read()
-  if (first.done) return void res.writeHead(response.status, headers).end()
-  // A body that is already complete (a string, a buffer) goes out in one
-  // write with its length; anything slower streams, with backpressure.
-  let next = reader.read()
-  const early = await settledWithinMicrotasks(next)
-  if (early?.done) {
-    if (!response.headers.has('content-length') && !response.headers.has('transfer-encoding')) headers.push('content-length', String(first.value.byteLength))
-    return void res.writeHead(response.status, headers).end(first.value)
+  const start = await wholeOrStream(reader)
+  if (start === null) return void res.writeHead(response.status, headers).end()
+  // A whole body goes out in one write with its length; anything slower streams, with backpressure.
+  if (!isStreaming(start)) {
+    if (!response.headers.has('content-length') && !response.headers.has('transfer-encoding')) headers.push('content-length', String(start.byteLength))
+    return void res.writeHead(response.status, headers).end(start)
   }
   res.writeHead(response.status, headers)
-  let more = res.write(first.value)
+  let more = res.write(start.first)
+  let next = start.next
   for (;;) {
     if (!more) await writable(res)
     if (res.destroyed) return void reader.cancel().catch(() => { /* already errored */ })

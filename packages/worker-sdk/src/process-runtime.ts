@@ -13,8 +13,8 @@ import { handlerContext, startOrResume, stopHandler, unavailableStore } from './
 import { serveHttp } from './http-mode.ts'
 import { HttpStoreClient } from './http-store-client.ts'
 import { warmHttpPath } from './warm-up.ts'
-import type { StopReason } from './protocol/messages.ts'
-import type { FromProcess, ToProcess } from './protocol/process-messages.ts'
+import type { StopReason } from './transport/messages.ts'
+import type { FromProcess, ToProcess } from './transport/process-messages.ts'
 
 const env = process.env
 const required = (name: string): string => {
@@ -44,7 +44,8 @@ Object.assign(env, claim.env)
 if (claim.runAs) {
   const { user, uid, gid, home } = claim.runAs
   // POSIX-only API that @types/node does not declare.
-  ;(process as unknown as { initgroups (user: string, extraGroup: number): void }).initgroups(user, gid)
+  if (user !== undefined) (process as unknown as { initgroups (user: string, extraGroup: number): void }).initgroups(user, gid)
+  else process.setgroups!([])
   process.setgid!(gid)
   process.setuid!(uid)
   env.HOME = home

@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads'
 import type { SessionData } from './context.ts'
-import { decodeError } from './protocol/error-codec.ts'
-import type { StoreOp, StoreResultMessage } from './protocol/messages.ts'
+import { decodeError } from './transport/error-codec.ts'
+import type { StoreOp, StoreResultMessage } from './transport/messages.ts'
 
 /**
  * `ctx.store` for a thread worker: each call is a message to the supervisor,

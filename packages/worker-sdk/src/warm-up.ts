@@ -10,7 +10,7 @@ import type { HandlerContext, SessionData } from './context.ts'
 import { handlerContext, unavailableStore } from './handler-lifecycle.ts'
 import type { Handler } from './handler.ts'
 import { serveHttp } from './http-mode.ts'
-import { PortServer } from './port-server.ts'
+import { PortServer } from './transport/port-server.ts'
 import { PortStoreClient } from './store-client.ts'
 
 const echo: Handler = {

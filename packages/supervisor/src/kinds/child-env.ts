@@ -1,5 +1,5 @@
 import type { WorkerEndpoint } from '../worker-endpoint.ts'
-import type { Identity } from '../worker-instance.ts'
+import type { Identity } from '../dispatcher.ts'
 
 // A child worker gets a curated environment, not the daemon's: whatever
 // secrets a deployment put in the daemon's environment stay there.

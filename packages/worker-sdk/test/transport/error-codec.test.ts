@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { RemoteError, decodeError, encodeError } from '../src/protocol/error-codec.ts'
-import { SdkError } from '../src/errors.ts'
+import { RemoteError, decodeError, encodeError } from '../../src/transport/error-codec.ts'
+import { SdkError } from '../../src/errors.ts'
 
 test('a coded error keeps code, message and statusCode across a structured clone', () => {
   const original = new SdkError('SDK_ERR_STOPPING', 'worker is stopping', 503)

@@ -16,8 +16,11 @@ export interface ProcessClaim {
   env: Record<string, string>
   /** The worker's private directory. */
   cwd: string
-  /** The account to become, with its supplementary groups, before any handler code loads. */
-  runAs?: { user: string, uid: number, gid: number, home: string }
+  /**
+   * The account to become before any handler code loads: with its
+   * supplementary groups when it has a name, with none for a transient uid.
+   */
+  runAs?: { user?: string, uid: number, gid: number, home: string }
   resume?: { state: unknown }
 }
 

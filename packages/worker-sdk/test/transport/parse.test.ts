@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ProtocolError, parseFromWorker, parseToWorker } from '../src/protocol/parse.ts'
+import { ProtocolError, parseFromWorker, parseToWorker } from '../../src/transport/parse.ts'
 
 const isProtocolError = (err: unknown) => (err as { code?: string }).code === 'SDK_ERR_PROTOCOL' && err instanceof ProtocolError
 
@@ -54,4 +54,28 @@ test('parseFromWorker rejects a store call with an unknown op or non-string args
   assert.throws(() => parseFromWorker({ t: 'store', id: 1, op: 'get', args: [1] }), isProtocolError)
   assert.throws(() => parseFromWorker({ t: 'store', id: 1, op: 'get', args: 'k' }), isProtocolError)
   assert.throws(() => parseFromWorker({ t: 'store', id: 1, op: 'put', args: ['k', { v: 1 }] }), isProtocolError)
+})
+
+test('socket messages parse in both directions, and open only from the worker', () => {
+  for (const m of [{ t: 'frame', id: 1, data: 'text' }, { t: 'frame', id: 1, data: new Uint8Array(2) }, { t: 'close', id: 1, code: 1000, reason: '' }, { t: 'abort', id: 1 }]) {
+    assert.equal(parseToWorker(m), m)
+    assert.equal(parseFromWorker(m), m)
+  }
+  const open = { t: 'open', id: 1, headers: [] }
+  assert.equal(parseFromWorker(open), open)
+  assert.throws(() => parseToWorker(open), isProtocolError)
+})
+
+test('a frame must carry text or bytes, and a close a numeric code and a reason', () => {
+  for (const parse of [parseToWorker, parseFromWorker]) {
+    assert.throws(() => parse({ t: 'frame', id: 1, data: { text: 'x' } }), isProtocolError)
+    assert.throws(() => parse({ t: 'frame', id: 1 }), isProtocolError)
+    assert.throws(() => parse({ t: 'close', id: 1, code: '1000', reason: '' }), isProtocolError)
+    assert.throws(() => parse({ t: 'close', id: 1, code: 1000 }), isProtocolError)
+  }
+})
+
+test('a type inherited from Object.prototype is no message type', () => {
+  assert.throws(() => parseToWorker({ t: 'toString', id: 1 }), isProtocolError)
+  assert.throws(() => parseFromWorker({ t: 'constructor', id: 1 }), isProtocolError)
 })

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import { FlowWindow } from '../src/protocol/flow-window.ts'
+import { FlowWindow } from '../../src/transport/flow-window.ts'
 
 test('sent answers true below the limit and false at or over it', () => {
   const w = new FlowWindow(100)

@@ -1,6 +1,10 @@
 // The thread transport's messages: types only. One MessagePort per worker
-// carries every request of that worker, multiplexed by `id`; bodies flow as
-// `chunk` messages under a per-stream window acknowledged with `ack`.
+// (per session, for a thread that serves several) carries every exchange of
+// that worker, multiplexed by `id`: the supervisor numbers requests, the
+// worker numbers its store calls. An id is either a request/response
+// exchange or, once the worker accepts an upgrade, a socket channel. Bodies
+// and socket frames flow under a per-stream, per-direction window that the
+// receiver acknowledges with `ack`.
 //
 //   supervisor                                   worker
 //                                ◀─────────────── booted (handler module loaded)
@@ -17,8 +21,18 @@
 //                                ◀─────────────── store {id, op, args}
 //   store-result {id, …}         ───────────────▶
 //   stop {reason}                ───────────────▶ (worker answers by ending its task)
+//
+// A socket channel (an upgraded connection: a WebSocket relayed by the gateway):
+//   req {id, head, upgrade: true} ──────────────▶ (the handler may accept it)
+//                                ◀─────────────── open {id, headers}  (accepted: id is a socket now)
+//                                ◀─────────────── res | error {id}    (refused: an ordinary answer)
+//   frame {id, data}             ◀──────────────▶ text (string) or binary (Uint8Array), windowed
+//   ack {id, bytes}              ◀──────────────▶
+//   close {id, code, reason}     ◀──────────────▶ closing handshake: the receiver answers with its own close
+//   abort {id, error?}           ◀──────────────▶ either side ends it at once
 
-export const PROTOCOL_VERSION = 2
+/** The version both ends must speak; a ThreadTask carries it (see protocol-version.ts). */
+export type ProtocolVersion = 3
 
 /** Headers as a flat list `[name, value, name, value, …]`: cheaper to clone than pairs. */
 export type HeaderList = string[]
@@ -38,6 +52,8 @@ export interface RequestMessage {
   /** The whole body when it is already known (`more: false`), else its first part or null. */
   body: Uint8Array | null
   more: boolean
+  /** An upgrade request (WebSocket): the worker answers `open` to take it as a socket channel. */
+  upgrade?: true
 }
 
 export interface ResponseMessage {
@@ -52,11 +68,19 @@ export interface ResponseMessage {
 export interface ChunkMessage { t: 'chunk', id: number, chunk: Uint8Array }
 export interface EndMessage { t: 'end', id: number }
 export interface AckMessage { t: 'ack', id: number, bytes: number }
-export interface AbortMessage { t: 'abort', id: number }
+/** From the supervisor: the client went away. On a socket channel, from either side, with the reason. */
+export interface AbortMessage { t: 'abort', id: number, error?: EncodedError }
 export interface ErrorMessage { t: 'error', id: number, error: EncodedError }
 export interface StopMessage { t: 'stop', reason: StopReason }
 export interface ReadyMessage { t: 'ready' }
 export interface BootedMessage { t: 'booted' }
+
+/** The worker took an upgrade request as a socket channel; `headers` go into the 101 answer. */
+export interface OpenMessage { t: 'open', id: number, headers: HeaderList }
+/** One message of a socket channel: text as a string, binary as bytes. */
+export interface FrameMessage { t: 'frame', id: number, data: string | Uint8Array }
+/** Ends a socket channel's sending side; the peer answers with its own close and the id is free. */
+export interface CloseMessage { t: 'close', id: number, code: number, reason: string }
 
 /** Hands a booted worker its session: until this, it serves nobody. */
 export interface ClaimMessage {
@@ -71,14 +95,21 @@ export interface ClaimMessage {
 /** `replaced`: a reload changed the realm's definition, or the worker reached its maximum lifetime. */
 export type StopReason = 'idle' | 'logout' | 'shutdown' | 'crash' | 'replaced'
 
-export const STORE_OPS = ['get', 'put', 'remove', 'keys', 'getAll', 'exists', 'open', 'commit'] as const
-export type StoreOp = typeof STORE_OPS[number]
+/** The session-data operations a worker may call (parse.ts holds the runtime list). */
+export type StoreOp = 'get' | 'put' | 'remove' | 'keys' | 'getAll' | 'exists' | 'open' | 'commit'
 
 export interface StoreCallMessage { t: 'store', id: number, op: StoreOp, args: string[] }
 export interface StoreResultMessage { t: 'store-result', id: number, value?: unknown, error?: EncodedError }
 
-export type ToWorker = ClaimMessage | RequestMessage | ChunkMessage | EndMessage | AckMessage | AbortMessage | StopMessage | StoreResultMessage
-export type FromWorker = BootedMessage | ReadyMessage | ResponseMessage | ChunkMessage | EndMessage | AckMessage | ErrorMessage | StoreCallMessage
+/** The lifecycle messages, apart from the exchanges. */
+export type ControlToWorker = ClaimMessage | StopMessage
+export type ControlFromWorker = BootedMessage | ReadyMessage
+
+/** What flows on a stream id in both directions: a body or a socket channel. */
+export type StreamMessage = ChunkMessage | EndMessage | AckMessage | AbortMessage | FrameMessage | CloseMessage
+
+export type ToWorker = ControlToWorker | RequestMessage | StreamMessage | StoreResultMessage
+export type FromWorker = ControlFromWorker | ResponseMessage | ErrorMessage | OpenMessage | StreamMessage | StoreCallMessage
 
 /** What the supervisor hands the thread runtime as its one long-running task. */
 export interface ThreadTask {
@@ -97,6 +128,3 @@ export interface ThreadTaskResult {
   /** What `hibernate` returned, when it was asked to (idle stop, shutdown, replacement). */
   hibernated?: { state: unknown }
 }
-
-/** Stops before which a handler's `hibernate` runs: the session goes on, its worker pauses. */
-export const HIBERNATING_STOPS: ReadonlySet<StopReason> = new Set(['idle', 'shutdown', 'replaced'])

@@ -1,6 +1,6 @@
-// kinds process and exec — a child process that serves HTTP.
+// A child process that serves HTTP: the worker of kinds process and exec.
 //
-//   HttpChildWorker ── spawn(argv, env, own process group) ──▶ child listens on
+//   ChildWorker ── spawn(argv, env, own process group) ──▶ child listens on
 //        │                                                   <private dir>/w.sock or 127.0.0.1:PORT
 //        ├─ undici Pool (this worker's only) ── HTTP/1.1 keep-alive ──▶ child
 //        └─ IPC (process kind only): booted → claim → ready; stop → hibernated
@@ -19,14 +19,18 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { Pool } from 'undici'
 import type { Dispatcher } from 'undici'
-import type { FromProcess, ProcessClaim, StopReason, ToProcess } from '@sessiond/worker-sdk/protocol'
+import type { FromProcess, ProcessClaim, StopReason, ToProcess } from '@sessiond/worker-sdk/transport'
 import { logChildOutput } from '../child-output.ts'
 import type { WorkerRealm } from '../config.ts'
 import { within } from '../within.ts'
 import { WorkerExitedError, WorkerMemoryError, WorkerStartError, WorkerStartTimeoutError, WorkerTimeoutError } from '../errors.ts'
-import { removeEndpoint } from '../worker-endpoint.ts'
+import { removePrivateDir } from '../worker-endpoint.ts'
+import { sandboxedArgv } from './child-sandbox.ts'
+import type { Sandbox } from './child-sandbox.ts'
+import type { ChildRegistry } from '../child-registry.ts'
 import type { WorkerEndpoint } from '../worker-endpoint.ts'
-import type { Hibernated, WorkerInstance, WorkerRequest, WorkerResponse } from '../worker-instance.ts'
+import type { WorkerRequest, WorkerResponse } from '../dispatcher.ts'
+import type { Hibernated, Worker, WorkerDescription } from './worker-kind.ts'
 
 /** How to start the child. */
 export interface ChildSpawn {
@@ -35,8 +39,10 @@ export interface ChildSpawn {
   cwd: string
   /** process kind: the runtime speaks the lifecycle over Node's IPC channel. */
   ipc: boolean
-  uid?: number
-  gid?: number
+  /** What the kernel enforces from its first instruction on (child-sandbox.ts). */
+  sandbox: Sandbox
+  /** Gives back what the worker held (a transient uid, its directory) once it is gone. */
+  release?: () => Promise<void>
 }
 
 /** What makes a started child one session's worker. */
@@ -49,11 +55,15 @@ export interface ChildClaim {
   onExit: (err: Error) => void
   /** process kind: the claim message sent over IPC. */
   message?: ProcessClaim
+  /** Gives back what the session's worker held once it is gone. */
+  release?: () => Promise<void>
 }
 
 export interface ChildBoot {
   realm: WorkerRealm
   spawn: ChildSpawn
+  /** Records the child's process group until it is gone, for the supervisor that starts after a crash. */
+  registry: ChildRegistry | null
   logger: Logger
   /** Called once if the child ends without being asked to stop; `claim` replaces it. */
   onExit: (err: Error) => void
@@ -61,13 +71,6 @@ export interface ChildBoot {
 
 /** Responses up to this length are read whole rather than streamed. */
 const WHOLE_BODY_BYTES = 64 * 1024
-
-/** Replaces $PORT and $SESSIOND_SOCKET in argv, so servers that take them as arguments run unmodified. */
-export function substituteArgv (argv: string[], endpoint: WorkerEndpoint): string[] {
-  const port = endpoint.kind === 'port' ? String(endpoint.port) : ''
-  const socket = endpoint.kind === 'unix' ? endpoint.socketPath : ''
-  return argv.map(a => a.replaceAll('$SESSIOND_SOCKET', socket).replaceAll('$PORT', port))
-}
 
 /** The path and query of an absolute URL, without parsing all of it. */
 function pathOf (url: string): string {
@@ -95,7 +98,7 @@ function withOwnHeaders (headers: string[], own: string[]): string[] {
   return out.concat(own)
 }
 
-export class HttpChildWorker implements WorkerInstance {
+export class ChildWorker implements Worker {
   #child: ChildProcess
   #pool: Pool | null = null
   #realm: WorkerRealm
@@ -113,10 +116,11 @@ export class HttpChildWorker implements WorkerInstance {
   /** Why the supervisor killed it, when it did: reported instead of a plain exit. */
   #killedFor: Error | null = null
   #messages = new Map<FromProcess['t'], PromiseWithResolvers<FromProcess>>()
+  #releases: Array<() => Promise<void>>
 
   /** exec: spawned for its session; ready once its endpoint accepts a connection. */
-  static async start (boot: ChildBoot, claim: ChildClaim): Promise<HttpChildWorker> {
-    const w = new HttpChildWorker(boot)
+  static async start (boot: ChildBoot, claim: ChildClaim): Promise<ChildWorker> {
+    const w = new ChildWorker(boot)
     w.#attach(claim)
     try {
       await w.#waitUntilListening()
@@ -128,8 +132,8 @@ export class HttpChildWorker implements WorkerInstance {
   }
 
   /** process: the runtime up and waiting for its session (a spare, or about to be claimed). */
-  static async boot (boot: ChildBoot): Promise<HttpChildWorker> {
-    const w = new HttpChildWorker(boot)
+  static async boot (boot: ChildBoot): Promise<ChildWorker> {
+    const w = new ChildWorker(boot)
     try {
       await w.#expect('booted')
     } catch (err) {
@@ -152,11 +156,12 @@ export class HttpChildWorker implements WorkerInstance {
     this.#lastActivity = Date.now()
   }
 
-  private constructor ({ realm, spawn: how, logger, onExit }: ChildBoot) {
+  private constructor ({ realm, spawn: how, registry, logger, onExit }: ChildBoot) {
     this.#realm = realm
     this.#log = logger
     this.#onExit = onExit
-    const [cmd, ...args] = how.argv
+    this.#releases = how.release ? [how.release] : []
+    const [cmd, ...args] = sandboxedArgv(how.argv, how.sandbox)
     this.#child = spawn(cmd, args, {
       env: how.env,
       cwd: how.cwd,
@@ -164,10 +169,13 @@ export class HttpChildWorker implements WorkerInstance {
       detached: true,
       stdio: how.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
       // Hibernated state is whatever a handler returned: structured clone, as for threads.
-      serialization: 'advanced',
-      ...(how.uid !== undefined && { uid: how.uid }),
-      ...(how.gid !== undefined && { gid: how.gid })
+      serialization: 'advanced'
     })
+    const pid = this.#child.pid
+    if (registry && pid !== undefined) {
+      void registry.add(pid)
+      this.#releases.push(async () => registry.remove(pid))
+    }
     this.#child.on('error', (err) => this.#log.error({ err }, 'worker process error'))
     this.#child.on('message', (m: FromProcess) => this.#messages.get(m?.t)?.resolve(m))
     logChildOutput(this.#child.stdout!, () => this.#log, 'stdout')
@@ -181,6 +189,8 @@ export class HttpChildWorker implements WorkerInstance {
       if (this.#stopping) return
       const err = this.#killedFor ?? new WorkerExitedError(realm.name)
       if (!this.#killedFor) this.#log.error({ code, signal }, 'worker process exited')
+      // Whatever it started goes with it: a worker given up on never leaves helpers behind.
+      this.#signal('SIGKILL')
       this.#stopping = this.#cleanup().then(() => undefined)
       this.#pool?.destroy(err).catch(() => { /* already destroyed */ })
       this.#onExit(err)
@@ -191,7 +201,12 @@ export class HttpChildWorker implements WorkerInstance {
   get lastActivity (): number { return this.#lastActivity }
   get pid (): number | undefined { return this.#gone ? undefined : this.#child.pid }
 
-  #attach ({ endpoint, headers, logger, onExit }: ChildClaim): void {
+  describe (): WorkerDescription {
+    return { kind: this.#realm.kind, ...(this.pid !== undefined && { pid: this.pid }) }
+  }
+
+  #attach ({ endpoint, headers, logger, onExit, release }: ChildClaim): void {
+    if (release) this.#releases.push(release)
     this.#endpoint = endpoint
     this.#headers = headers
     this.#log = logger
@@ -340,6 +355,8 @@ export class HttpChildWorker implements WorkerInstance {
 
   async #cleanup (): Promise<void> {
     await this.#pool?.destroy().catch(() => { /* already destroyed */ })
-    if (this.#endpoint) await removeEndpoint(this.#endpoint)
+    // Its account's leftovers go first (a transient uid's daemonised helpers), then its directory.
+    for (const release of this.#releases.splice(0)) await release().catch((err: unknown) => this.#log.warn({ err }, 'releasing a stopped worker\'s account failed'))
+    if (this.#endpoint) await removePrivateDir(this.#endpoint.dir)
   }
 }

@@ -1,30 +1,42 @@
 import type { MessagePort } from 'node:worker_threads'
-import type { HandlerContext } from './context.ts'
-import type { Handler } from './handler.ts'
-import { SdkError, badRequest, badResponse, handlerFailed, workerStopping } from './errors.ts'
-import { encodeError } from './protocol/error-codec.ts'
-import { ACK_EVERY_BYTES, FlowWindow, WINDOW_BYTES } from './protocol/flow-window.ts'
-import { countStreamedBytes } from './protocol/gc-pacer.ts'
-import { ProtocolError, parseToWorker } from './protocol/parse.ts'
-import type { HeaderList, RequestMessage, StopReason, ToWorker } from './protocol/messages.ts'
-import type { PortStoreClient } from './store-client.ts'
-import { settledWithinMicrotasks } from './settled-soon.ts'
+import type { HandlerContext } from '../context.ts'
+import type { Handler } from '../handler.ts'
+import { SdkError, badRequest, badResponse, handlerFailed, notUpgradable, workerStopping } from '../errors.ts'
+import type { PortStoreClient } from '../store-client.ts'
+import { isStreaming, wholeOrStream } from '../whole-or-stream.ts'
+import { pumpReader } from './body-pump.ts'
+import { encodeError } from './error-codec.ts'
+import { ACK_EVERY_BYTES } from './flow-window.ts'
+import { Inflow } from './inflow.ts'
+import type { HeaderList, RequestMessage, StopReason, ToWorker } from './messages.ts'
+import { Outflow } from './outflow.ts'
+import { ProtocolError, parseToWorker } from './parse.ts'
+import { SocketChannel, receive } from './socket-channel.ts'
 
 interface Exchange {
   abort: AbortController
   /** Feeds the request body while it streams in. */
   body: ReadableStreamDefaultController<Uint8Array> | null
-  unacked: number
-  /** Set while the body's consumer is slower than the sender. */
-  paused: boolean
-  window: FlowWindow
+  inflow: Inflow | null
+  /** The response body while it streams out. */
+  outflow: Outflow | null
   reader: ReadableStreamDefaultReader<Uint8Array> | null
+  /** The request, when it asks for an upgrade that the handler may accept. */
+  upgrade: Request | null
 }
 
 /**
- * Serves one handler over one MessagePort: the worker side of the thread
+ * Serves one handler over one MessagePort: the worker end of the thread
  * transport. Requests are multiplexed by id; each body streams under its
- * own window in both directions.
+ * own window in both directions; an accepted upgrade turns its id into a
+ * socket channel.
+ *
+ * One PortServer serves one session, on that session's own port. A thread
+ * that serves several sessions (the context kind) makes one per session
+ * and shares this code, not its state: ids, windows, store calls and the
+ * stop stay per session, a session's end is its port closing, and no
+ * message needs a session field, which every exchange of every kind would
+ * pay for. A port is a small native object next to a V8 context.
  */
 export class PortServer {
   #port: MessagePort
@@ -32,6 +44,7 @@ export class PortServer {
   #ctx: HandlerContext
   #store: PortStoreClient
   #exchanges = new Map<number, Exchange>()
+  #sockets = new Map<number, SocketChannel>()
   #stopping = false
   #onStop: (reason: StopReason) => void
 
@@ -46,9 +59,26 @@ export class PortServer {
 
   get inFlight (): number { return this.#exchanges.size }
 
-  /** Ends every exchange still open and lets the port go. */
+  /**
+   * Takes an upgrade request, while its handler has not answered, as a
+   * socket channel; `headers` go into the 101 answer. The Response the
+   * handler returns for it afterwards is not sent.
+   */
+  acceptSocket (request: Request, headers: HeaderList = []): SocketChannel {
+    for (const [id, ex] of this.#exchanges) {
+      if (ex.upgrade !== request) continue
+      this.#exchanges.delete(id)
+      const socket = new SocketChannel(this.#port, id, this.#sockets, headers)
+      this.#port.postMessage({ t: 'open', id, headers })
+      return socket
+    }
+    throw notUpgradable()
+  }
+
+  /** Ends every exchange and socket still open and lets the port go. */
   close (): void {
     for (const [id, ex] of this.#exchanges) this.#fail(id, ex, workerStopping())
+    for (const socket of this.#sockets.values()) socket.abort(workerStopping())
     this.#port.close()
   }
 
@@ -59,10 +89,7 @@ export class PortServer {
         const ex = this.#exchanges.get(m.id)
         if (!ex?.body) return
         ex.body.enqueue(m.chunk)
-        ex.unacked += m.chunk.byteLength
-        countStreamedBytes(m.chunk.byteLength)
-        if ((ex.body.desiredSize ?? 0) <= 0) ex.paused = true
-        else this.#ack(m.id, ex)
+        ex.inflow!.took(m.chunk.byteLength, (ex.body.desiredSize ?? 0) > 0)
         return
       }
       case 'end': {
@@ -72,15 +99,19 @@ export class PortServer {
         return
       }
       case 'ack': {
-        this.#exchanges.get(m.id)?.window.release(m.bytes)
+        const ex = this.#exchanges.get(m.id)
+        if (ex) ex.outflow?.acked(m.bytes)
+        else this.#sockets.get(m.id)?.[receive](m)
         return
       }
       case 'abort': {
         const ex = this.#exchanges.get(m.id)
-        if (!ex) return
-        this.#finish(m.id, ex, new DOMException('client went away', 'AbortError'))
+        if (ex) this.#finish(m.id, ex, new DOMException('client went away', 'AbortError'))
+        else this.#sockets.get(m.id)?.[receive](m)
         return
       }
+      case 'frame':
+      case 'close': return this.#sockets.get(m.id)?.[receive](m)
       case 'store-result': return this.#store.settle(m)
       // The runtime took the one claim before this server existed; another is a confused peer.
       case 'claim': throw new ProtocolError('worker already claimed')
@@ -95,37 +126,23 @@ export class PortServer {
     }
   }
 
-  #ack (id: number, ex: Exchange, force = false): void {
-    if (ex.unacked === 0 || (!force && ex.unacked < ACK_EVERY_BYTES)) return
-    this.#port.postMessage({ t: 'ack', id, bytes: ex.unacked })
-    ex.unacked = 0
-  }
-
   #onRequest (m: RequestMessage): void {
-    const ex: Exchange = {
-      abort: new AbortController(),
-      body: null,
-      unacked: 0,
-      paused: false,
-      window: new FlowWindow(WINDOW_BYTES),
-      reader: null
-    }
+    const ex: Exchange = { abort: new AbortController(), body: null, inflow: null, outflow: null, reader: null, upgrade: null }
     this.#exchanges.set(m.id, ex)
     if (this.#stopping) return this.#fail(m.id, ex, workerStopping())
 
     let body: BodyInit | null = null
     if (m.more) {
+      const inflow = ex.inflow = new Inflow(this.#port, m.id)
       body = new ReadableStream<Uint8Array>({
         start: (controller) => {
           ex.body = controller
-          if (m.body) controller.enqueue(m.body)
-        },
-        pull: () => {
-          if (ex.paused) {
-            ex.paused = false
-            this.#ack(m.id, ex, true)
+          if (m.body) {
+            controller.enqueue(m.body)
+            inflow.took(m.body.byteLength, true)
           }
         },
+        pull: () => inflow.pulled(),
         cancel: () => { ex.body = null }
       }, new ByteLengthQueuingStrategy({ highWaterMark: ACK_EVERY_BYTES }))
     } else if (m.body) {
@@ -145,6 +162,7 @@ export class PortServer {
     } catch (err) {
       return this.#fail(m.id, ex, badRequest(err))
     }
+    if (m.upgrade) ex.upgrade = request
 
     let result: Response | Promise<Response>
     try {
@@ -158,7 +176,8 @@ export class PortServer {
 
   async #respond (id: number, ex: Exchange, res: unknown): Promise<void> {
     if (!(res instanceof Response)) return this.#fail(id, ex, badResponse(res === null ? 'null' : typeof res))
-    if (!this.#exchanges.has(id)) return
+    // Aborted, or taken as a socket: nobody reads this answer.
+    if (!this.#exchanges.has(id)) return void res.body?.cancel().catch(() => { /* nobody reads it either way */ })
     const headers: HeaderList = []
     for (const [k, v] of res.headers) headers.push(k, v)
     if (!res.body) {
@@ -168,30 +187,16 @@ export class PortServer {
     const reader = res.body.getReader()
     ex.reader = reader
     try {
-      const first = await reader.read()
-      if (first.done) {
-        this.#port.postMessage({ t: 'res', id, status: res.status, headers, body: null, more: false })
+      const start = await wholeOrStream(reader)
+      if (this.#exchanges.get(id) !== ex) return
+      if (!isStreaming(start)) {
+        this.#port.postMessage({ t: 'res', id, status: res.status, headers, body: start, more: false })
         return this.#finish(id, ex)
       }
-      // A body that is already complete (a string, a buffer) goes out in the
-      // same message as the head; anything slower starts streaming at once.
-      let next: Promise<ReadableStreamReadResult<Uint8Array>> = reader.read()
-      const early = await settledWithinMicrotasks(next)
-      if (early?.done) {
-        this.#port.postMessage({ t: 'res', id, status: res.status, headers, body: first.value, more: false })
-        return this.#finish(id, ex)
-      }
-      this.#port.postMessage({ t: 'res', id, status: res.status, headers, body: first.value, more: true })
-      if (!ex.window.sent(first.value.byteLength)) await ex.window.room()
-      for (;;) {
-        const r = await next
-        if (r.done) break
-        this.#port.postMessage({ t: 'chunk', id, chunk: r.value })
-        countStreamedBytes(r.value.byteLength)
-        if (!ex.window.sent(r.value.byteLength)) await ex.window.room()
-        next = reader.read()
-      }
-      this.#port.postMessage({ t: 'end', id })
+      const out = ex.outflow = new Outflow(this.#port, id)
+      this.#port.postMessage({ t: 'res', id, status: res.status, headers, body: start.first, more: true })
+      if (!out.counted(start.first.byteLength)) await out.room()
+      await pumpReader(out, reader, start.next)
       this.#finish(id, ex)
     } catch (err) {
       this.#fail(id, ex, err)
@@ -211,7 +216,7 @@ export class PortServer {
     this.#exchanges.delete(id)
     if (reason !== undefined) {
       ex.abort.abort(reason)
-      ex.window.close(reason instanceof Error ? reason : new Error('aborted'))
+      ex.outflow?.close(reason instanceof Error ? reason : new Error('aborted'))
       ex.reader?.cancel(reason).catch(() => { /* the stream is being torn down anyway */ })
       try { ex.body?.error(reason) } catch { /* already closed */ }
     }

@@ -5,48 +5,18 @@ import { createHash, randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { MessageChannel } from 'node:worker_threads'
-import type { MessagePort } from 'node:worker_threads'
 import pino from 'pino'
-import type { HandlerContext } from '../src/context.ts'
-import type { Handler } from '../src/handler.ts'
-import { PortServer } from '../src/port-server.ts'
-import { PortStoreClient } from '../src/store-client.ts'
-import { FlowWindow, WINDOW_BYTES } from '../src/protocol/flow-window.ts'
-import type { FromWorker, StopReason, ToWorker } from '../src/protocol/messages.ts'
-import { parseFromWorker } from '../src/protocol/parse.ts'
+import type { HandlerContext } from '../../src/context.ts'
+import type { Handler } from '../../src/handler.ts'
+import { PortServer } from '../../src/transport/port-server.ts'
+import { PortStoreClient } from '../../src/store-client.ts'
+import { FlowWindow, WINDOW_BYTES } from '../../src/transport/flow-window.ts'
+import type { FromWorker, StopReason, ToWorker } from '../../src/transport/messages.ts'
+import { parseFromWorker } from '../../src/transport/parse.ts'
+import { Inbox, forId } from './fixtures/inbox.ts'
 
 const CHUNK = 64 * 1024
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
-
-/** The supervisor's end of the port: every message the worker posts, parsed, in order. */
-class Inbox {
-  #queue: FromWorker[] = []
-  #waiters: Array<{ pred: (m: FromWorker) => boolean, resolve: (m: FromWorker) => void }> = []
-  #watchers: Array<(m: FromWorker) => void> = []
-
-  constructor (port: MessagePort) {
-    port.on('message', (raw: unknown) => {
-      const m = parseFromWorker(raw)
-      for (const w of this.#watchers) w(m)
-      const i = this.#waiters.findIndex(w => w.pred(m))
-      if (i >= 0) this.#waiters.splice(i, 1)[0].resolve(m)
-      else this.#queue.push(m)
-    })
-  }
-
-  /** Sees every message as it arrives, before it is queued. */
-  watch (fn: (m: FromWorker) => void): void { this.#watchers.push(fn) }
-
-  /** The first message (queued or still to come) that matches, removed from the queue. */
-  take (pred: (m: FromWorker) => boolean): Promise<FromWorker> {
-    const i = this.#queue.findIndex(pred)
-    if (i >= 0) return Promise.resolve(this.#queue.splice(i, 1)[0])
-    return new Promise(resolve => this.#waiters.push({ pred, resolve }))
-  }
-
-  /** Queued messages that match, without waiting. */
-  queued (pred: (m: FromWorker) => boolean): FromWorker[] { return this.#queue.filter(pred) }
-}
 
 function serve (t: TestContext, handler: Handler) {
   const { port1, port2 } = new MessageChannel()
@@ -61,7 +31,8 @@ function serve (t: TestContext, handler: Handler) {
   }
   const stopped = Promise.withResolvers<StopReason>()
   const server = new PortServer(port2, handler, ctx, store, stopped.resolve)
-  const inbox = new Inbox(port1)
+  // The supervisor's end of the port.
+  const inbox = new Inbox<FromWorker>(port1, parseFromWorker)
   const send = (m: ToWorker) => port1.postMessage(m)
   t.after(() => {
     server.close()
@@ -72,7 +43,6 @@ function serve (t: TestContext, handler: Handler) {
 
 const req = (id: number, more = false, body: Uint8Array | null = null): ToWorker =>
   ({ t: 'req', id, method: more ? 'POST' : 'GET', url: 'http://realm.test/notes/x?y=1', headers: ['x-test', 'yes', 'accept', 'text/plain'], body, more })
-const forId = (id: number, ...types: string[]) => (m: FromWorker) => 'id' in m && m.id === id && types.includes(m.t)
 
 test('a small response arrives in a single res message with more:false', { timeout: 5000 }, async (t) => {
   const { inbox, send } = serve(t, {

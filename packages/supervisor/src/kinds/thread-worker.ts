@@ -1,0 +1,208 @@
+// kind: thread — one piscina pool of exactly one thread per worker.
+//
+//   ThreadWorker ── pool.run(task{port}) ──▶ thread-runtime (one task, lives as long as the worker)
+//        │  PortClient(port1) ◀──── MessageChannel ────▶ port2 (transferred) PortServer
+//
+// Two steps: boot (thread up, handler module loaded: `booted`) and claim
+// (the session handed over, start/resume run: `ready`). A spare is a worker
+// booted ahead of time; a cold start posts the claim right after the task.
+//
+// piscina owns the thread's lifecycle (start, resource limits, termination);
+// the per-request path is the worker-sdk transport's client end, one message
+// each way on the owned port. This file keeps the lifecycle only: boot,
+// claim, stop, exit, and recycling a worker whose request timed out.
+import { MessageChannel } from 'node:worker_threads'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Piscina } from 'piscina'
+import type { Logger } from 'pino'
+import { PROTOCOL_VERSION, PortClient } from '@sessiond/worker-sdk/transport'
+import type { StopReason, StoreCallMessage, ThreadTask, ThreadTaskResult } from '@sessiond/worker-sdk/transport'
+import type { SessionScope } from '@sessiond/session-store'
+import { sessionHash } from '@sessiond/worker-sdk'
+import { ClientAbortedError, WorkerExitedError, WorkerStartError, WorkerStartTimeoutError, WorkerStoppedError, WorkerTimeoutError } from '../errors.ts'
+import type { WorkerRealm } from '../config.ts'
+import { within } from '../within.ts'
+import type { Identity, WorkerRequest, WorkerResponse } from '../dispatcher.ts'
+import type { Hibernated, Worker, WorkerDescription } from './worker-kind.ts'
+
+const THREAD_RUNTIME = import.meta.resolve('@sessiond/worker-sdk/thread-runtime')
+
+export interface ThreadBootOptions {
+  realm: WorkerRealm
+  logger: Logger
+  /** Booted ahead of a session: it warms its request path before it reports booted. */
+  spare?: boolean
+  /** Called once if the worker ends without being asked to stop; `claim` replaces it. */
+  onExit: (err: Error) => void
+}
+
+export interface ThreadClaim {
+  identity: Identity
+  store: SessionScope
+  /** Bound to the realm and the session. */
+  logger: Logger
+  onExit: (err: Error) => void
+  /** Saved state to resume from instead of a cold start. */
+  resume?: Hibernated
+}
+
+export class ThreadWorker implements Worker {
+  #pool: Piscina
+  #client: PortClient
+  #realm: WorkerRealm
+  #store: SessionScope | null = null
+  #log: Logger
+  #claimedAt = 0
+  #stopping: Promise<Hibernated | undefined> | null = null
+  #task: Promise<ThreadTaskResult>
+  #booted: PromiseWithResolvers<void> = Promise.withResolvers()
+  #ready: PromiseWithResolvers<void> = Promise.withResolvers()
+  #onExit: (err: Error) => void
+
+  /** A worker for one session, booted and claimed in one go. */
+  static async start (boot: ThreadBootOptions, claim: ThreadClaim): Promise<ThreadWorker> {
+    const w = new ThreadWorker(boot)
+    await w.claim(claim)
+    return w
+  }
+
+  /** A spare: booted, its handler module loaded, waiting for a session. */
+  static async boot (opts: ThreadBootOptions): Promise<ThreadWorker> {
+    const w = new ThreadWorker(opts)
+    await w.#inTime(w.#booted.promise)
+    return w
+  }
+
+  /** Hands the worker its session; resolves once start/resume ran. */
+  async claim ({ identity, store, logger, onExit, resume }: ThreadClaim): Promise<void> {
+    this.#store = store
+    this.#log = logger
+    this.#onExit = onExit
+    this.#client.control({ t: 'claim', sessionId: identity.sessionId, sessionHash: sessionHash(identity.sessionId), user: identity.user, ...(resume && { resume }) })
+    await this.#inTime(this.#ready.promise)
+    this.#claimedAt = Date.now()
+  }
+
+  /** Waits for a start-up step within the realm's start timeout; on failure the worker is gone, without an exit report. */
+  async #inTime (step: Promise<void>): Promise<void> {
+    const { name, startTimeout } = this.#realm
+    try {
+      await within(step, startTimeout, () => new WorkerStartTimeoutError(name, startTimeout))
+    } catch (err) {
+      this.#stopping ??= Promise.resolve(undefined)
+      await this.#pool.destroy()
+      throw err
+    }
+  }
+
+  private constructor ({ realm, logger, onExit, spare = false }: ThreadBootOptions) {
+    // boot() and claim() are the only readers; a rejection after they gave up must not go unhandled.
+    this.#booted.promise.catch(() => { /* boot() reports it */ })
+    this.#ready.promise.catch(() => { /* claim() reports it */ })
+    this.#realm = realm
+    this.#onExit = onExit
+    this.#log = logger
+    this.#pool = new Piscina({
+      filename: THREAD_RUNTIME,
+      minThreads: 1,
+      maxThreads: 1,
+      concurrentTasksPerWorker: 1,
+      // The one task never returns while the worker lives; the thread must not
+      // park in Atomics.wait between tasks it will never get.
+      atomics: 'disabled',
+      recordTiming: false,
+      resourceLimits: realm.resourceLimits,
+      closeTimeout: realm.stopTimeout
+    })
+    this.#pool.on('error', (err: Error) => this.#log.error({ err }, 'worker pool error'))
+    const { port1, port2 } = new MessageChannel()
+    this.#client = new PortClient(port1, {
+      onControl: (m) => m.t === 'booted' ? this.#booted.resolve() : this.#ready.resolve(),
+      onStoreCall: (m) => this.#onStoreCall(m),
+      onProtocolError: (err) => {
+        this.#log.error({ err }, 'worker broke the protocol')
+        void this.stop('crash')
+      },
+      timeout: { ms: realm.requestTimeout, onTimeout: (fail) => this.#timedOut(fail) }
+    })
+    const task: ThreadTask = {
+      version: PROTOCOL_VERSION,
+      port: port2,
+      handler: realm.handler!,
+      realm: realm.name,
+      logLevel: logger.level,
+      spare
+    }
+    this.#task = this.#pool.run(task, { transferList: [port2] }) as Promise<ThreadTaskResult>
+    this.#task.then(() => {
+      // A task that ends without a stop request is a worker that quit on its own.
+      if (!this.#stopping) this.#exited(new WorkerExitedError(realm.name))
+    }, (err: Error) => {
+      const e = this.#stopping ? err : new WorkerStartError(realm.name, { cause: err })
+      this.#booted.reject(e)
+      this.#ready.reject(e)
+      if (!this.#stopping) this.#exited(new WorkerExitedError(realm.name, { cause: err }))
+    })
+  }
+
+  get inFlight (): number { return this.#client.inFlight }
+  get lastActivity (): number { return Math.max(this.#claimedAt, this.#client.lastActivity) }
+
+  describe (): WorkerDescription {
+    const threadId = this.#pool.threads[0]?.threadId
+    return { kind: 'thread', ...(threadId !== undefined && { threadId }) }
+  }
+
+  #exited (err: Error): void {
+    this.#stopping = this.#pool.destroy().then(() => undefined, () => undefined)
+    this.#client.failAll(err)
+    this.#releaseStore()
+    this.#onExit(err)
+  }
+
+  /** A worker that is gone gives up any rw lock it held: the next writer need not wait out the lease. */
+  #releaseStore (): void {
+    this.#store?.release().catch((err: unknown) => this.#log.warn({ err }, 'releasing the session lock of a stopped worker failed'))
+  }
+
+  /** A request got no answer in time: the worker is presumed hung and recycled at once. */
+  #timedOut (fail: (err: Error) => void): void {
+    if (this.#stopping) return
+    this.#log.warn({ timeoutMs: this.#realm.requestTimeout }, 'worker did not answer in time; recycling it')
+    fail(new WorkerTimeoutError(this.#realm.name, this.#realm.requestTimeout))
+    this.#exited(new WorkerExitedError(this.#realm.name))
+  }
+
+  request (req: WorkerRequest): Promise<WorkerResponse> {
+    if (this.#stopping) return Promise.reject(new WorkerStoppedError(this.#realm.name))
+    // The body may have failed while the worker was starting: no event will come.
+    const body = req.body
+    if (body && (body.destroyed || body.errored || body.readableAborted)) {
+      return Promise.reject(new ClientAbortedError({ cause: body.errored ?? undefined }))
+    }
+    return this.#client.request(req)
+  }
+
+  async #onStoreCall (m: StoreCallMessage): Promise<unknown> {
+    if (!this.#store) throw new Error('store call before the worker was claimed')
+    const fn = this.#store[m.op] as (...args: string[]) => Promise<unknown>
+    return fn(...m.args)
+  }
+
+  stop (reason: StopReason): Promise<Hibernated | undefined> {
+    this.#stopping ??= this.#stop(reason)
+    return this.#stopping
+  }
+
+  async #stop (reason: StopReason): Promise<Hibernated | undefined> {
+    this.#client.control({ t: 'stop', reason })
+    const deadline = sleep(this.#realm.stopTimeout, null, { ref: false })
+    const outcome = await Promise.race([this.#task.catch(() => null), deadline])
+    if (outcome === null) this.#log.warn({ reason }, 'worker did not stop cleanly in time; terminating its thread')
+    this.#client.failAll(new WorkerStoppedError(this.#realm.name))
+    this.#client.close()
+    await this.#pool.destroy()
+    this.#releaseStore()
+    return outcome?.hibernated
+  }
+}

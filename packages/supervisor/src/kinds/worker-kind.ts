@@ -1,0 +1,97 @@
+// What the supervisor knows of a worker kind: one interface, one file per
+// kind beside this one. The supervisor holds the table, admission and the
+// lifecycle; everything that differs between kinds (how a worker is booted,
+// handed its session, reached, stopped) lives behind WorkerKind and Worker.
+//
+//   supervisor ── check(realm) at start and reload
+//              ── boot(realm) ─────────▶ Worker (a spare: no session yet; kinds with `boot` only)
+//              ── start(realm, session, spare?) ─▶ Worker serving one (session, realm)
+//   Worker     ── request / stop(reason) → hibernated state / describe()
+import type { Logger } from 'pino'
+import type { SessionStore } from '@sessiond/session-store'
+import type { StopReason } from '@sessiond/worker-sdk/transport'
+import type { ChildRegistry } from '../child-registry.ts'
+import type { TransientAccounts } from '../transient-accounts.ts'
+import type { WorkerRealm } from '../config.ts'
+import type { Identity, WorkerRequest, WorkerResponse } from '../dispatcher.ts'
+
+/** State a handler handed over at an idle stop or shutdown, for `resume` next time. */
+export interface Hibernated {
+  state: unknown
+}
+
+/** What an operator sees of one worker, whatever its kind. */
+export interface WorkerDescription {
+  kind: string
+  /** The worker's process (process, exec). */
+  pid?: number
+  /** The worker's thread id in the daemon (thread). */
+  threadId?: number
+}
+
+/** One worker, whatever its kind. */
+export interface Worker {
+  readonly inFlight: number
+  /** When the worker last started or finished an exchange (ms, Date.now()). */
+  readonly lastActivity: number
+  request (req: WorkerRequest): Promise<WorkerResponse>
+  /** Stops the worker; answers what its handler's `hibernate` returned, when it ran. */
+  stop (reason: StopReason): Promise<Hibernated | undefined>
+  describe (): WorkerDescription
+  /**
+   * Ends the worker at once for using more memory than its realm allows; its
+   * requests fail with SUP_ERR_WORKER_MEMORY. Only workers whose memory can
+   * be measured from outside (a process tree) have it.
+   */
+  killForMemory?: (rssMb: number) => void
+}
+
+/** What the supervisor lends every kind. */
+export interface KindHost {
+  store: SessionStore
+  /** The directory (mode 0711) holding the workers' private directories. */
+  runDir (): Promise<string>
+  /** The store HTTP API's URL for one session, token included, for workers outside the daemon's process. */
+  storeUrl (sessionId: string): string | undefined
+  /** The daemon's log level, for runtimes that make their own logger. */
+  logLevel: string
+  /** Where workers with `runAs: transient` get their uids. */
+  transientAccounts: TransientAccounts
+  /** Where child workers' process groups are recorded, for the next supervisor after a crash. */
+  children: ChildRegistry | null
+}
+
+/** Booting a worker ahead of any session (a spare). */
+export interface BootOptions {
+  logger: Logger
+  /** Called once if the worker ends without being asked to stop; `start` replaces it. */
+  onExit: (err: Error) => void
+}
+
+/** Handing a worker its session. */
+export interface SessionStart {
+  identity: Identity
+  /** Bound to the realm and the session's hash. */
+  logger: Logger
+  /** Called once if the worker ends without being asked to stop. */
+  onExit: (err: Error) => void
+  /** Saved state to resume from instead of a cold start (kinds that hibernate). */
+  resume?: Hibernated
+}
+
+export interface WorkerKind {
+  readonly name: string
+  /** Whether `hibernate`/`resume` apply: the supervisor then saves and loads the state. */
+  readonly hibernates: boolean
+  /**
+   * Problems with a realm of this kind, as `[key, what was expected]` pairs
+   * for the config loader to report with the file and the realm's path.
+   */
+  validate (realm: WorkerRealm): Array<[key: string, expected: string]>
+  /** Throws a coded error when the realm cannot run on this host as it is (runAs without root). */
+  check (realm: WorkerRealm): void
+  /** A worker booted without a session, for a spare pool; kinds without it cannot have spares. */
+  boot?: (realm: WorkerRealm, host: KindHost, opts: BootOptions) => Promise<Worker>
+  /** A worker for one session: the spare claimed when one is given, else booted now. */
+  start (realm: WorkerRealm, host: KindHost, session: SessionStart, spare?: Worker): Promise<Worker>
+}

@@ -1,0 +1,30 @@
+// @sessiond/worker-sdk/transport: how the supervisor talks to its workers.
+// Internal to sessiond, not for handler authors: handlers import the
+// package's root (`@sessiond/worker-sdk`), and this surface changes with
+// the supervisor, without notice.
+//
+// What is here:
+//   - the thread transport: one MessagePort per worker (per session),
+//     requests multiplexed by id, bodies streamed both ways under a window
+//     with acks. `PortClient` is the supervisor's end; the worker's end
+//     (PortServer) runs inside the thread runtime. Messages and their
+//     flow: messages.ts.
+//   - socket channels on the same port: an upgrade the worker accepts
+//     becomes a long-lived id carrying text and binary frames both ways
+//     under the same window, closed with a code and a reason
+//     (`PortClient.upgrade`, `SocketChannel`).
+//   - the process kind's control messages (its requests travel as HTTP;
+//     only the lifecycle uses Node's IPC channel): process-messages.ts.
+//   - the lifecycle both kinds share: StopReason, ThreadTask.
+export type {
+  ClaimMessage, ControlFromWorker, ControlToWorker, EncodedError, FromWorker, HeaderList, StopMessage, StopReason,
+  StoreCallMessage, StoreOp, StoreResultMessage, ThreadTask, ThreadTaskResult, ToWorker
+} from './messages.ts'
+export { PROTOCOL_VERSION } from './protocol-version.ts'
+export { PortClient } from './port-client.ts'
+export type { ClientRequest, ClientResponse, PortClientOptions, UpgradeRequest } from './port-client.ts'
+export { ABNORMAL_CLOSE, SocketChannel } from './socket-channel.ts'
+export type { SocketChannelEvents, SocketClose, SocketData } from './socket-channel.ts'
+export { RemoteError } from './error-codec.ts'
+export { ProtocolError } from './parse.ts'
+export type { FromProcess, ProcessClaim, ProcessStop, ToProcess } from './process-messages.ts'

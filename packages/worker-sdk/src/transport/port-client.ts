@@ -1,0 +1,261 @@
+import { Readable } from 'node:stream'
+import type { MessagePort } from 'node:worker_threads'
+import { peerAborted } from '../errors.ts'
+import { discardReadable, pumpReadable } from './body-pump.ts'
+import { decodeError, encodeError } from './error-codec.ts'
+import { ACK_EVERY_BYTES } from './flow-window.ts'
+import { Inflow } from './inflow.ts'
+import type { ControlFromWorker, ControlToWorker, FromWorker, HeaderList, StoreCallMessage } from './messages.ts'
+import { Outflow } from './outflow.ts'
+import { ProtocolError, parseFromWorker } from './parse.ts'
+import { SocketChannel, drop, receive } from './socket-channel.ts'
+
+/** One request for the worker; the URL is what the handler's Request gets. */
+export interface ClientRequest {
+  method: string
+  url: string
+  headers: HeaderList
+  /** A body that can still be read (not destroyed), or null. */
+  body: Readable | null
+}
+
+export interface ClientResponse {
+  status: number
+  headers: HeaderList
+  /** Whole when it fit in one message, streamed otherwise; destroying the stream aborts the exchange at the worker. */
+  body: Uint8Array | Readable | null
+}
+
+/** An upgrade request (a WebSocket handshake): no body. */
+export type UpgradeRequest = Omit<ClientRequest, 'body'>
+
+export interface PortClientOptions {
+  /** The worker's lifecycle messages: booted, ready. */
+  onControl: (m: ControlFromWorker) => void
+  /** A store call of the worker's handler: what it resolves with, or its error, goes back as the result. */
+  onStoreCall: (call: StoreCallMessage) => Promise<unknown>
+  /** The worker sent something that is not a message of this protocol. */
+  onProtocolError: (err: ProtocolError) => void
+  /**
+   * How long a request may wait for its answer's head, and what then: the
+   * hook gets the means to fail that request (or leaves it pending, when
+   * the worker is going away anyway).
+   */
+  timeout?: { ms: number, onTimeout: (fail: (err: Error) => void) => void }
+}
+
+interface Exchange {
+  /** Armed until the response head arrives. */
+  timer: NodeJS.Timeout | null
+  resolve: (r: ClientResponse | SocketChannel) => void
+  reject: (e: Error) => void
+  /** The response body while it streams. */
+  stream: Readable | null
+  inflow: Inflow | null
+  /** The request body while it streams. */
+  body: Readable | null
+  outflow: Outflow | null
+  upgrade: boolean
+}
+
+/**
+ * The supervisor's end of the thread transport: owns one port to one
+ * worker (one session), numbers its requests, streams bodies both ways
+ * under the window and hands the worker's store calls to a callback.
+ * The hot path is one message each way for a small exchange, posted
+ * without waiting for anything.
+ */
+export class PortClient {
+  #port: MessagePort
+  #opts: PortClientOptions
+  #exchanges = new Map<number, Exchange>()
+  #sockets = new Map<number, SocketChannel>()
+  #nextId = 1
+  #lastActivity = Date.now()
+
+  constructor (port: MessagePort, opts: PortClientOptions) {
+    this.#port = port
+    this.#opts = opts
+    port.on('message', (m: unknown) => {
+      let msg: FromWorker
+      try {
+        msg = parseFromWorker(m)
+      } catch (err) {
+        return opts.onProtocolError(err as ProtocolError)
+      }
+      this.#onMessage(msg)
+    })
+  }
+
+  /** Exchanges waiting for or receiving their answer; open sockets are counted apart. */
+  get inFlight (): number { return this.#exchanges.size }
+  get openSockets (): number { return this.#sockets.size }
+  /** When an exchange last started or ended (Date.now()). */
+  get lastActivity (): number { return this.#lastActivity }
+
+  /** Posts a lifecycle message: the claim, the stop. */
+  control (m: ControlToWorker): void {
+    this.#port.postMessage(m)
+  }
+
+  request (req: ClientRequest): Promise<ClientResponse> {
+    return this.#exchange(req, false) as Promise<ClientResponse>
+  }
+
+  /** Asks the worker to take an upgrade as a socket channel: the channel when it accepts, its ordinary answer when not. */
+  upgrade (req: UpgradeRequest): Promise<SocketChannel | ClientResponse> {
+    return this.#exchange({ ...req, body: null }, true)
+  }
+
+  /** Ends every exchange and socket with `err`, telling the worker nothing: it is gone or going. */
+  failAll (err: Error): void {
+    for (const [id, ex] of this.#exchanges) this.#fail(id, ex, err)
+    for (const socket of this.#sockets.values()) socket[drop](err)
+  }
+
+  close (): void {
+    this.#port.close()
+  }
+
+  #exchange (req: ClientRequest, upgrade: boolean): Promise<ClientResponse | SocketChannel> {
+    const id = this.#nextId++
+    this.#lastActivity = Date.now()
+    return new Promise((resolve, reject) => {
+      const ex: Exchange = { timer: null, resolve, reject, stream: null, inflow: null, body: req.body, outflow: null, upgrade }
+      this.#exchanges.set(id, ex)
+      const timeout = this.#opts.timeout
+      if (timeout && timeout.ms > 0) ex.timer = setTimeout(() => this.#timedOut(id, ex), timeout.ms).unref()
+      if (upgrade) {
+        this.#port.postMessage({ t: 'req', id, method: req.method, url: req.url, headers: req.headers, body: null, more: false, upgrade: true })
+        return
+      }
+      this.#port.postMessage({ t: 'req', id, method: req.method, url: req.url, headers: req.headers, body: null, more: req.body !== null })
+      if (req.body) {
+        const out = ex.outflow = new Outflow(this.#port, id)
+        pumpReadable(out, req.body, (err) => {
+          if (this.#exchanges.get(id) !== ex) return
+          this.#port.postMessage({ t: 'abort', id })
+          this.#fail(id, ex, err)
+        })
+      }
+    })
+  }
+
+  #timedOut (id: number, ex: Exchange): void {
+    if (this.#exchanges.get(id) !== ex) return
+    this.#opts.timeout!.onTimeout((err) => this.#fail(id, ex, err))
+  }
+
+  #onMessage (m: FromWorker): void {
+    switch (m.t) {
+      case 'booted':
+      case 'ready': return this.#opts.onControl(m)
+      case 'res': {
+        const ex = this.#exchanges.get(m.id)
+        if (!ex) return
+        if (ex.timer) clearTimeout(ex.timer)
+        if (!m.more) {
+          ex.resolve({ status: m.status, headers: m.headers, body: m.body })
+          return this.#finish(m.id, ex)
+        }
+        const inflow = ex.inflow = new Inflow(this.#port, m.id)
+        const stream = ex.stream = new Readable({
+          highWaterMark: ACK_EVERY_BYTES,
+          read: () => inflow.pulled(),
+          destroy: (err, cb) => {
+            // The client went away or the gateway gave up: tell the worker.
+            if (this.#exchanges.get(m.id) === ex) {
+              this.#port.postMessage({ t: 'abort', id: m.id })
+              this.#finish(m.id, ex)
+            }
+            cb(err)
+          }
+        })
+        if (m.body) inflow.took(m.body.byteLength, stream.push(m.body))
+        ex.resolve({ status: m.status, headers: m.headers, body: stream })
+        return
+      }
+      case 'chunk': {
+        const ex = this.#exchanges.get(m.id)
+        if (ex?.stream) ex.inflow!.took(m.chunk.byteLength, ex.stream.push(m.chunk))
+        return
+      }
+      case 'end': {
+        const ex = this.#exchanges.get(m.id)
+        if (!ex) return
+        this.#finish(m.id, ex)
+        ex.stream?.push(null)
+        return
+      }
+      case 'ack': {
+        const ex = this.#exchanges.get(m.id)
+        if (ex) ex.outflow?.acked(m.bytes)
+        else this.#sockets.get(m.id)?.[receive](m)
+        return
+      }
+      case 'error': {
+        const ex = this.#exchanges.get(m.id)
+        if (ex) this.#fail(m.id, ex, decodeError(m.error))
+        return
+      }
+      case 'abort': {
+        const ex = this.#exchanges.get(m.id)
+        if (ex) this.#fail(m.id, ex, m.error ? decodeError(m.error) : peerAborted())
+        else this.#sockets.get(m.id)?.[receive](m)
+        return
+      }
+      case 'open': return this.#onOpen(m.id, m.headers)
+      case 'frame':
+      case 'close': return this.#sockets.get(m.id)?.[receive](m)
+      case 'store': return this.#onStoreCall(m)
+      default: {
+        const never: never = m
+        throw new Error(`unhandled message ${(never as { t: string }).t}`)
+      }
+    }
+  }
+
+  #onOpen (id: number, headers: HeaderList): void {
+    const ex = this.#exchanges.get(id)
+    if (!ex) {
+      // Timed out or failed meanwhile: nobody takes the socket.
+      this.#port.postMessage({ t: 'abort', id, error: encodeError(peerAborted()) })
+      return
+    }
+    if (!ex.upgrade) return this.#opts.onProtocolError(new ProtocolError(`open for request ${id}, which is no upgrade`))
+    this.#finish(id, ex)
+    ex.resolve(new SocketChannel(this.#port, id, this.#sockets, headers))
+  }
+
+  // A thin pass-through: what a call means is the callback's business.
+  #onStoreCall (m: StoreCallMessage): void {
+    let result: Promise<unknown>
+    try {
+      result = this.#opts.onStoreCall(m)
+    } catch (err) {
+      result = Promise.reject(err)
+    }
+    result.then(
+      value => this.#port.postMessage({ t: 'store-result', id: m.id, value }),
+      (err: unknown) => this.#port.postMessage({ t: 'store-result', id: m.id, error: encodeError(err, 'STORE_ERR_FAILED') })
+    )
+  }
+
+  /** The exchange is over from the worker's side. */
+  #finish (id: number, ex: Exchange): void {
+    this.#exchanges.delete(id)
+    if (ex.timer) clearTimeout(ex.timer)
+    this.#lastActivity = Date.now()
+    if (ex.outflow) {
+      ex.outflow.close(new Error('exchange finished'))
+      // The worker answered without reading all of the body.
+      if (ex.body) discardReadable(ex.body)
+    }
+  }
+
+  #fail (id: number, ex: Exchange, err: Error): void {
+    this.#finish(id, ex)
+    if (ex.stream) ex.stream.destroy(err)
+    else ex.reject(err)
+  }
+}
