@@ -7,7 +7,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
@@ -33,8 +33,11 @@ export default defineHandler({
 `
 
 async function outsideProject (t: import('node:test').TestContext, name: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), `${name}-`))
+  // As root, process workers run as accounts of their own (runAs transient, the default) with a
+  // private /tmp and /var/tmp: a project lives elsewhere, readable by others, as in /srv.
+  const dir = await mkdtemp(join(process.getuid?.() === 0 ? '/srv' : tmpdir(), `${name}-`))
   t.after(() => rm(dir, { recursive: true, force: true }))
+  await chmod(dir, 0o755)
   assert.ok(!dir.startsWith(ROOT), 'the project is outside the workspace')
   await writeFile(join(dir, 'package.json'), JSON.stringify({ name, private: true, type: 'module' }, null, 2))
   await writeFile(join(dir, 'handler.ts'), HANDLER)
@@ -81,7 +84,7 @@ test('newcomer: the packed SDK installs outside the repository, type-checks with
   const cookie = await login(daemon.url, daemon.demo.user, daemon.demo.password)
   for (const realm of ['todo', 'todo-process']) {
     const posted = await fetch(`${daemon.url}/${realm}/`, { method: 'POST', headers: { cookie }, body: 'write the docs' })
-    assert.equal(posted.status, 200, await posted.clone().text())
+    assert.equal(posted.status, 200, `${await posted.clone().text()}\n${daemon.output()}`)
     assert.deepEqual(await posted.json(), { user: 'demo', realm, todos: ['write the docs'] })
   }
 })

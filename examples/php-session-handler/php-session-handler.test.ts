@@ -59,7 +59,9 @@ test('PHP and the store see one another\'s writes', { skip }, async (t) => {
 test('as an exec realm, PHP\'s $_SESSION is the logged-in session: no PHPSESSID, data shared with the store API, sessiond keys untouched', { skip }, async (t) => {
   const protocol = await freePort()
   const d = await startDaemon(t, {
-    realms: [{ name: 'php', mount: '/php', handler: undefined, kind: 'exec', listen: 'port', command: ['php', '-d', `sessiond.line=127.0.0.1:${protocol}`, '-S', '127.0.0.1:$PORT', APP] }],
+    // php -S serves TCP only: a root daemon runs it as one fixed account (a loopback port is refused where
+    // each worker has an account of its own, the default as root).
+    realms: [{ name: 'php', mount: '/php', handler: undefined, kind: 'exec', listen: 'port', command: ['php', '-d', `sessiond.line=127.0.0.1:${protocol}`, '-S', '127.0.0.1:$PORT', APP], ...(process.getuid?.() === 0 && { runAs: { user: 'www-data' } }) }],
     extra: { store: { protocolListen: protocol } }
   })
   const cookie = await d.login('alice', 'alice-password')
