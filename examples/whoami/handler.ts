@@ -9,10 +9,20 @@ import { demoPage, escapeHtml, wantsHtml } from '../demo-page/page.ts'
 let requests = 0
 const startedAt = new Date()
 
+/** This process's account; a transient uid (runAs transient) has no name in the passwd database. */
+function account (): { uid: number, gid: number, username: string } {
+  try {
+    return userInfo()
+  } catch {
+    // No passwd entry for this uid: name it by number.
+    return { uid: process.getuid!(), gid: process.getgid!(), username: `uid ${process.getuid!()}` }
+  }
+}
+
 export default defineHandler({
   fetch (request, ctx) {
     requests++
-    const me = userInfo()
+    const me = account()
     const asYou = me.username === ctx.user
     const facts = { user: ctx.user, pid: process.pid, ppid: process.ppid, uid: me.uid, gid: me.gid, account: me.username, asYou, requests, startedAt: startedAt.toISOString() }
     if (!wantsHtml(request)) return Response.json(facts)
