@@ -1,4 +1,4 @@
-// The path of someone new to sessiond: a handler in a directory of their own,
+// The path of someone new to sessiond: `npm start` in the checkout, then a handler in a directory of their own,
 // outside the repository, with its own package.json; the packed SDK installed
 // by npm from its tarball (with the CLI beside it, as a project would), the
 // handler type-checked with the tsconfig `tsc --init` writes, and served by
@@ -6,10 +6,12 @@
 // is not installed: a refusal at start-up, not a 502 at its first request.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
 import { ROOT, login } from './helpers/daemon.ts'
 import { packAll } from './helpers/packed.ts'
@@ -58,7 +60,32 @@ test('a handler outside the repository without the SDK installed stops start-up 
   assert.match(checked.stderr, /realm todo-process: handler .*Cannot find package '@sessiond\/worker-sdk'/)
 })
 
-test('newcomer: the packed SDK installs outside the repository, type-checks with a default tsconfig and is served by the installed sessiond', async (t) => {
+/** `npm start` in the checkout (in CI a fresh clone), as the README's first step: it serves the demo and prints its login. */
+async function npmStart (t: import('node:test').TestContext): Promise<void> {
+  const data = await mkdtemp(join(tmpdir(), 'sessiond-npm-start-'))
+  t.after(() => rm(data, { recursive: true, force: true }))
+  // A group of its own: npm, the bootstrap and the daemon under it stop together.
+  const child = spawn('npm', ['start', '--', '--listen', '127.0.0.1:0', '--data', data], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'inherit'] })
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    process.kill(-child.pid!, 'SIGTERM')
+    await once(child, 'exit')
+  }
+  t.after(stop)
+  let url = ''
+  let demo: string[] = []
+  for await (const line of createInterface({ input: child.stdout! })) {
+    url ||= /^sessiond listening on (\S+)$/.exec(line)?.[1] ?? ''
+    if (line.startsWith('demo login: ')) demo = line.split(' ').slice(2)
+    if (url && demo.length > 0) break
+  }
+  const cookie = await login(url, demo[0], demo[1])
+  assert.equal((await fetch(url + '/counter/', { headers: { cookie } })).status, 200)
+  await stop()
+}
+
+test('newcomer: npm start serves the demo; the packed SDK installs outside the repository, type-checks with a default tsconfig and is served by the installed sessiond', async (t) => {
+  await npmStart(t)
   const tarballs = await packAll(t)
   const dir = await outsideProject(t, 'sessiond-newcomer')
   // As a project would: the SDK as a dependency, the CLI (and the packages it needs) beside it.
