@@ -46,6 +46,7 @@ export async function init (argv: string[]): Promise<void> {
   const shown = relative(process.cwd(), dir) || '.'
   process.stdout.write(`realm ${name} scaffolded in ${dir}
   sessiond start --config ${join(shown, 'sessiond.yaml')}    then open http://127.0.0.1:8080/${name}/
-  cd ${shown} && node --test handler.test.ts      (needs sessiond on PATH)
+  cd ${shown} && node --test handler.test.ts      (needs sessiond on PATH, or SESSIOND=path/to/sessiond)
+  cd ${shown} && npm install && npm run typecheck   (TypeScript and Node's types, for tsc)
 `)
 }
