@@ -42,6 +42,12 @@ async function ensureSystemAccount (name: string): Promise<string | undefined> {
   } catch {
     // No such account yet: make it below.
   }
-  await run('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', '--comment', 'sessiond demo', '--', name])
+  try {
+    await run('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', '--comment', 'sessiond demo', '--', name])
+  } catch (err) {
+    // Another daemon starting the demo at the same moment may have made it first: that one will do.
+    await run('id', ['-u', '--', name]).catch(() => { throw err })
+    return `system account ${name}`
+  }
   return `system account ${name} (made now, for runAs: session-user)`
 }
