@@ -16,3 +16,6 @@ export const RealmForbiddenError = createError('GW_ERR_FORBIDDEN', 'this realm i
 export const UntrustedAuthHeaderError = createError('GW_ERR_UNTRUSTED_AUTH_HEADER', 'refused: %s comes only from the front server', 403)
 export const BadRemoteUserError = createError('GW_ERR_BAD_REMOTE_USER', 'refused: the front server named a user this gateway cannot take', 403)
 export const BadForwardedPrefixError = createError('GW_ERR_BAD_FORWARDED_PREFIX', 'refused: X-Forwarded-Prefix from the front server is not a path prefix', 400)
+export const HandlerLoadError = createError('GW_ERR_HANDLER_LOAD', 'a handler cannot load:\n  %s', 1)
+export const ScaffoldError = createError('GW_ERR_SCAFFOLD', '%s', 1)
+export const PamUnavailableError = createError('GW_ERR_PAM', 'PAM: %s', 1)

@@ -11,15 +11,17 @@ import type { RenewSession } from './front-auth.ts'
 import { denyUnauthenticated } from './login.ts'
 import { realmAllows } from './realm-access.ts'
 import { realmCspHeader } from './realm-csp.ts'
+import { checkRealmCsrf } from './realm-csrf.ts'
+import { keepContentTypeMissing, markNoContentType } from './missing-content-type.ts'
 import { RealmMatcher } from './realm-matcher.ts'
 import { activeSessionId, readSessionUser, writeSession, writeSessionUser } from './session-cookie.ts'
-import type { UsersFile } from './users-file.ts'
+import type { UserDirectory } from './user-directory.ts'
 
 export interface RealmRouterOptions {
   config: Config
   store: SessionStore
   dispatcher: Dispatcher
-  users: UsersFile
+  users: UserDirectory
   /** Auth mode `header`: a new session for the front server's user when the cookie's is gone. */
   renewSession?: RenewSession
 }
@@ -57,6 +59,7 @@ function send (reply: FastifyReply, res: WorkerResponse, csp: string | null): Fa
     reply.header(name, h[i + 1])
   }
   if (csp !== null) reply.header('content-security-policy', csp)
+  if (!reply.hasHeader('content-type')) markNoContentType(reply)
   if (res.body === null) return reply.send()
   if (whole) {
     const u8 = res.body as Uint8Array
@@ -85,6 +88,7 @@ export async function realmRouter (app: FastifyInstance, { config, store, dispat
   app.removeAllContentTypeParsers()
   // Leave every body untouched: the worker reads it as a stream.
   app.addContentTypeParser('*', (_request, _payload, done) => done(null))
+  keepContentTypeMissing(app)
 
   const maxAge = config.session.maxAge
   const form = config.auth.mode === 'form'
@@ -112,6 +116,7 @@ export async function realmRouter (app: FastifyInstance, { config, store, dispat
   async function handle (realm: RealmConfig, csp: string | null, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     // The client broke its request or left before we got here: no one is waiting for an answer.
     if (request.raw.destroyed) return reply.hijack()
+    checkRealmCsrf(realm.csrf, request)
     const body = bodyOf(request, realm.bodyLimit ?? config.limits.bodyLimit)
     let sessionId = activeSessionId(request, config.session.idleTimeout)
     if (sessionId === undefined) {

@@ -22,7 +22,7 @@ import { isCanonicalPath } from './request-path.ts'
 import { registerSecurityHeaders } from './security-headers.ts'
 import { readSessionId, registerSessionCookie } from './session-cookie.ts'
 import { storeCsrfGuard } from './store-csrf-guard.ts'
-import type { UsersFile } from './users-file.ts'
+import type { UserDirectory } from './user-directory.ts'
 
 export interface ServerOptions {
   config: Config
@@ -30,7 +30,7 @@ export interface ServerOptions {
   store: SessionStore
   /** Where requests for realms go: the embedded supervisor, or supervisors on other hosts. */
   dispatcher: Dispatcher
-  users: UsersFile
+  users: UserDirectory
   cookieKey: Buffer
   /** Keys that sealed cookies before the last `sessiond keys rotate`: they still open, never seal. */
   previousCookieKeys?: Buffer[]
