@@ -9,7 +9,7 @@ import type { Dispatcher } from '@sessiond/supervisor'
 import { basePathRewriter } from './base-path.ts'
 import type { Config } from './config.ts'
 import { errorReply } from './error-reply.ts'
-import { BadFramingError } from './errors.ts'
+import { BadFramingError, NotFoundError } from './errors.ts'
 import { registerFrontAuth } from './front-auth.ts'
 import type { RenewSession } from './front-auth.ts'
 import { loginRoutes } from './login.ts'
@@ -66,7 +66,7 @@ export async function buildServer ({ config, logger, store, dispatcher, users, c
   } as FastifyHttpOptions<Server>) as unknown as FastifyInstance
   app.server.maxConnections = config.limits.maxConnections
   app.setErrorHandler(errorReply)
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'GW_ERR_NOT_FOUND', message: 'no such path', requestId: request.id }))
+  app.setNotFoundHandler((request, reply) => errorReply(new NotFoundError(), request, reply))
 
   // Before anything else reads the request: refuse what could be framed or routed two ways.
   app.addHook('onRequest', async (request, reply) => {

@@ -4,6 +4,8 @@ import { Readable } from 'node:stream'
 import type { HandlerContext } from './context.ts'
 import type { Handler } from './handler.ts'
 import { isStreaming, wholeOrStream } from './whole-or-stream.ts'
+import { SdkError, badResponse, handlerFailed } from './errors.ts'
+import { SDK_ERROR_HEADER, encodeError } from './transport/error-codec.ts'
 
 export interface HttpModeOptions {
   /** A unix socket path, or a loopback port. */
@@ -82,15 +84,18 @@ export async function serveHttp (handler: Handler, ctx: HandlerContext, { socket
     Promise.resolve()
       .then(() => handler.fetch(toRequest(req, abort.signal), ctx))
       .then(response => {
-        if (!(response instanceof Response)) throw new TypeError('handler did not return a Response')
+        if (!(response instanceof Response)) throw badResponse(response === null ? 'null' : typeof response)
         return respond(res, response)
       })
       .catch((err: unknown) => {
         if (abort.signal.aborted) return
         ctx.log.error({ err }, 'handler failed')
         if (res.headersSent) return void res.destroy()
-        res.writeHead(500, { 'content-type': 'application/json' })
-        res.end(JSON.stringify({ error: 'SDK_ERR_HANDLER', message: 'handler failed' }))
+        // As a thread's port carries it: the coded error as data, which the supervisor rebuilds
+        // (SDK_ERROR_HEADER) so that the gateway answers it in its one shape, request id included.
+        const coded = encodeError(err instanceof SdkError ? err : handlerFailed(err))
+        res.writeHead(coded.statusCode, { 'content-type': 'application/json', [SDK_ERROR_HEADER]: coded.code })
+        res.end(JSON.stringify(coded))
       })
   })
   await new Promise<void>((resolve, reject) => {

@@ -8,10 +8,10 @@ import { handlerFromModule } from './handler.ts'
 import { handlerContext, startOrResume, stopHandler } from './handler-lifecycle.ts'
 import { PROTOCOL_VERSION } from './transport/protocol-version.ts'
 import type { ClaimMessage, StopMessage, StopReason, ThreadTask, ThreadTaskResult } from './transport/messages.ts'
-import { ProtocolError, parseToWorker } from './transport/parse.ts'
+import { parseToWorker } from './transport/parse.ts'
 import { PortServer } from './transport/port-server.ts'
 import { PortStoreClient } from './store-client.ts'
-import { SdkError } from './errors.ts'
+import { ProtocolError } from './errors.ts'
 import { warmPortPath } from './warm-up.ts'
 import type { MessagePort } from 'node:worker_threads'
 
@@ -32,7 +32,7 @@ function claimed (port: MessagePort): Promise<ClaimMessage | StopMessage> {
 
 export default async function runThreadWorker (task: ThreadTask): Promise<ThreadTaskResult> {
   if (task.version !== PROTOCOL_VERSION) {
-    throw new SdkError('SDK_ERR_PROTOCOL', `supervisor speaks protocol ${task.version}, this worker-sdk ${PROTOCOL_VERSION}`, 500)
+    throw new ProtocolError(`supervisor speaks protocol ${task.version}, this worker-sdk ${PROTOCOL_VERSION}`)
   }
   const port = task.port as MessagePort
   // Booting (the thread, the runtime, the handler's module) is all a spare

@@ -19,7 +19,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { Pool } from 'undici'
 import type { Dispatcher } from 'undici'
-import type { FromProcess, ProcessClaim, StopReason, ToProcess } from '@sessiond/worker-sdk/transport'
+import { SDK_ERROR_HEADER, decodeError } from '@sessiond/worker-sdk/transport'
+import type { EncodedError, FromProcess, ProcessClaim, StopReason, ToProcess } from '@sessiond/worker-sdk/transport'
 import { logChildOutput } from '../child-output.ts'
 import type { WorkerRealm } from '../config.ts'
 import { within } from '../within.ts'
@@ -55,6 +56,8 @@ export interface ChildClaim {
   onExit: (err: Error) => void
   /** process kind: the claim message sent over IPC. */
   message?: ProcessClaim
+  /** The worker speaks the SDK: an answer marked with SDK_ERROR_HEADER is a coded error to rebuild. */
+  sdkErrors?: boolean
   /** Gives back what the session's worker held once it is gone. */
   release?: () => Promise<void>
 }
@@ -117,6 +120,7 @@ export class ChildWorker implements Worker {
   #killedFor: Error | null = null
   #messages = new Map<FromProcess['t'], PromiseWithResolvers<FromProcess>>()
   #releases: Array<() => Promise<void>>
+  #sdkErrors = false
 
   /** exec: spawned for its session; ready once its endpoint accepts a connection. */
   static async start (boot: ChildBoot, claim: ChildClaim): Promise<ChildWorker> {
@@ -205,7 +209,8 @@ export class ChildWorker implements Worker {
     return { kind: this.#realm.kind, ...(this.pid !== undefined && { pid: this.pid }) }
   }
 
-  #attach ({ endpoint, headers, logger, onExit, release }: ChildClaim): void {
+  #attach ({ endpoint, headers, logger, onExit, release, sdkErrors = false }: ChildClaim): void {
+    this.#sdkErrors = sdkErrors
     if (release) this.#releases.push(release)
     this.#endpoint = endpoint
     this.#headers = headers
@@ -265,6 +270,14 @@ export class ChildWorker implements Worker {
     } catch (err) {
       this.#done()
       throw this.#mapError(err, req)
+    }
+    // A process worker's coded error (its handler threw): rebuilt, as from a thread's port.
+    if (this.#sdkErrors && res.statusCode >= 400 && typeof res.headers[SDK_ERROR_HEADER] === 'string') {
+      try {
+        throw decodeError(await res.body.json() as EncodedError)
+      } finally {
+        this.#done()
+      }
     }
     const headers = toHeaderList(res.headers)
     const length = res.headers['content-length']

@@ -237,7 +237,7 @@ export class PortClient {
     }
     result.then(
       value => this.#port.postMessage({ t: 'store-result', id: m.id, value }),
-      (err: unknown) => this.#port.postMessage({ t: 'store-result', id: m.id, error: encodeError(err, 'STORE_ERR_FAILED') })
+      (err: unknown) => this.#port.postMessage({ t: 'store-result', id: m.id, error: encodeError(err, 'SDK_ERR_STORE') })
     )
   }
 
