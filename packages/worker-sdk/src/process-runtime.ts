@@ -6,7 +6,7 @@
 // until the claim arrives it has loaded the runtime and, when it will not
 // change accounts, the handler's module, and nothing else.
 import { once } from 'node:events'
-import pino from 'pino'
+import { redactingLogger } from './log-redact.ts'
 import { ProtocolError, notStartedBySupervisor } from './errors.ts'
 import { handlerFromModule } from './handler.ts'
 import { handlerContext, startOrResume, stopHandler, unavailableStore } from './handler-lifecycle.ts'
@@ -31,7 +31,7 @@ const handlerPath = required('SESSIOND_HANDLER')
 const realm = required('SESSIOND_REALM')
 let handlerModule = env.SESSIOND_PRELOAD === '1' ? await import(handlerPath) : undefined
 // Made at boot, so that a claim only adds the session to it.
-const realmLog = pino({ level: env.SESSIOND_LOG_LEVEL ?? 'info', base: { realm } })
+const realmLog = redactingLogger(env.SESSIOND_LOG_LEVEL ?? 'info', { realm })
 if (env.SESSIOND_SPARE === '1') await warmHttpPath()
 await send({ t: 'booted' })
 

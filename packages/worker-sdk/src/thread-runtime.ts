@@ -3,7 +3,7 @@
 // transferred port, so every request after the first costs one message
 // rather than one piscina task (see bench/thread-transport.ts for the
 // comparison that chose this).
-import pino from 'pino'
+import { redactingLogger } from './log-redact.ts'
 import { handlerFromModule } from './handler.ts'
 import { handlerContext, startOrResume, stopHandler } from './handler-lifecycle.ts'
 import { PROTOCOL_VERSION } from './transport/protocol-version.ts'
@@ -39,7 +39,7 @@ export default async function runThreadWorker (task: ThreadTask): Promise<Thread
   // does ahead of time: nothing session-specific runs before the claim.
   const handler = handlerFromModule(await import(task.handler), task.handler)
   // Made at boot, so that a claim only adds the session to it.
-  const realmLog = pino({ level: task.logLevel, base: { realm: task.realm } })
+  const realmLog = redactingLogger(task.logLevel, { realm: task.realm })
   if (task.spare) await warmPortPath()
   port.postMessage({ t: 'booted' })
   const claim = await claimed(port)

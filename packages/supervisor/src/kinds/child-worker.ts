@@ -182,8 +182,9 @@ export class ChildWorker implements Worker {
     }
     this.#child.on('error', (err) => this.#log.error({ err }, 'worker process error'))
     this.#child.on('message', (m: FromProcess) => this.#messages.get(m?.t)?.resolve(m))
-    logChildOutput(this.#child.stdout!, () => this.#log, 'stdout')
-    logChildOutput(this.#child.stderr!, () => this.#log, 'stderr')
+    // A process runtime logs pino JSON; an exec command's output is whatever it prints.
+    logChildOutput(this.#child.stdout!, () => this.#log, 'stdout', how.ipc)
+    logChildOutput(this.#child.stderr!, () => this.#log, 'stderr', how.ipc)
     this.#exited = once(this.#child, 'exit')
     this.#channelClosed = how.ipc ? once(this.#child, 'disconnect').catch(() => undefined) : Promise.resolve()
     this.#child.once('exit', (code, signal) => {

@@ -8,7 +8,7 @@
 // the switch.
 import { fileURLToPath } from 'node:url'
 import type { ProcessClaim } from '@sessiond/worker-sdk/transport'
-import { sessionHash } from '@sessiond/worker-sdk'
+import { sessionHash } from '@sessiond/worker-sdk/internal'
 import type { WorkerRealm } from '../config.ts'
 import { childEnv, sessionEnv } from './child-env.ts'
 import { checkChildRealm, childRealmProblems, childSession, reserveTransient } from './child-session.ts'
