@@ -13,6 +13,7 @@ import { BadFramingError, NotFoundError } from './errors.ts'
 import { registerFrontAuth } from './front-auth.ts'
 import type { RenewSession } from './front-auth.ts'
 import { loginRoutes } from './login.ts'
+import { DeviceCookies } from './device-cookie.ts'
 import { nodeHttpLimits } from './node-http-limits.ts'
 import { registerPublicPrefix } from './public-prefix.ts'
 import { realmRouter } from './realm-router.ts'
@@ -104,7 +105,7 @@ export async function buildServer ({ config, logger, store, dispatcher, users, c
   await app.register(async (gatewayOwn) => {
     await registerSecurityHeaders(gatewayOwn)
     await gatewayOwn.register(fastifyFormbody, { bodyLimit: 8 * 1024 })
-    await loginRoutes(gatewayOwn, { config, store, users })
+    await loginRoutes(gatewayOwn, { config, store, users, devices: new DeviceCookies(cookieKey) })
   })
   // The session's data by URL: a store token (exec workers' SESSIOND_STORE_URL) or the browser's own cookie,
   // which must not write from another site's page.
