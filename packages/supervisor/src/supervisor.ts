@@ -268,8 +268,10 @@ export class Supervisor implements Dispatcher {
       const logger = this.#log.child({ realm: realm.name, session: sessionHash(sessionId) })
       const onExit = (err: Error) => {
         this.#counts.crashed++
-        this.#backoff.record(WorkerTable.key(sessionId, realm.name))
+        const backoffMs = this.#backoff.record(WorkerTable.key(sessionId, realm.name))
         logger.error({ err }, 'worker exited unexpectedly')
+        // Once per backoff: the requests it turns away meanwhile are logged at debug only (error-reply.ts).
+        if (backoffMs > 0) logger.warn({ backoffMs }, 'worker keeps crashing: no new one for a while, its requests get 503 with Retry-After')
         if (this.#table.delete(entry)) entry.gate.close()
       }
       const resume = kind.hibernates ? await this.#hibernation.load(sessionId, realm.name, logger) : undefined
