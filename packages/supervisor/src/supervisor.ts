@@ -38,6 +38,7 @@ import { workerKind } from './kinds/index.ts'
 import { TransientAccounts } from './transient-accounts.ts'
 import { closeInheritedFds } from './inherited-fds.ts'
 import { ChildRegistry } from './child-registry.ts'
+import { KernelMemoryLimits } from './kernel-memory-limit.ts'
 import type { KindHost, StoreAccess, Worker } from './kinds/worker-kind.ts'
 import { RequestGate } from './request-gate.ts'
 import { SparePool } from './spare-pool.ts'
@@ -105,7 +106,7 @@ export class Supervisor implements Dispatcher {
     this.#log = logger
     const children = stateDir === undefined ? null : new ChildRegistry(join(stateDir, 'workers.json'))
     const transientAccounts = new TransientAccounts(transientRange, (uid, leased) => children?.uid(uid, leased))
-    this.#host = { store, runDir: () => this.#runDir(), storeAccess: (sid) => storeAccess?.(sid), logLevel: logger.level, transientAccounts, children }
+    this.#host = { store, runDir: () => this.#runDir(), storeAccess: (sid) => storeAccess?.(sid), logLevel: logger.level, transientAccounts, children, memoryLimits: new KernelMemoryLimits() }
     // What a crashed predecessor left running goes before any worker of ours starts.
     this.#startup = (children?.reapLeftovers() ?? Promise.resolve(0)).then((reaped) => {
       if (reaped > 0) logger.warn({ reaped }, 'killed the workers a previous supervisor left running')
@@ -309,7 +310,7 @@ export class Supervisor implements Dispatcher {
       const limitMb = entry.config.maxRssMb
       const pid = w?.describe().pid
       if (limitMb === undefined || pid === undefined || !w?.killForMemory) continue
-      yield { pid, limitMb, kill: (mb) => w.killForMemory!(mb) }
+      yield { pid, limitMb, kill: (mb) => w.killForMemory!(mb), ...(w.kernelOomKilled && { oomKilled: w.kernelOomKilled.bind(w) }) }
     }
   }
 
@@ -375,6 +376,7 @@ export class Supervisor implements Dispatcher {
     const entries = [...this.#table.entries()]
     await Promise.all([...entries.map(e => this.#retire(e, 'shutdown')), this.#spares.close()])
     await this.#table.allStopped()
+    await this.#host.memoryLimits.close()
     if (this.#runDirReady && this.#runDirOption === undefined) await rm(await this.#runDirReady, { recursive: true, force: true })
   }
 }
