@@ -12,7 +12,7 @@
 //   the oom_kill counter).
 //   neither: nothing here; the watchdog samples.
 import { readFileSync } from 'node:fs'
-import { appendFile, mkdir, readFile, rmdir, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
 const MIB = 1024 * 1024
@@ -76,6 +76,28 @@ async function detect (): Promise<Flavour | null> {
   return null
 }
 
+/** Empty cgroups a supervisor that is gone (a crash) left beside ours: a cgroup is removed with rmdir once empty. */
+async function removeLeftovers (root: string): Promise<void> {
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    const pid = /^sessiond-(\d+)$/.exec(name)?.[1]
+    if (pid === undefined || isAlive(Number(pid))) continue
+    const parent = join(root, name)
+    for (const child of await readdir(parent, { withFileTypes: true }).catch(() => [])) {
+      if (child.isDirectory()) await rmdir(join(parent, child.name)).catch(() => {})
+    }
+    await rmdir(parent).catch(() => { /* still holds a process: ChildRegistry kills it, the next start removes it */ })
+  }
+}
+
+function isAlive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /**
  * The supervisor's memory cgroups: one parent (`sessiond-<pid>`) under its
  * own cgroup, one child per limited worker. Answers null for every worker
@@ -90,6 +112,7 @@ export class KernelMemoryLimits {
       const flavour = await detect()
       if (!flavour) return null
       const parent = join(flavour.root, `sessiond-${process.pid}`)
+      await removeLeftovers(flavour.root)
       try {
         await mkdir(parent, { recursive: true })
         return { ...flavour, parent }
@@ -121,7 +144,7 @@ export class KernelMemoryLimits {
           return false // removed meanwhile
         }
       },
-      remove: () => rmdir(dir).catch(() => { /* a process lingers: the parent is swept at the next start */ })
+      remove: () => rmdir(dir).catch(() => { /* a process lingers: the next start removes it (removeLeftovers) */ })
     }
   }
 
