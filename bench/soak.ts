@@ -76,7 +76,7 @@ export const soak: Benchmark = {
       const sessions: Array<{ realm: string, cookie: string, victim: boolean }> = []
       for (const r of REALMS) {
         const cookies = await loginMany(daemon.url, opts.sessions)
-        cookies.forEach((cookie, i) => sessions.push({ realm: r.name, cookie, victim: i < VICTIMS_PER_KIND }))
+        for (const [i, cookie] of cookies.entries()) sessions.push({ realm: r.name, cookie, victim: i < VICTIMS_PER_KIND })
       }
       const errors = { victims: 0, others: 0 }
       let served = 0
