@@ -30,7 +30,7 @@ export interface ClientResponse {
 export type UpgradeRequest = Omit<ClientRequest, 'body'>
 
 export interface PortClientOptions {
-  /** The worker's lifecycle messages: booted, ready. */
+  /** The worker's lifecycle messages: booted, ready, checkpointed, stopped. */
   onControl: (m: ControlFromWorker) => void
   /** A store call of the worker's handler: what it resolves with, or its error, goes back as the result. */
   onStoreCall: (call: StoreCallMessage) => Promise<unknown>
@@ -149,7 +149,9 @@ export class PortClient {
   #onMessage (m: FromWorker): void {
     switch (m.t) {
       case 'booted':
-      case 'ready': return this.#opts.onControl(m)
+      case 'ready':
+      case 'checkpointed':
+      case 'stopped': return this.#opts.onControl(m)
       case 'res': {
         const ex = this.#exchanges.get(m.id)
         if (!ex) return
