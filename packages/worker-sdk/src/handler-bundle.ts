@@ -35,10 +35,8 @@ export class HandlerBundle {
       throw cannot(`require(${JSON.stringify(id)}) of a module not bundled`)
     }
     // The wrapper is CommonJS's own: the bundle's `require` reaches only the thread's built-ins and the SDK.
-    this.#script = new Script(`(function (exports, require, module, __filename, __dirname) {${code}\n})`, {
-      filename: this.#filename,
-      importModuleDynamically: ((specifier: string) => { throw cannot(`import(${JSON.stringify(specifier)}) of a module not bundled`) }) as never
-    })
+    // The build turned import() into require() (a script has no module loader), so the bundle holds no import().
+    this.#script = new Script(`(function (exports, require, module, __filename, __dirname) {${code}\n})`, { filename: this.#filename })
   }
 
   /** The handler's module graph, instantiated in the session's context. */

@@ -64,6 +64,9 @@ function buildBundle (realm: WorkerRealm): ContextBundle {
       absWorkingDir: dirname(filename),
       logLevel: 'silent',
       legalComments: 'none',
+      // import() becomes require(): a script in a context has no module loader, and the bundle's require
+      // reaches the thread's built-ins and the SDK (and fails, coded, for anything else).
+      supported: { 'dynamic-import': false },
       // A bundle is one file: import.meta names the handler module in every module of it, as __filename does.
       define: { 'import.meta.url': JSON.stringify(url), 'import.meta.filename': JSON.stringify(filename), 'import.meta.dirname': JSON.stringify(dirname(filename)) }
     })

@@ -258,9 +258,11 @@ export class ContextWorker implements Worker, ContextSession {
   }
 
   /** Something got no answer in time: if the thread itself does not answer either, it is hung and recycled. */
-  async #unresponsive (): Promise<boolean> {
+  async #unresponsive (beforeRecycle?: () => void): Promise<boolean> {
     const thread = this.#thread
-    if (await thread.answers(HANG_PROBE_MS)) return false
+    const answers = await thread.answers(HANG_PROBE_MS)
+    beforeRecycle?.()
+    if (answers) return false
     this.#threads.recycle(thread, thread.running() ?? this)
     return true
   }
@@ -269,8 +271,8 @@ export class ContextWorker implements Worker, ContextSession {
   async #timedOut (fail: (err: Error) => void): Promise<void> {
     if (this.#stopping) return
     const { name, requestTimeout } = this.#realm
-    fail(new WorkerTimeoutError(name, requestTimeout))
-    if (await this.#unresponsive()) return
+    // The 504 goes out once the probe has decided, so that the thread is recycled by the time the client hears.
+    if (await this.#unresponsive(() => fail(new WorkerTimeoutError(name, requestTimeout)))) return
     // The thread answers: only this session's code is stuck (awaiting what never comes), and only its context goes.
     this.#log.warn({ timeoutMs: requestTimeout }, 'worker did not answer in time; recycling its context')
     this.#exited(new WorkerExitedError(name))
@@ -310,6 +312,7 @@ export class ContextWorker implements Worker, ContextSession {
     this.#client.failAll(new WorkerExitedError(this.#realm.name))
     this.#client.close()
     this.#thread.detach(this)
+    this.#checkpointing?.resolve({ t: 'checkpointed', error: { code: 'SUP_ERR_WORKER_EXITED', message: 'its thread was recycled', statusCode: 502 } })
     this.#attach()
     this.#requests = 0
     this.#client.control({ ...this.#claim!, ...(from && { resume: { state: from.state } }) })
