@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url'
 import { runBenchmarks } from './benchmark.ts'
 import { coldStart } from './cold-start.ts'
+import { contextCompile } from './context-compile.ts'
 import { density } from './density.ts'
 import { requestPath } from './request-path.ts'
 import { storeOps } from './store-ops.ts'
@@ -14,5 +15,5 @@ import { workerRss } from './worker-rss.ts'
 const LATEST = fileURLToPath(new URL('./results/latest.md', import.meta.url))
 
 // The in-process transport bench goes last: its threads live in this process.
-const ok = await runBenchmarks([requestPath, coldStart, workerRss, workerKinds, density, storeOps, threadTransport], process.argv.slice(2), { writeTo: LATEST })
+const ok = await runBenchmarks([requestPath, coldStart, workerRss, workerKinds, density, contextCompile, storeOps, threadTransport], process.argv.slice(2), { writeTo: LATEST })
 process.exitCode = ok ? 0 : 1
