@@ -12,7 +12,8 @@ import { denyUnauthenticated } from './login.ts'
 import { realmAllows } from './realm-access.ts'
 import { realmCspHeader } from './realm-csp.ts'
 import { RealmMatcher } from './realm-matcher.ts'
-import { activeSessionId, readSessionUser, writeSession, writeSessionUser } from './session-cookie.ts'
+import { CookieRenewals } from './cookie-renewals.ts'
+import { activeSessionId, readSessionUser, renewalWindow, writeSession, writeSessionUser } from './session-cookie.ts'
 import type { UsersFile } from './users-file.ts'
 
 export interface RealmRouterOptions {
@@ -87,6 +88,7 @@ export async function realmRouter (app: FastifyInstance, { config, store, dispat
   app.addContentTypeParser('*', (_request, _payload, done) => done(null))
 
   const maxAge = config.session.maxAge
+  const renewals = new CookieRenewals(renewalWindow(config.session.idleTimeout))
   const form = config.auth.mode === 'form'
   // The front server's user header never reaches a worker (forwarded-headers.ts).
   const userHeader = form ? '' : config.auth.header
@@ -113,7 +115,7 @@ export async function realmRouter (app: FastifyInstance, { config, store, dispat
     // The client broke its request or left before we got here: no one is waiting for an answer.
     if (request.raw.destroyed) return reply.hijack()
     const body = bodyOf(request, realm.bodyLimit ?? config.limits.bodyLimit)
-    let sessionId = activeSessionId(request, config.session.idleTimeout)
+    let sessionId = activeSessionId(request, config.session.idleTimeout, renewals)
     if (sessionId === undefined) {
       if (realm.auth !== 'anonymous') return denyUnauthenticated(request, reply, form)
       sessionId = await newAnonymousSession(request)

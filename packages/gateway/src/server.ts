@@ -16,11 +16,12 @@ import { loginRoutes } from './login.ts'
 import { nodeHttpLimits } from './node-http-limits.ts'
 import { registerPublicPrefix } from './public-prefix.ts'
 import { realmRouter } from './realm-router.ts'
+import { lazyChildLogger } from './request-logger.ts'
 import { requestIdGenerator } from './request-id.ts'
 import { framingProblem } from './request-framing.ts'
 import { isCanonicalPath } from './request-path.ts'
 import { registerSecurityHeaders } from './security-headers.ts'
-import { readSessionId, registerSessionCookie } from './session-cookie.ts'
+import { cookieSchemes, readSessionId, registerSessionCookie } from './session-cookie.ts'
 import { storeCsrfGuard } from './store-csrf-guard.ts'
 import type { UsersFile } from './users-file.ts'
 
@@ -54,6 +55,7 @@ export async function buildServer ({ config, logger, store, dispatcher, users, c
     // The hot path logs nothing at info: errors log themselves in errorReply.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     genReqId: requestIdGenerator(),
+    childLoggerFactory: lazyChildLogger as never,
     return503OnClosing: true,
     ...edgeOptions(config.limits),
     // proxy-addr's list: only these peers' X-Forwarded-* set request.ip, protocol and host.
@@ -84,7 +86,8 @@ export async function buildServer ({ config, logger, store, dispatcher, users, c
     })
   }
 
-  await registerSessionCookie(app, [cookieKey, ...previousCookieKeys], config.session.maxAge)
+  await registerSessionCookie(app, [cookieKey, ...previousCookieKeys], config.session.maxAge,
+    cookieSchemes({ tls: tls !== undefined, trustProxy: config.trustProxy.length > 0, basePath: config.basePath !== undefined }))
   // Both read the session cookie, so their hooks come after its own.
   registerPublicPrefix(app, { basePath: config.basePath, trustProxy: config.trustProxy })
   let renewSession: RenewSession | undefined
