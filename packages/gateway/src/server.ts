@@ -69,13 +69,16 @@ export async function buildServer ({ config, logger, store, dispatcher, users, c
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'GW_ERR_NOT_FOUND', message: 'no such path', requestId: request.id }))
 
   // Before anything else reads the request: refuse what could be framed or routed two ways.
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: every request runs it, and a promise per request is work for nothing.
+  app.addHook('onRequest', (request, reply, done) => {
     // A client that breaks its body (a bad chunk) or goes away before a handler reads it makes
     // Node destroy the request with an error; with no listener yet, that error would end the process.
     request.raw.on('error', ignoreClientError)
     const problem = framingProblem(request.raw)
-    if (problem) throw new BadFramingError(problem)
-    if (!isCanonicalPath(request.url) || basePath?.isOutside(request.raw)) return reply.callNotFound()
+    if (problem) return done(new BadFramingError(problem))
+    // Answered here: the chain stops without done().
+    if (!isCanonicalPath(request.url) || basePath?.isOutside(request.raw)) return void reply.callNotFound()
+    done()
   })
 
   // Only a TLS listener or a trusted proxy can make request.protocol https: elsewhere the hook could never add anything.

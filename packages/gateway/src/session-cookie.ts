@@ -4,6 +4,7 @@ import type { Session, SessionData } from '@fastify/secure-session'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { isSessionId } from '@sessiond/session-store'
 import type { CookieRenewals } from './cookie-renewals.ts'
+import { rememberOpenedCookies } from './opened-cookies.ts'
 
 export const COOKIE_NAME = 'sessiond'
 /** The cookie for HTTPS clients: `__Host-` makes browsers insist on Secure, Path=/ and no Domain. */
@@ -75,6 +76,7 @@ export async function registerSessionCookie (app: FastifyInstance, keys: Buffer[
     ...(schemes.https ? [{ sessionName: 'secureSession', key: keys, cookieName: SECURE_COOKIE_NAME, expiry, cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: true } }] : []),
     ...(schemes.https && schemes.prefixed ? [{ sessionName: 'prefixedSecureSession', key: keys, cookieName: PREFIXED_SECURE_COOKIE_NAME, expiry, cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: true } }] : [])
   ] as never)
+  rememberOpenedCookies(app, expiry)
   app.decorateRequest('publicPrefix', '')
   app.decorateRequest('cookieIgnored', false)
 }
