@@ -33,6 +33,16 @@ interface Thread {
   realmLog: Logger
   faults: ContextFaults
   running: Int32Array
+  /** A context made ahead, while the thread had nothing else to do, for the next session. */
+  ahead: SessionContext | null
+}
+
+/** The context made ahead, or a new one; the next is made once the thread is free again. */
+function freshContext (thread: Thread): SessionContext {
+  const context = thread.ahead ?? new SessionContext()
+  thread.ahead = null
+  setImmediate(() => { thread.ahead ??= new SessionContext() })
+  return context
 }
 
 /** One session from its attach to its end; the port is closed when it is over. */
@@ -52,7 +62,7 @@ async function attach (thread: Thread, port: MessagePort, slot: number): Promise
   const session = { get context () { return context! }, fail }
   try {
     enter()
-    context = new SessionContext(`${thread.realm} #${slot}`, enter, fail)
+    context = freshContext(thread).claim(enter, fail)
     thread.faults.add(session)
     const handler = thread.bundle.instantiate(context)
     await serveSession(port, handler, { realm: thread.realm, realmLog: thread.realmLog, signal: crash.signal, report: true })
@@ -78,7 +88,8 @@ export default async function runContextThread (task: ContextThreadTask): Promis
     realm: task.realm,
     realmLog,
     faults: new ContextFaults(realmLog),
-    running: new Int32Array(task.running)
+    running: new Int32Array(task.running),
+    ahead: new SessionContext()
   }
   // The thread serves many sessions' first requests: its request path is warmed once, before any of them.
   await warmPortPath()

@@ -37,18 +37,27 @@ export class SessionContext {
   readonly global: Context
   /** The context's own Object.prototype: every object made by this session's code leads to it. */
   readonly root: object
-  readonly #timers: ContextTimers
+  #timers: ContextTimers | null = null
 
-  constructor (name: string, enter: () => void, onError: (err: unknown) => void) {
-    const g = createContext(constants.DONT_CONTEXTIFY, { name }) as Record<string, unknown>
+  /**
+   * A fresh context, not yet any session's: making one is most of a new
+   * session's start (about 1 ms), so a thread keeps one made ahead.
+   */
+  constructor () {
+    const g = createContext(constants.DONT_CONTEXTIFY) as Record<string, unknown>
     for (const [key, desc] of HOST_GLOBALS) Object.defineProperty(g, key, desc)
-    this.#timers = new ContextTimers(enter, onError)
-    for (const [key, value] of Object.entries(this.#timers.globals())) {
-      Object.defineProperty(g, key, { value, writable: true, configurable: true, enumerable: true })
-    }
     Object.defineProperty(g, 'global', { value: g, writable: true, configurable: true, enumerable: false })
     this.global = g
     this.root = (g.Object as ObjectConstructor).prototype
+  }
+
+  /** Makes it a session's: its timers mark the session as running (`enter`) and fail it alone (`onError`). */
+  claim (enter: () => void, onError: (err: unknown) => void): this {
+    this.#timers = new ContextTimers(enter, onError)
+    for (const [key, value] of Object.entries(this.#timers.globals())) {
+      Object.defineProperty(this.global, key, { value, writable: true, configurable: true, enumerable: true })
+    }
+    return this
   }
 
   /** Whether a value (an error, a promise) was made by this context's code. */
@@ -63,10 +72,10 @@ export class SessionContext {
   }
 
   /** Timers still pending in this context. */
-  get pendingTimers (): number { return this.#timers.pending }
+  get pendingTimers (): number { return this.#timers?.pending ?? 0 }
 
   /** Nothing of this session runs any more: its timers are cancelled. */
   dispose (): void {
-    this.#timers.dispose()
+    this.#timers?.dispose()
   }
 }

@@ -12,7 +12,7 @@ module.exports = { default: defineHandler({ fetch: () => new Response(String(++c
 `
 const sdk = { defineHandler: (h: unknown) => h }
 
-const session = () => new SessionContext('test', () => {}, () => {})
+const session = () => new SessionContext().claim(() => {}, () => {})
 
 test('one bundle run in two contexts gives each its own module state and intrinsics, and the host\'s platform classes', async () => {
   const bundle = new HandlerBundle(CODE, '/srv/handler.ts', { '@sessiond/worker-sdk': sdk })
