@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { SessionStore } from '@sessiond/session-store'
 import type { Config } from './config.ts'
 import { CSRF_FIELD, csrfGuard, csrfToken } from './csrf-guard.ts'
-import { TooManyLoginsError } from './errors.ts'
+import { LoginFailedError, NotAuthenticatedError, TooManyLoginsError } from './errors.ts'
 import { escapeHtml, page } from './html.ts'
 import { MAX_PASSWORD_BYTES } from './password-hash.ts'
 import { endSession, startLoginSession } from './login-session.ts'
@@ -10,15 +10,16 @@ import { LoginThrottle } from './login-throttle.ts'
 import { safeNext } from './safe-next.ts'
 import { SerialByKey } from './serial-by-key.ts'
 import { activeSessionId, clearSession, readSessionId } from './session-cookie.ts'
-import type { UsersFile } from './users-file.ts'
+import type { UserDirectory } from './user-directory.ts'
 
 export interface LoginOptions {
   config: Config
   store: SessionStore
-  users: UsersFile
+  users: UserDirectory
 }
 
-const LOGIN_FAILED = 'invalid username or password'
+/** The page's words for a failed login: the same as the JSON answer's (LoginFailedError). */
+const LOGIN_FAILED = new LoginFailedError().message
 
 function wantsHtml (request: FastifyRequest): boolean {
   return request.headers.accept?.includes('text/html') ?? false
@@ -46,7 +47,7 @@ export function denyUnauthenticated (request: FastifyRequest, reply: FastifyRepl
     const prefix = request.publicPrefix
     return reply.redirect(`${prefix}/login?next=` + encodeURIComponent(prefix + request.url), 302)
   }
-  return reply.code(401).send({ error: 'GW_ERR_NOT_AUTHENTICATED', message: 'login required', requestId: request.id })
+  throw new NotAuthenticatedError()
 }
 
 interface LoginBody { username?: unknown, password?: unknown, next?: unknown }
@@ -121,7 +122,7 @@ export async function loginRoutes (app: FastifyInstance, { config, store, users 
       perIp.fail(ipKey)
       request.log.info({ event: 'login-failed' }, 'login failed')
       if (form) return reply.code(401).type('text/html; charset=utf-8').send(loginPage(request.publicPrefix, next, csrfToken(request), LOGIN_FAILED))
-      return reply.code(401).send({ error: 'GW_ERR_LOGIN_FAILED', message: LOGIN_FAILED, requestId: request.id })
+      throw new LoginFailedError()
     }
     // The address keeps its count: one good account must not wipe the guesses made against others.
     perUser.succeed(userKey)

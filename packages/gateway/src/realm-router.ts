@@ -11,16 +11,18 @@ import type { RenewSession } from './front-auth.ts'
 import { denyUnauthenticated } from './login.ts'
 import { realmAllows } from './realm-access.ts'
 import { realmCspHeader } from './realm-csp.ts'
+import { checkRealmCsrf } from './realm-csrf.ts'
+import { keepContentTypeMissing, markNoContentType } from './missing-content-type.ts'
 import { RealmMatcher } from './realm-matcher.ts'
 import { CookieRenewals } from './cookie-renewals.ts'
 import { activeSessionId, readSessionUser, renewalWindow, writeSession, writeSessionUser } from './session-cookie.ts'
-import type { UsersFile } from './users-file.ts'
+import type { UserDirectory } from './user-directory.ts'
 
 export interface RealmRouterOptions {
   config: Config
   store: SessionStore
   dispatcher: Dispatcher
-  users: UsersFile
+  users: UserDirectory
   /** Auth mode `header`: a new session for the front server's user when the cookie's is gone. */
   renewSession?: RenewSession
 }
@@ -58,6 +60,7 @@ function send (reply: FastifyReply, res: WorkerResponse, csp: string | null): Fa
     reply.header(name, h[i + 1])
   }
   if (csp !== null) reply.header('content-security-policy', csp)
+  if (!reply.hasHeader('content-type')) markNoContentType(reply)
   if (res.body === null) return reply.send()
   if (whole) {
     const u8 = res.body as Uint8Array
@@ -86,6 +89,7 @@ export async function realmRouter (app: FastifyInstance, { config, store, dispat
   app.removeAllContentTypeParsers()
   // Leave every body untouched: the worker reads it as a stream.
   app.addContentTypeParser('*', (_request, _payload, done) => done(null))
+  keepContentTypeMissing(app)
 
   const maxAge = config.session.maxAge
   const renewals = new CookieRenewals(renewalWindow(config.session.idleTimeout))
@@ -114,6 +118,7 @@ export async function realmRouter (app: FastifyInstance, { config, store, dispat
   async function handle (realm: RealmConfig, csp: string | null, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     // The client broke its request or left before we got here: no one is waiting for an answer.
     if (request.raw.destroyed) return reply.hijack()
+    checkRealmCsrf(realm.csrf, request)
     const body = bodyOf(request, realm.bodyLimit ?? config.limits.bodyLimit)
     let sessionId = activeSessionId(request, config.session.idleTimeout, renewals)
     if (sessionId === undefined) {
@@ -128,6 +133,8 @@ export async function realmRouter (app: FastifyInstance, { config, store, dispat
     } else if (realm.allow && realm.auth !== 'anonymous' && !(await realmAllows(realm.allow, user, users))) {
       throw new RealmForbiddenError()
     }
+    // The store's idle expiry sees this use too; batched, so the hot path makes no store round trip.
+    store.touch(sessionId)
     const call: DispatchRequest = {
       // Data the gateway resolved, not a callback: the supervisor confirms the session in the store
       // only when it must start a worker, so the hot path makes no store round trip.

@@ -4,12 +4,12 @@ import type { FastifyBaseLogger, FastifyHttpOptions, FastifyInstance } from 'fas
 import fastifyFormbody from '@fastify/formbody'
 import type { Logger } from 'pino'
 import { storeHttpApi } from '@sessiond/session-store'
-import type { SessionStore } from '@sessiond/session-store'
+import type { HttpLockTable, SessionStore } from '@sessiond/session-store'
 import type { Dispatcher } from '@sessiond/supervisor'
 import { basePathRewriter } from './base-path.ts'
 import type { Config } from './config.ts'
 import { errorReply } from './error-reply.ts'
-import { BadFramingError } from './errors.ts'
+import { BadFramingError, NotFoundError } from './errors.ts'
 import { registerFrontAuth } from './front-auth.ts'
 import type { RenewSession } from './front-auth.ts'
 import { loginRoutes } from './login.ts'
@@ -23,7 +23,7 @@ import { isCanonicalPath } from './request-path.ts'
 import { registerSecurityHeaders } from './security-headers.ts'
 import { cookieSchemes, readSessionId, registerSessionCookie } from './session-cookie.ts'
 import { storeCsrfGuard } from './store-csrf-guard.ts'
-import type { UsersFile } from './users-file.ts'
+import type { UserDirectory } from './user-directory.ts'
 
 export interface ServerOptions {
   config: Config
@@ -31,7 +31,7 @@ export interface ServerOptions {
   store: SessionStore
   /** Where requests for realms go: the embedded supervisor, or supervisors on other hosts. */
   dispatcher: Dispatcher
-  users: UsersFile
+  users: UserDirectory
   cookieKey: Buffer
   /** Keys that sealed cookies before the last `sessiond keys rotate`: they still open, never seal. */
   previousCookieKeys?: Buffer[]
@@ -39,10 +39,12 @@ export interface ServerOptions {
   tls?: { cert: Buffer, key: Buffer }
   /** The key of the store API's session tokens (store-token-key.ts); derived by the daemon, which also mints them. */
   storeTokenKey: Buffer
+  /** The store API's table of locks held across requests, kept by the daemon to drop a dead worker's locks. */
+  storeLocks?: HttpLockTable
 }
 
 /** The Fastify gateway: login, the session cookie, realms, health. */
-export async function buildServer ({ config, logger, store, dispatcher, users, cookieKey, previousCookieKeys = [], tls, storeTokenKey }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer ({ config, logger, store, dispatcher, users, cookieKey, previousCookieKeys = [], tls, storeTokenKey, storeLocks }: ServerOptions): Promise<FastifyInstance> {
   const basePath = config.basePath === undefined ? null : basePathRewriter(config.basePath)
   // One code path for both listeners; Fastify's types split on http2, the instance's API does not.
   const app = Fastify({
@@ -66,7 +68,7 @@ export async function buildServer ({ config, logger, store, dispatcher, users, c
   } as FastifyHttpOptions<Server>) as unknown as FastifyInstance
   app.server.maxConnections = config.limits.maxConnections
   app.setErrorHandler(errorReply)
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'GW_ERR_NOT_FOUND', message: 'no such path', requestId: request.id }))
+  app.setNotFoundHandler((request, reply) => errorReply(new NotFoundError(), request, reply))
 
   // Before anything else reads the request: refuse what could be framed or routed two ways.
   // A callback hook, not an async one: every request runs it, and a promise per request is work for nothing.
@@ -114,7 +116,7 @@ export async function buildServer ({ config, logger, store, dispatcher, users, c
   // which must not write from another site's page.
   await app.register(async (storeApi) => {
     storeApi.addHook('onRequest', storeCsrfGuard(storeTokenKey))
-    await storeApi.register(storeHttpApi, { prefix: '/_sessiond/store', store, tokenKey: storeTokenKey, sessionFromRequest: readSessionId })
+    await storeApi.register(storeHttpApi, { prefix: '/_sessiond/store', store, tokenKey: storeTokenKey, sessionFromRequest: readSessionId, locks: storeLocks })
   })
   await app.register(async (realms) => realmRouter(realms, { config, store, dispatcher, users, renewSession }))
   return app

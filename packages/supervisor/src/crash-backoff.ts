@@ -1,3 +1,4 @@
+import { exponentialDelay } from './exponential-delay.ts'
 export interface CrashBackoffOptions {
   /** Crashes within `windowMs` that start a backoff. */
   limit: number
@@ -32,7 +33,7 @@ export class CrashBackoff {
     slot.crashes = slot.crashes.filter(t => now - t < windowMs)
     slot.crashes.push(now)
     const over = slot.crashes.length - limit
-    if (over >= 0) slot.until = now + Math.min(maxMs, baseMs * 2 ** over)
+    if (over >= 0) slot.until = now + exponentialDelay(baseMs, maxMs, over)
   }
 
   /** Milliseconds until the slot may start a worker again; 0 when it may now. */

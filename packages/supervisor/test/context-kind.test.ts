@@ -3,10 +3,9 @@ import assert from 'node:assert/strict'
 import type { TestContext } from 'node:test'
 import pino from 'pino'
 import { MemoryStore } from '@sessiond/session-store'
-import { sessionHash } from '@sessiond/worker-sdk'
+import { sessionHash } from '@sessiond/worker-sdk/internal'
 import { Supervisor } from '../src/supervisor.ts'
 import type { WorkerRealm } from '../src/config.ts'
-import { hibernationKey } from '../src/hibernation-store.ts'
 import { bodyBytes, eventually, fixture, realm } from './helpers.ts'
 
 interface LogLine { level: number, msg: string, session?: string, err?: { code?: string, message?: string }, [key: string]: unknown }
@@ -64,7 +63,7 @@ test('an idle stop hibernates a context session, and its next worker resumes fro
   await get(a)
   await get(a)
   await eventually(() => !supervisor.hasWorker(a, 'c'), 'the worker was reaped')
-  const saved = await until(() => store.get(a, hibernationKey('c')), v => v !== undefined, 'the state was saved')
+  const saved = await until(() => store.loadWorkerState(a, 'c'), v => v !== undefined, 'the state was saved')
   assert.deepEqual(JSON.parse(saved!), { count: 2 })
   const resumed = await get(a)
   assert.deepEqual(resumed.json.resumedFrom, { count: 2 })
@@ -87,7 +86,7 @@ for (const kind of ['context', 'thread'] as const) {
     const a = await session()
     const first = await get(a)
     await get(a)
-    await until(() => store.get(a, hibernationKey('c')), v => v !== undefined && JSON.parse(v).count === 2, 'a checkpoint of the state was saved')
+    await until(() => store.loadWorkerState(a, 'c'), v => v !== undefined && JSON.parse(v).count === 2, 'a checkpoint of the state was saved')
     const after = await get(a)
     assert.equal(after.json.count, 3, 'the same worker goes on counting')
     assert.equal(after.json.threadId, first.json.threadId)
@@ -102,7 +101,7 @@ test('a hang past requestTimeout recycles the thread: the hung session crashes, 
   await get(culprit)
   for (let i = 0; i < 3; i++) await get(b)
   const before = await get(c)
-  const saved = await until(() => store.get(b, hibernationKey('c')), v => v !== undefined, 'b has a checkpoint')
+  const saved = await until(() => store.loadWorkerState(b, 'c'), v => v !== undefined, 'b has a checkpoint')
   assert.deepEqual(JSON.parse(saved!), { count: 3 })
   // Two more that no checkpoint holds yet.
   await get(b)

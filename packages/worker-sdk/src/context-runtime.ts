@@ -13,11 +13,11 @@
 import { once } from 'node:events'
 import { threadId } from 'node:worker_threads'
 import type { MessagePort } from 'node:worker_threads'
-import pino from 'pino'
 import type { Logger } from 'pino'
 import { ContextFaults } from './context-faults.ts'
-import { SdkError } from './errors.ts'
+import { ProtocolError } from './errors.ts'
 import { HandlerBundle } from './handler-bundle.ts'
+import { redactingLogger } from './log-redact.ts'
 import * as sdk from './index.ts'
 import { SessionContext } from './session-context.ts'
 import { serveSession } from './session-runtime.ts'
@@ -79,9 +79,9 @@ async function attach (thread: Thread, port: MessagePort, slot: number): Promise
 
 export default async function runContextThread (task: ContextThreadTask): Promise<void> {
   if (task.version !== PROTOCOL_VERSION) {
-    throw new SdkError('SDK_ERR_PROTOCOL', `supervisor speaks protocol ${task.version}, this worker-sdk ${PROTOCOL_VERSION}`, 500)
+    throw new ProtocolError(`supervisor speaks protocol ${task.version}, this worker-sdk ${PROTOCOL_VERSION}`)
   }
-  const realmLog = pino({ level: task.logLevel, base: { realm: task.realm } })
+  const realmLog = redactingLogger(task.logLevel, { realm: task.realm })
   const thread: Thread = {
     // Compiled here, once: each session's context runs this same script.
     bundle: new HandlerBundle(task.code, task.filename, { '@sessiond/worker-sdk': sdk }),

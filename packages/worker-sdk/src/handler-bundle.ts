@@ -2,16 +2,13 @@ import { createRequire, isBuiltin } from 'node:module'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Script } from 'node:vm'
-import { SdkError } from './errors.ts'
+import { contextUnsupported } from './errors.ts'
 import type { Handler } from './handler.ts'
 import { handlerFromModule } from './handler.ts'
 import type { SessionContext } from './session-context.ts'
 
 /** What a bundle may still require at run time: Node's built-ins and the SDK, both the thread's own. */
 export type HostModules = Readonly<Record<string, unknown>>
-
-const cannot = (what: string): SdkError =>
-  new SdkError('SDK_ERR_CONTEXT_UNSUPPORTED', `kind context: ${what}; the handler's modules are bundled when the daemon starts (use kind thread for code that loads modules at run time)`, 500)
 
 /**
  * A realm's handler, bundled by the supervisor into one CommonJS script
@@ -32,7 +29,7 @@ export class HandlerBundle {
     this.#require = (id: string) => {
       if (Object.hasOwn(host, id)) return host[id]
       if (isBuiltin(id)) return nodeRequire(id)
-      throw cannot(`require(${JSON.stringify(id)}) of a module not bundled`)
+      throw contextUnsupported(`require(${JSON.stringify(id)}) of a module not bundled`)
     }
     // The wrapper is CommonJS's own: the bundle's `require` reaches only the thread's built-ins and the SDK.
     // The build turned import() into require() (a script has no module loader), so the bundle holds no import().

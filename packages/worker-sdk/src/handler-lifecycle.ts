@@ -1,8 +1,9 @@
 // The steps of a handler's life that every runtime (thread, process) takes
 // the same way; only how the session arrives and the state leaves differ.
 import type { Logger } from 'pino'
+import { SESSION_DATA_ARITY } from './context.ts'
 import type { HandlerContext, SessionData } from './context.ts'
-import { SdkError } from './errors.ts'
+import { storeUnavailable, workerStopping } from './errors.ts'
 import type { Handler } from './handler.ts'
 import type { StopReason } from './transport/messages.ts'
 
@@ -34,7 +35,7 @@ export async function startOrResume (handler: Handler, ctx: HandlerContext, resu
  * going and someone takes the state, then `stop`. Answers the state.
  */
 export async function stopHandler (handler: Handler, ctx: HandlerContext, stopping: AbortController, reason: StopReason, stateWanted = true): Promise<{ state: unknown } | undefined> {
-  stopping.abort(new SdkError('SDK_ERR_STOPPING', `worker stopping: ${reason}`, 503))
+  stopping.abort(workerStopping(`worker stopping: ${reason}`))
   const hibernated = handler.hibernate && stateWanted && HIBERNATING_STOPS.has(reason) ? { state: await handler.hibernate(ctx) } : undefined
   await handler.stop?.(ctx)
   return hibernated
@@ -51,6 +52,6 @@ export async function checkpointHandler (handler: Handler, ctx: HandlerContext):
 
 /** A store that answers every call with one coded error: for a worker that has none. */
 export function unavailableStore (message: string): SessionData {
-  const unavailable = (): Promise<never> => Promise.reject(new SdkError('SDK_ERR_STORE_UNAVAILABLE', message, 503))
-  return { get: unavailable, put: unavailable, remove: unavailable, keys: unavailable, getAll: unavailable, exists: unavailable, open: unavailable, commit: unavailable }
+  const unavailable = (): Promise<never> => Promise.reject(storeUnavailable(message))
+  return Object.fromEntries(Object.keys(SESSION_DATA_ARITY).map(op => [op, unavailable])) as unknown as SessionData
 }

@@ -19,11 +19,12 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { Pool } from 'undici'
 import type { Dispatcher } from 'undici'
-import type { FromProcess, ProcessClaim, StopReason, ToProcess } from '@sessiond/worker-sdk/transport'
+import { SDK_ERROR_HEADER, decodeError } from '@sessiond/worker-sdk/transport'
+import type { EncodedError, FromProcess, ProcessClaim, StopReason, ToProcess } from '@sessiond/worker-sdk/transport'
 import { logChildOutput } from '../child-output.ts'
 import type { WorkerRealm } from '../config.ts'
 import { within } from '../within.ts'
-import { WorkerExitedError, WorkerMemoryError, WorkerStartError, WorkerStartTimeoutError, WorkerTimeoutError } from '../errors.ts'
+import { ClientAbortedError, WorkerExitedError, WorkerMemoryError, WorkerStartError, WorkerStartTimeoutError, WorkerTimeoutError } from '../errors.ts'
 import { removePrivateDir } from '../worker-endpoint.ts'
 import { sandboxedArgv } from './child-sandbox.ts'
 import type { Sandbox } from './child-sandbox.ts'
@@ -55,6 +56,8 @@ export interface ChildClaim {
   onExit: (err: Error) => void
   /** process kind: the claim message sent over IPC. */
   message?: ProcessClaim
+  /** The worker speaks the SDK: an answer marked with SDK_ERROR_HEADER is a coded error to rebuild. */
+  sdkErrors?: boolean
   /** Gives back what the session's worker held once it is gone. */
   release?: () => Promise<void>
 }
@@ -117,6 +120,7 @@ export class ChildWorker implements Worker {
   #killedFor: Error | null = null
   #messages = new Map<FromProcess['t'], PromiseWithResolvers<FromProcess>>()
   #releases: Array<() => Promise<void>>
+  #sdkErrors = false
 
   /** exec: spawned for its session; ready once its endpoint accepts a connection. */
   static async start (boot: ChildBoot, claim: ChildClaim): Promise<ChildWorker> {
@@ -178,8 +182,9 @@ export class ChildWorker implements Worker {
     }
     this.#child.on('error', (err) => this.#log.error({ err }, 'worker process error'))
     this.#child.on('message', (m: FromProcess) => this.#messages.get(m?.t)?.resolve(m))
-    logChildOutput(this.#child.stdout!, () => this.#log, 'stdout')
-    logChildOutput(this.#child.stderr!, () => this.#log, 'stderr')
+    // A process runtime logs pino JSON; an exec command's output is whatever it prints.
+    logChildOutput(this.#child.stdout!, () => this.#log, 'stdout', how.ipc)
+    logChildOutput(this.#child.stderr!, () => this.#log, 'stderr', how.ipc)
     this.#exited = once(this.#child, 'exit')
     this.#channelClosed = how.ipc ? once(this.#child, 'disconnect').catch(() => undefined) : Promise.resolve()
     this.#child.once('exit', (code, signal) => {
@@ -205,7 +210,8 @@ export class ChildWorker implements Worker {
     return { kind: this.#realm.kind, ...(this.pid !== undefined && { pid: this.pid }) }
   }
 
-  #attach ({ endpoint, headers, logger, onExit, release }: ChildClaim): void {
+  #attach ({ endpoint, headers, logger, onExit, release, sdkErrors = false }: ChildClaim): void {
+    this.#sdkErrors = sdkErrors
     if (release) this.#releases.push(release)
     this.#endpoint = endpoint
     this.#headers = headers
@@ -264,7 +270,15 @@ export class ChildWorker implements Worker {
       })
     } catch (err) {
       this.#done()
-      throw this.#mapError(err)
+      throw this.#mapError(err, req)
+    }
+    // A process worker's coded error (its handler threw): rebuilt, as from a thread's port.
+    if (this.#sdkErrors && res.statusCode >= 400 && typeof res.headers[SDK_ERROR_HEADER] === 'string') {
+      try {
+        throw decodeError(await res.body.json() as EncodedError)
+      } finally {
+        this.#done()
+      }
     }
     const headers = toHeaderList(res.headers)
     const length = res.headers['content-length']
@@ -289,8 +303,12 @@ export class ChildWorker implements Worker {
     this.#lastActivity = Date.now()
   }
 
-  #mapError (err: unknown): Error {
+  #mapError (err: unknown, req?: WorkerRequest): Error {
     if (this.#killedFor) return this.#killedFor
+    // The request body failed (over the realm's limit, or the client left mid-body): the client's
+    // fault, answered as such (413, 400), not as a broken worker.
+    const bodyErr = req?.body?.errored as { statusCode?: number } | null | undefined
+    if (bodyErr) return bodyErr.statusCode !== undefined && bodyErr.statusCode < 500 ? bodyErr as Error : new ClientAbortedError({ cause: bodyErr })
     const code = (err as { code?: string }).code
     if (code === 'UND_ERR_HEADERS_TIMEOUT') {
       this.#log.warn({ timeoutMs: this.#realm.requestTimeout }, 'worker did not answer in time; recycling it')

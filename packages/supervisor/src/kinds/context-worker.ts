@@ -18,8 +18,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { PortClient, RemoteError } from '@sessiond/worker-sdk/transport'
 import type { CheckpointedMessage, ClaimMessage, ControlFromWorker, StopReason, StoppedMessage, StoreCallMessage } from '@sessiond/worker-sdk/transport'
-import type { SessionScope } from '@sessiond/session-store'
-import { sessionHash } from '@sessiond/worker-sdk'
+import { sessionHash } from '@sessiond/worker-sdk/internal'
+import type { ReleasableSessionData } from '@sessiond/worker-sdk/internal'
 import type { WorkerRealm } from '../config.ts'
 import {
   ClientAbortedError, ContextThreadLostError, WorkerExitedError, WorkerStartError, WorkerStartTimeoutError, WorkerStoppedError, WorkerTimeoutError
@@ -57,7 +57,7 @@ export class ContextWorker implements Worker, ContextSession {
   #client!: PortClient
   #log: Logger
   #onExit: (err: Error) => void
-  #store: SessionScope | null = null
+  #store: ReleasableSessionData | null = null
   #claim: ClaimMessage | null = null
   #booted!: PromiseWithResolvers<void>
   #ready!: PromiseWithResolvers<void>
@@ -184,7 +184,7 @@ export class ContextWorker implements Worker, ContextSession {
   async #onStoreCall (m: StoreCallMessage): Promise<unknown> {
     if (!this.#store) throw new Error('store call before the worker was claimed')
     const fn = this.#store[m.op] as (...args: string[]) => Promise<unknown>
-    return fn(...m.args)
+    return fn.apply(this.#store, m.args)
   }
 
   /** The handler's state while it goes on serving; kept here too, for a restart after a recycle. */

@@ -3,8 +3,8 @@
 // thread per session, and the SDK's request path compiled once per thread.
 // Not a security boundary, like thread; no heap limit per session (the
 // thread's covers its sessions); a hang recycles the whole thread.
-import { scopeOf } from '@sessiond/session-store'
 import type { WorkerRealm } from '../config.ts'
+import { storeSessionData } from '../store-session-data.ts'
 import { contextBundle } from './context-bundle.ts'
 import { ContextThreads } from './context-threads.ts'
 import { ContextWorker } from './context-worker.ts'
@@ -72,7 +72,7 @@ export const contextKind: WorkerKind = {
     ContextWorker.boot({ realm, threads: threadsFor(realm, host), logger, onExit }),
 
   async start (realm: WorkerRealm, host: KindHost, { identity, logger, onExit, resume }: SessionStart, spare?: Worker): Promise<Worker> {
-    const claim = { identity, store: scopeOf(host.store, identity.sessionId), logger, onExit, resume }
+    const claim = { identity, store: storeSessionData(host.store, identity.sessionId), logger, onExit, resume }
     if (!spare) return ContextWorker.start({ realm, threads: threadsFor(realm, host), logger, onExit }, claim)
     await (spare as ContextWorker).claim(claim)
     return spare

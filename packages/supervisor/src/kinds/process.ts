@@ -8,7 +8,7 @@
 // the switch.
 import { fileURLToPath } from 'node:url'
 import type { ProcessClaim } from '@sessiond/worker-sdk/transport'
-import { sessionHash } from '@sessiond/worker-sdk'
+import { sessionHash } from '@sessiond/worker-sdk/internal'
 import type { WorkerRealm } from '../config.ts'
 import { childEnv, sessionEnv } from './child-env.ts'
 import { checkChildRealm, childRealmProblems, childSession, reserveTransient } from './child-session.ts'
@@ -37,7 +37,7 @@ export const processKind: WorkerKind = {
   async start (realm: WorkerRealm, host: KindHost, { identity, logger, onExit, resume }: SessionStart, spare?: Worker): Promise<Worker> {
     const worker = (spare as ChildWorker | undefined) ?? await bootProcess(realm, host, logger, onExit, false)
     const session = await childSession(realm, host, identity, reservations.get(worker))
-    await worker.claim({ endpoint: session.endpoint, headers: [], logger, onExit, message: processClaim(realm, identity, session, resume), release: session.release })
+    await worker.claim({ endpoint: session.endpoint, headers: [], logger, onExit, message: processClaim(realm, identity, session, resume), release: session.release, sdkErrors: true })
     return worker
   }
 }
