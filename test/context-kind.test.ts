@@ -43,3 +43,14 @@ test('sessiond start refuses a kind context handler that loads a native addon, n
   assert.doesNotMatch(r.stdout, /listening/)
   assert.match(r.stderr, /realm addon: kind context cannot run handler .*native-addon\.ts: .*native addon/)
 })
+
+test('sessiond check reports a kind context handler that cannot be bundled, as start would', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'sessiond-ctx-check-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const file = join(dir, 'sessiond.yaml')
+  await writeFile(file, `realms:\n  - { name: addon, mount: /addon, kind: context, handler: ${join(ROOT, 'packages/supervisor/test/fixtures/native-addon.ts')} }\n  - { name: hello, mount: /hello, kind: context, handler: ${join(ROOT, 'bench/fixtures/hello.ts')} }\n`)
+  const r = await runCli(['check', '--config', file, '--data', join(dir, 'data')], { killAfterMs: 30_000 })
+  assert.notEqual(r.code, 0)
+  assert.match(r.stdout, /realm hello \(\/hello\/, context\): handler .* loads/)
+  assert.match(r.stderr, /realm addon: kind context cannot run handler .*native-addon\.ts: .*native addon/)
+})
