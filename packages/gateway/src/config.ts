@@ -96,7 +96,8 @@ export const ConfigSchema = Type.Object({
     idleTimeout: Duration('2h')
   }, { additionalProperties: false, default: {} }),
   login: Type.Object({
-    attemptsPerUser: Type.Integer({ minimum: 1, default: 5, description: 'failed logins for one account before delays begin' }),
+    attemptsPerUser: Type.Integer({ minimum: 1, default: 5, description: 'failed logins for one account from one address (or one of its known browsers) before delays begin' }),
+    attemptsPerAccount: Type.Integer({ minimum: 1, default: 50, description: 'failed logins for one account from browsers it does not know, any address, before delays begin' }),
     attemptsPerIp: Type.Integer({ minimum: 1, default: 20, description: 'failed logins from one client address before delays begin' }),
     delay: Duration('1s'),
     maxDelay: Duration('15m')
