@@ -224,7 +224,7 @@ async function hmacFile (dir: string): Promise<AuthFiles> {
 async function mtlsFiles (dir: string, supervisors: string[], gateways: string[]): Promise<AuthFiles> {
   const ca = join(dir, 'ca')
   const certs = join(dir, 'certs')
-  const made = await runCli(['cert', '--ca', '--out', ca])
+  const made = await runCli(['cert', '--ca', '--out', ca, '--name', 'sessiond-cluster'])
   if (made.code !== 0) throw new Error(made.output)
   for (const [role, names] of [['supervisor', supervisors], ['gateway', gateways]] as const) {
     for (const name of names) {

@@ -1,7 +1,8 @@
-// The certificates of a cluster's mutual TLS: one CA, then one certificate
-// per host that names its role (OU) and its host id (CN), both checked by
-// the other side (cluster-auth.ts in the supervisor package). Made by the
-// system's openssl, as the self-signed certificate is (self-signed-cert.ts).
+// The certificates of a cluster's mutual TLS: one CA (`sessiond cert --ca`,
+// self-signed-cert.ts: ca.pem, ca-key.pem), then one certificate per host,
+// issued by it, that names its role (OU) and its host id (CN), both checked
+// by the other side (cluster-auth.ts in the supervisor package). Made by the
+// system's openssl, as the CA is.
 import { execFile } from 'node:child_process'
 import { chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
 import { isIP } from 'node:net'
@@ -30,24 +31,8 @@ async function privateFile (path: string): Promise<string> {
   return tmp
 }
 
-/** The cluster's CA: ca.pem (give it to every host) and ca.key (mode 0600; keep it off the hosts). */
-export async function createClusterCa ({ outDir, days = 3650 }: { outDir: string, days?: number }): Promise<{ cert: string, key: string }> {
-  await mkdir(outDir, { recursive: true, mode: 0o700 })
-  const cert = join(outDir, 'ca.pem')
-  const key = join(outDir, 'ca.key')
-  const keyTmp = await privateFile(key)
-  await openssl([
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', keyTmp, '-out', cert, '-days', String(days), '-subj', '/CN=sessiond cluster CA/OU=sessiond-ca',
-    '-addext', 'basicConstraints=critical,CA:TRUE,pathlen:0', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'
-  ])
-  await chmod(keyTmp, 0o600)
-  await rename(keyTmp, key)
-  return { cert, key }
-}
-
 export interface HostCertOptions {
-  /** The directory of the CA (ca.pem, ca.key). */
+  /** The directory of the CA, as `sessiond cert --ca` made it (ca.pem, ca-key.pem). */
   caDir: string
   role: ClusterRole
   /** The host id (cluster.host of a supervisor; any name for a gateway). */
@@ -81,7 +66,7 @@ export async function createHostCert ({ caDir, role, host, names = [], outDir, d
       `subjectAltName=${sans.join(',')}`
     ].join('\n') + '\n')
     await openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyTmp, '-out', csr, '-subj', `/CN=${host}/OU=sessiond-${role}`])
-    await openssl(['x509', '-req', '-in', csr, '-CA', join(caDir, 'ca.pem'), '-CAkey', join(caDir, 'ca.key'), '-CAcreateserial', '-CAserial', join(work, 'ca.srl'), '-out', cert, '-days', String(days), '-extfile', ext])
+    await openssl(['x509', '-req', '-in', csr, '-CA', join(caDir, 'ca.pem'), '-CAkey', join(caDir, 'ca-key.pem'), '-CAcreateserial', '-CAserial', join(work, 'ca.srl'), '-out', cert, '-days', String(days), '-extfile', ext])
     await chmod(keyTmp, 0o600)
     await rename(keyTmp, key)
   } finally {

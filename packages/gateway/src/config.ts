@@ -4,12 +4,11 @@ import { pathToFileURL } from 'node:url'
 import { Type } from '@sinclair/typebox'
 import type { StaticDecode, TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { ClusterSchema, Duration, WorkerRealmFields, workerKind } from '@sessiond/supervisor'
+import { ACCOUNT_NAME_PATTERN, ByteSize, ClusterSchema, Duration, LISTEN_PATTERN, WorkerRealmFields, parseListenAddress, workerKind } from '@sessiond/supervisor'
 import { parse as parseYaml } from 'yaml'
-import { ByteSize } from './byte-size.ts'
 import { ConfigError } from './errors.ts'
 
-const LISTEN = '^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$'
+const LISTEN = LISTEN_PATTERN
 /** A path prefix such as /notes: no trailing slash, no empty or dot segments, unreserved characters only. */
 export const PATH_PREFIX = '^(/(?!\\.\\.?(/|$))[A-Za-z0-9._~-]+)+$'
 /** Headers a front server must not be allowed to speak for: the gateway reads or sets them itself. */
@@ -17,12 +16,21 @@ const GATEWAY_HEADERS = ['host', 'cookie', 'authorization', 'connection', 'conte
   'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-prefix', 'x-sessiond-user', 'x-request-id']
 /** Paths the gateway itself answers; no realm may mount over them. */
 export const RESERVED_PATHS = ['/login', '/logout', '/healthz', '/_sessiond']
+const RUNNING_AS_ROOT = process.getuid?.() === 0
 
 export const RealmSchema = Type.Object({
   ...WorkerRealmFields,
   mount: Type.String({ pattern: PATH_PREFIX, description: 'a path prefix such as /notes, without a trailing slash or dot segments' }),
   auth: Type.Union([Type.Literal('required'), Type.Literal('anonymous')], { default: 'required' }),
   bodyLimit: Type.Optional(ByteSize()),
+  /**
+   * Settings that apply only when the daemon runs as root: a config shared by
+   * a root deployment and development as an ordinary user (the demo's whoami
+   * realm) runs its process workers as the login's account where it can.
+   */
+  whenRoot: Type.Optional(Type.Object({ runAs: WorkerRealmFields.runAs }, { additionalProperties: false })),
+  /** Refuse state-changing requests from other sites (realm-csrf.ts); off for APIs with tokens of their own. */
+  csrf: Type.Union([Type.Literal('on'), Type.Literal('off'), Type.Boolean()], { default: 'on', description: 'on or off' }),
   /** Serve the realm only to requests with this Host header (its own origin: a subdomain per realm). */
   host: Type.Optional(Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[0-9]{1,5})?$', description: 'a lower-case host name as the Host header carries it, with the port when it is not the default' })),
   /** A Content-Security-Policy for every response of the realm (see realm-csp.ts); the worker's own is replaced. */
@@ -56,13 +64,21 @@ export const ConfigSchema = Type.Object({
   listen: Type.String({ pattern: LISTEN, default: '127.0.0.1:8080', description: 'HOST:PORT' }),
   dataDir: Type.String({ minLength: 1, default: '.sessiond' }),
   users: Type.Object({
+    /** Who the users are: the users file, or the system's own accounts through PAM (pam-users.ts). */
+    source: Type.Union([Type.Literal('file'), Type.Literal('pam')], { default: 'file' }),
     file: Type.Optional(Type.String({ minLength: 1 })),
-    demo: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_.-]{0,31}$', description: 'a user name' }))
+    demo: Type.Optional(Type.String({ pattern: ACCOUNT_NAME_PATTERN, description: 'a user name' })),
+    /** source pam: the PAM service, a file in /etc/pam.d. */
+    service: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$', default: 'sessiond', description: 'a PAM service name (a file in /etc/pam.d)' })
   }, { additionalProperties: false, default: {} }),
   store: Type.Object({
     kind: Type.Union([Type.Literal('sqlite'), Type.Literal('memory'), Type.Literal('redis')], { default: 'sqlite' }),
     url: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'a redis:// or rediss:// URL' })),
-    protocolListen: Type.Optional(Type.String({ pattern: `^[0-9]{1,5}$|${LISTEN}`, description: 'PORT (on 127.0.0.1) or HOST:PORT for the line-protocol listener (off when absent)' })),
+    // YAML reads a bare `7777` as a number: a port is taken as a number or as a string.
+    protocolListen: Type.Optional(Type.Union([
+      Type.Integer({ minimum: 0, maximum: 65535 }),
+      Type.String({ pattern: `^[0-9]{1,5}$|${LISTEN}` })
+    ], { description: 'PORT (on 127.0.0.1) or HOST:PORT for the line-protocol listener (off when absent)' })),
     /** A file (mode 0600) holding the line protocol's secret: each connection's first command is then `auth <secret>`. */
     protocolAuth: Type.Optional(Type.String({ minLength: 1, description: 'the path of a mode 0600 file holding the line protocol\'s secret' })),
     /** Absent fields take the listener's defaults (LineProtocolListener: 1024, 64, 256, 100, 10). */
@@ -80,7 +96,8 @@ export const ConfigSchema = Type.Object({
     idleTimeout: Duration('2h')
   }, { additionalProperties: false, default: {} }),
   login: Type.Object({
-    attemptsPerUser: Type.Integer({ minimum: 1, default: 5, description: 'failed logins for one account before delays begin' }),
+    attemptsPerUser: Type.Integer({ minimum: 1, default: 5, description: 'failed logins for one account from one address (or one of its known browsers) before delays begin' }),
+    attemptsPerAccount: Type.Integer({ minimum: 1, default: 50, description: 'failed logins for one account from browsers it does not know, any address, before delays begin' }),
     attemptsPerIp: Type.Integer({ minimum: 1, default: 20, description: 'failed logins from one client address before delays begin' }),
     delay: Duration('1s'),
     maxDelay: Duration('15m')
@@ -119,11 +136,12 @@ export const ConfigSchema = Type.Object({
 
 type Decoded = StaticDecode<typeof ConfigSchema>
 export type RealmConfig = Decoded['realms'][number]
-export type Config = Readonly<Omit<Decoded, 'users' | 'httpRedirect'> & {
+export type Config = Readonly<Omit<Decoded, 'users' | 'httpRedirect' | 'store'> & {
   file: string
   host: string
   port: number
-  users: { file: string, demo?: string }
+  users: { source: 'file' | 'pam', file: string, demo?: string, service: string }
+  store: Omit<Decoded['store'], 'protocolListen'> & { protocolListen?: string }
   httpRedirect?: { host: string, port: number, origin?: string, status: 301 | 308 }
 }>
 
@@ -226,6 +244,11 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
     }
     names.add(realm.name)
     mounts.add(where)
+    if (realm.whenRoot?.runAs !== undefined) {
+      if (realm.kind === 'thread') issues.push(`/realms/${i}/whenRoot/runAs: expected kind process or exec (a thread runs as the daemon), got kind thread`)
+      else if (realm.runAs !== undefined) issues.push(`/realms/${i}/whenRoot/runAs: expected either runAs or whenRoot.runAs, got both`)
+      else if (RUNNING_AS_ROOT) realm.runAs = realm.whenRoot.runAs
+    }
     for (const [key, what] of workerKind(realm.kind).validate(realm)) {
       const value = (realm as Record<string, unknown>)[key]
       issues.push(`/realms/${i}/${key}: expected ${what}, got ${value === undefined ? 'nothing' : shown(value)}`)
@@ -254,14 +277,17 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
     if (cfg.trustProxy.length === 0) issues.push('/trustProxy: expected the front server\'s address when auth.mode is header, got none')
     if (GATEWAY_HEADERS.includes(header)) issues.push(`/auth/header: expected a header of the front server's own, not one the gateway reads or sets, got ${JSON.stringify(cfg.auth.header)}`)
   }
+  if (cfg.users.source === 'pam') {
+    // The system's accounts are the users: there is no file to read, nor a demo user to make in it.
+    if (cfg.users.file !== undefined) issues.push(`/users/file: expected no users file with users.source pam, got ${JSON.stringify(cfg.users.file)}`)
+    if (cfg.users.demo !== undefined) issues.push(`/users/demo: expected no demo user with users.source pam (log in with a system account), got ${JSON.stringify(cfg.users.demo)}`)
+  }
   if (cfg.httpRedirect && !cfg.tls) issues.push('/httpRedirect: expected tls to be set too (the redirect goes to the HTTPS listener)')
   if (issues.length > 0) fail(path, issues)
 
-  const [host, port] = hostPort(path, '/listen', cfg.listen)
-  const httpRedirect = cfg.httpRedirect && (() => {
-    const [host, port] = hostPort(path, '/httpRedirect/listen', cfg.httpRedirect.listen)
-    return { ...cfg.httpRedirect, host, port }
-  })()
+  const { host, port } = listenAddress(path, '/listen', cfg.listen)
+  const httpRedirect = cfg.httpRedirect && { ...cfg.httpRedirect, ...listenAddress(path, '/httpRedirect/listen', cfg.httpRedirect.listen) }
+  if (cfg.store.protocolListen !== undefined) listenAddress(path, '/store/protocolListen', cfg.store.protocolListen)
   const dataDir = isAbsolute(cfg.dataDir) ? cfg.dataDir : resolve(base, cfg.dataDir)
   const tls = cfg.tls && { ...cfg.tls, cert: resolve(base, cfg.tls.cert), key: resolve(base, cfg.tls.key) }
   const usersFile = cfg.users.file === undefined ? resolve(dataDir, 'users.json') : resolve(base, cfg.users.file)
@@ -282,17 +308,20 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
     basePath: cfg.basePath,
     auth: { ...cfg.auth, header },
     httpRedirect,
+    users: { ...cfg.users, file: usersFile },
     // Present even when absent, as undefined: every loaded config has the same keys (running-config.ts).
     cluster,
-    users: { ...cfg.users, file: usersFile }
+    store: (({ protocolListen, ...rest }) => ({ ...rest, ...(protocolListen !== undefined && { protocolListen: String(protocolListen) }) }))(cfg.store)
   })
 }
 
-function hostPort (file: string, key: string, listen: string): [string, number] {
-  const colon = listen.lastIndexOf(':')
-  const port = Number(listen.slice(colon + 1))
-  if (port > 65535) fail(file, [`${key}: expected a port from 0 to 65535, got ${port}`])
-  return [listen.slice(0, colon).replace(/^\[|\]$/g, ''), port]
+/** The one HOST:PORT parser (parseListenAddress), its complaint reported with the file and the key. */
+function listenAddress (file: string, key: string, listen: string | number): { host: string, port: number } {
+  try {
+    return parseListenAddress(listen)
+  } catch (err) {
+    fail(file, [`${key}: ${(err as Error).message}`])
+  }
 }
 
 /** A Redis URL without its password, for messages. */

@@ -4,22 +4,23 @@ import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { HttpLockTable, openStore, storeToken } from '@sessiond/session-store'
-import type { LineProtocolListener } from '@sessiond/session-store'
-import type { SessionStore } from '@sessiond/session-store'
+import type { LineProtocolListener, SessionStore } from '@sessiond/session-store'
 import { Supervisor } from '@sessiond/supervisor'
 import type { Config, ConfigOverrides } from './config.ts'
 import { ConfigReloader } from './config-reload.ts'
 import type { ReloadSummary } from './config-reload.ts'
 import { loadCookieKeys } from './cookie-key.ts'
 import { ensureDemoUser } from './demo-user.ts'
+import { assertHandlersLoad } from './handler-preflight.ts'
 import { ConfigError } from './errors.ts'
 import { listenHttpRedirect } from './http-redirect.ts'
-import { listenLineProtocol } from './line-protocol-listen.ts'
 import type { HttpRedirect } from './http-redirect.ts'
+import { listenLineProtocol } from './line-protocol-listen.ts'
 import { stopOrphanedWorkers } from './orphan-sweep.ts'
 import { RunningConfig } from './running-config.ts'
 import { buildServer } from './server.ts'
 import { storeTokenKey } from './store-token-key.ts'
+import { openUserDirectory } from './user-source.ts'
 import { UsersFile } from './users-file.ts'
 
 export interface Daemon {
@@ -37,7 +38,7 @@ export interface Daemon {
   lineProtocol: LineProtocolListener | null
   /** The plain-HTTP listener that redirects to HTTPS, when `httpRedirect` is set. */
   httpRedirect: HttpRedirect | null
-  demo: { user: string, password: string | null } | null
+  demo: { user: string, password: string | null, account?: string } | null
   /**
    * Re-reads the config file (SIGHUP) with the overrides the daemon started
    * with and applies what can change live; throws, changing nothing, when
@@ -57,14 +58,16 @@ const ORPHAN_SWEEP_EVERY_MS = 60_000
 export async function startDaemon (config: Config, logger: Logger, overrides: ConfigOverrides = {}): Promise<Daemon> {
   // One process with a cluster's file would serve sessions outside the cluster's fences.
   if (config.cluster) throw new ConfigError(`${config.file} has a cluster section: run sessiond supervisor and sessiond gateway with it (docs/deploy/cluster.md), or remove it for sessiond start`)
+  // A handler that cannot resolve its imports stops start-up, naming the module, not its first request.
+  await assertHandlersLoad(config.realms)
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
   const [cookieKey, ...previousCookieKeys] = await loadCookieKeys(config.dataDir)
   const tls = config.tls && { cert: await readTlsFile(config.tls.cert), key: await readTlsFile(config.tls.key) }
-  const users = new UsersFile(config.users.file)
+  const users = openUserDirectory(config)
   // The stand-in hash for unknown users (a scrypt, about 0.4 s, most of start-up) is ready before the
   // first login: otherwise an unknown name would answer later than a wrong password right after start.
   await users.prepare()
-  const demo = config.users.demo ? await ensureDemoUser(users, config.users.demo, config.dataDir) : null
+  const demo = config.users.demo && users instanceof UsersFile ? await ensureDemoUser(users, config.users.demo, config.dataDir, config.realms) : null
   // A Redis that cannot be reached stops start-up here, with STORE_ERR_CONNECT naming it.
   const store = await openStore({ kind: config.store.kind, url: config.store.url, dataDir: config.dataDir, idleMs: config.session.idleTimeout, warn: (message) => logger.warn(message) })
   // Process and exec workers reach their session's data through the store's HTTP API

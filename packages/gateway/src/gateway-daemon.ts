@@ -25,6 +25,7 @@ import { listenLineProtocol } from './line-protocol-listen.ts'
 import { RunningConfig } from './running-config.ts'
 import { buildServer } from './server.ts'
 import { storeTokenKey } from './store-token-key.ts'
+import { openUserDirectory } from './user-source.ts'
 import { UsersFile } from './users-file.ts'
 
 export interface GatewayDaemon {
@@ -44,9 +45,10 @@ export async function startGatewayDaemon (config: Config, logger: Logger, overri
   const [cookieKey, ...previousCookieKeys] = await loadCookieKeys(config.dataDir)
   const tls = config.tls && { cert: await readTls(config.tls.cert), key: await readTls(config.tls.key) }
   const auth = await readClusterAuth(cluster, GATEWAY_ROLE)
-  const users = new UsersFile(config.users.file)
+  const users = openUserDirectory(config)
+  // The stand-in hash for unknown users is ready before the first login, as in the daemon.
   await users.prepare()
-  const demo = config.users.demo ? await ensureDemoUser(users, config.users.demo, config.dataDir) : null
+  const demo = config.users.demo && users instanceof UsersFile ? await ensureDemoUser(users, config.users.demo, config.dataDir, config.realms) : null
   const store = await openStore({ kind: 'redis', url: config.store.url, dataDir: config.dataDir, idleMs: config.session.idleTimeout, warn: (message) => logger.warn(message) }) as RedisStore
   // Reads wait up to half a lease; membership renewals have their own, shorter deadline (membership.ts).
   const directory = await store.directory({ commandTimeoutMs: Math.max(500, Math.floor(cluster.lease / 2)) })

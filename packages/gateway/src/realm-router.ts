@@ -11,15 +11,18 @@ import type { RenewSession } from './front-auth.ts'
 import { denyUnauthenticated } from './login.ts'
 import { realmAllows } from './realm-access.ts'
 import { realmCspHeader } from './realm-csp.ts'
+import { checkRealmCsrf } from './realm-csrf.ts'
+import { keepContentTypeMissing, markNoContentType } from './missing-content-type.ts'
 import { RealmMatcher } from './realm-matcher.ts'
-import { activeSessionId, readSessionUser, writeSession, writeSessionUser } from './session-cookie.ts'
-import type { UsersFile } from './users-file.ts'
+import { CookieRenewals } from './cookie-renewals.ts'
+import { activeSessionId, readSessionUser, renewalWindow, writeSession, writeSessionUser } from './session-cookie.ts'
+import type { UserDirectory } from './user-directory.ts'
 
 export interface RealmRouterOptions {
   config: Config
   store: SessionStore
   dispatcher: Dispatcher
-  users: UsersFile
+  users: UserDirectory
   /** Auth mode `header`: a new session for the front server's user when the cookie's is gone. */
   renewSession?: RenewSession
 }
@@ -57,6 +60,7 @@ function send (reply: FastifyReply, res: WorkerResponse, csp: string | null): Fa
     reply.header(name, h[i + 1])
   }
   if (csp !== null) reply.header('content-security-policy', csp)
+  if (!reply.hasHeader('content-type')) markNoContentType(reply)
   if (res.body === null) return reply.send()
   if (whole) {
     const u8 = res.body as Uint8Array
@@ -85,8 +89,10 @@ export async function realmRouter (app: FastifyInstance, { config, store, dispat
   app.removeAllContentTypeParsers()
   // Leave every body untouched: the worker reads it as a stream.
   app.addContentTypeParser('*', (_request, _payload, done) => done(null))
+  keepContentTypeMissing(app)
 
   const maxAge = config.session.maxAge
+  const renewals = new CookieRenewals(renewalWindow(config.session.idleTimeout))
   const form = config.auth.mode === 'form'
   // The front server's user header never reaches a worker (forwarded-headers.ts).
   const userHeader = form ? '' : config.auth.header
@@ -112,8 +118,9 @@ export async function realmRouter (app: FastifyInstance, { config, store, dispat
   async function handle (realm: RealmConfig, csp: string | null, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     // The client broke its request or left before we got here: no one is waiting for an answer.
     if (request.raw.destroyed) return reply.hijack()
+    checkRealmCsrf(realm.csrf, request)
     const body = bodyOf(request, realm.bodyLimit ?? config.limits.bodyLimit)
-    let sessionId = activeSessionId(request, config.session.idleTimeout)
+    let sessionId = activeSessionId(request, config.session.idleTimeout, renewals)
     if (sessionId === undefined) {
       if (realm.auth !== 'anonymous') return denyUnauthenticated(request, reply, form)
       sessionId = await newAnonymousSession(request)

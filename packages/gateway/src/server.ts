@@ -9,20 +9,23 @@ import type { Dispatcher } from '@sessiond/supervisor'
 import { basePathRewriter } from './base-path.ts'
 import type { Config } from './config.ts'
 import { errorReply } from './error-reply.ts'
-import { BadFramingError } from './errors.ts'
+import { BadFramingError, NotFoundError } from './errors.ts'
 import { registerFrontAuth } from './front-auth.ts'
 import type { RenewSession } from './front-auth.ts'
 import { loginRoutes } from './login.ts'
+import { DeviceCookies } from './device-cookie.ts'
 import { nodeHttpLimits } from './node-http-limits.ts'
 import { registerPublicPrefix } from './public-prefix.ts'
 import { realmRouter } from './realm-router.ts'
+import { lazyChildLogger } from './request-logger.ts'
 import { requestIdGenerator } from './request-id.ts'
+import { clientErrorHandler } from './client-error.ts'
 import { framingProblem } from './request-framing.ts'
 import { isCanonicalPath } from './request-path.ts'
 import { registerSecurityHeaders } from './security-headers.ts'
-import { readSessionId, registerSessionCookie } from './session-cookie.ts'
+import { cookieSchemes, readSessionId, registerSessionCookie } from './session-cookie.ts'
 import { storeCsrfGuard } from './store-csrf-guard.ts'
-import type { UsersFile } from './users-file.ts'
+import type { UserDirectory } from './user-directory.ts'
 
 export interface ServerOptions {
   config: Config
@@ -30,7 +33,7 @@ export interface ServerOptions {
   store: SessionStore
   /** Where requests for realms go: the embedded supervisor, or supervisors on other hosts. */
   dispatcher: Dispatcher
-  users: UsersFile
+  users: UserDirectory
   cookieKey: Buffer
   /** Keys that sealed cookies before the last `sessiond keys rotate`: they still open, never seal. */
   previousCookieKeys?: Buffer[]
@@ -46,16 +49,21 @@ export interface ServerOptions {
 export async function buildServer ({ config, logger, store, dispatcher, users, cookieKey, previousCookieKeys = [], tls, storeTokenKey, storeLocks }: ServerOptions): Promise<FastifyInstance> {
   const basePath = config.basePath === undefined ? null : basePathRewriter(config.basePath)
   // One code path for both listeners; Fastify's types split on http2, the instance's API does not.
+  // One id sequence for requests and for what the parser refuses before there is a request.
+  const nextRequestId = requestIdGenerator()
+  const gatewayLog = logger.child({ component: 'gateway' }) as FastifyBaseLogger
   const app = Fastify({
     ...(basePath && { rewriteUrl: basePath.rewriteUrl }),
     ...(tls && {
       http2: true,
       https: { allowHTTP1: true, cert: tls.cert, key: tls.key, settings: { maxHeaderListSize: config.limits.maxHeaderSize } }
     }),
-    loggerInstance: logger.child({ component: 'gateway' }) as FastifyBaseLogger,
+    loggerInstance: gatewayLog,
     // The hot path logs nothing at info: errors log themselves in errorReply.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
-    genReqId: requestIdGenerator(),
+    genReqId: nextRequestId,
+    clientErrorHandler: clientErrorHandler(nextRequestId, gatewayLog),
+    childLoggerFactory: lazyChildLogger as never,
     return503OnClosing: true,
     ...edgeOptions(config.limits),
     // proxy-addr's list: only these peers' X-Forwarded-* set request.ip, protocol and host.
@@ -66,16 +74,19 @@ export async function buildServer ({ config, logger, store, dispatcher, users, c
   } as FastifyHttpOptions<Server>) as unknown as FastifyInstance
   app.server.maxConnections = config.limits.maxConnections
   app.setErrorHandler(errorReply)
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'GW_ERR_NOT_FOUND', message: 'no such path', requestId: request.id }))
+  app.setNotFoundHandler((request, reply) => errorReply(new NotFoundError(), request, reply))
 
   // Before anything else reads the request: refuse what could be framed or routed two ways.
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: every request runs it, and a promise per request is work for nothing.
+  app.addHook('onRequest', (request, reply, done) => {
     // A client that breaks its body (a bad chunk) or goes away before a handler reads it makes
     // Node destroy the request with an error; with no listener yet, that error would end the process.
     request.raw.on('error', ignoreClientError)
     const problem = framingProblem(request.raw)
-    if (problem) throw new BadFramingError(problem)
-    if (!isCanonicalPath(request.url) || basePath?.isOutside(request.raw)) return reply.callNotFound()
+    if (problem) return done(new BadFramingError(problem))
+    // Answered here: the chain stops without done().
+    if (!isCanonicalPath(request.url) || basePath?.isOutside(request.raw)) return void reply.callNotFound()
+    done()
   })
 
   // Only a TLS listener or a trusted proxy can make request.protocol https: elsewhere the hook could never add anything.
@@ -86,7 +97,8 @@ export async function buildServer ({ config, logger, store, dispatcher, users, c
     })
   }
 
-  await registerSessionCookie(app, [cookieKey, ...previousCookieKeys], config.session.maxAge)
+  await registerSessionCookie(app, [cookieKey, ...previousCookieKeys], config.session.maxAge,
+    cookieSchemes({ tls: tls !== undefined, trustProxy: config.trustProxy.length > 0, basePath: config.basePath !== undefined }))
   // Both read the session cookie, so their hooks come after its own.
   registerPublicPrefix(app, { basePath: config.basePath, trustProxy: config.trustProxy })
   let renewSession: RenewSession | undefined
@@ -104,7 +116,7 @@ export async function buildServer ({ config, logger, store, dispatcher, users, c
   await app.register(async (gatewayOwn) => {
     await registerSecurityHeaders(gatewayOwn)
     await gatewayOwn.register(fastifyFormbody, { bodyLimit: 8 * 1024 })
-    await loginRoutes(gatewayOwn, { config, store, users })
+    await loginRoutes(gatewayOwn, { config, store, users, devices: new DeviceCookies(cookieKey) })
   })
   // The session's data by URL: a store token (exec workers' SESSIOND_STORE_URL) or the browser's own cookie,
   // which must not write from another site's page.

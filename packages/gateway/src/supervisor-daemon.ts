@@ -19,6 +19,7 @@ import type { Config, ConfigOverrides } from './config.ts'
 import { ConfigReloader } from './config-reload.ts'
 import type { ReloadSummary } from './config-reload.ts'
 import { ConfigError } from './errors.ts'
+import { assertHandlersLoad } from './handler-preflight.ts'
 import { stopOrphanedWorkers } from './orphan-sweep.ts'
 import { RunningConfig } from './running-config.ts'
 
@@ -54,6 +55,8 @@ export async function startSupervisorDaemon (config: Config, logger: Logger, ove
   if (cluster.advertise !== undefined && !cluster.advertise.startsWith(`${scheme}://`)) {
     throw invalid(config, '/cluster/advertise', `expected a ${scheme}:// URL with cluster.auth.mode ${cluster.auth.mode}, got ${JSON.stringify(cluster.advertise)}`)
   }
+  // A handler that cannot resolve its imports stops start-up, naming the module, not its first request.
+  await assertHandlersLoad(config.realms)
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
   const auth = await readClusterAuth(cluster, SUPERVISOR_ROLE, hostId)
   const log = logger.child({ host: hostId })

@@ -7,9 +7,10 @@ import { join } from 'node:path'
 import pino from 'pino'
 import { clusterOverrides } from '../src/cli/cluster-overrides.ts'
 import { readClusterAuth } from '../src/cluster-auth-files.ts'
-import { createClusterCa, createHostCert } from '../src/cluster-cert.ts'
+import { createHostCert } from '../src/cluster-cert.ts'
 import { loadConfig } from '../src/config.ts'
 import { startDaemon } from '../src/daemon.ts'
+import { createSelfSignedCert } from '../src/self-signed-cert.ts'
 
 async function dirFor (t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'sessiond-cluster-config-'))
@@ -77,9 +78,9 @@ test('cluster auth files: a secret others can read or a short one is refused; a 
   await writeFile(secret, 'short\n', { mode: 0o600 })
   await assert.rejects(readClusterAuth(hmac, 'sessiond-gateway'), /expected at least 32 bytes/)
 
-  const ca = await createClusterCa({ outDir: join(dir, 'ca') })
+  const ca = await createSelfSignedCert({ outDir: join(dir, 'ca'), names: ['sessiond-cluster'], ca: true })
   const s1 = await createHostCert({ caDir: join(dir, 'ca'), role: 'supervisor', host: 's1', names: ['10.0.0.11'], outDir: join(dir, 'certs') })
-  const mtls = { ...hmac, auth: { mode: 'mtls' as const, ca: ca.cert, cert: s1.cert, key: s1.key } }
+  const mtls = { ...hmac, auth: { mode: 'mtls' as const, ca: ca.ca!, cert: s1.cert, key: s1.key } }
   const read = await readClusterAuth(mtls, 'sessiond-supervisor', 's1')
   assert.equal(read.mode, 'mtls')
   await assert.rejects(readClusterAuth(mtls, 'sessiond-gateway'), /expected a certificate for a gateway \(OU=sessiond-gateway\), got OU=sessiond-supervisor/)

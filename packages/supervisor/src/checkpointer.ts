@@ -1,68 +1,60 @@
-import type { Logger } from 'pino'
 import type { Hibernated } from './kinds/worker-kind.ts'
+import { LifecycleSweeper } from './lifecycle-sweeper.ts'
 import type { WorkerEntry, WorkerTable } from './worker-table.ts'
 
-/** How many workers save a checkpoint at once: a sweep must not stall every worker of the host together. */
-const AT_ONCE = 8
-
 /**
- * Saves live workers' state now and then (a realm's `checkpoint`), without
- * stopping them, so that a host lost without warning (kill -9, a partition)
- * costs each session at most that much of its in-memory state: the host
- * that resumes it starts from the last checkpoint. One timer for the table,
- * as the lifecycle sweeper has; a worker with no request since its last
- * checkpoint has nothing new to save and is skipped.
+ * Periodic checkpoints: for realms with `checkpoint`, each live worker's
+ * handler is asked for its state (`hibernate` without the stop) about that
+ * often, and the state is saved where an idle stop would save it, so that
+ * losing the worker unplanned (its shared thread recycled, a crash, a host
+ * gone) costs at most that much. One timer for the table, as the sweeper.
+ *
+ * A checkpoint waits for a moment with nothing in flight, so that the state
+ * is not taken halfway through a request; a worker that stays busy is
+ * checkpointed anyway once it is a whole interval late.
  */
 export class Checkpointer {
+  readonly #table: WorkerTable
+  readonly #save: (entry: WorkerEntry, state: Hibernated) => Promise<void>
+  readonly #last = new WeakMap<WorkerEntry, number>()
+  readonly #running = new Map<WorkerEntry, Promise<void>>()
   #timer: NodeJS.Timeout | null = null
-  #table: WorkerTable
-  #save: (entry: WorkerEntry, state: Hibernated) => Promise<unknown>
-  #log: Logger
-  #running = false
 
-  constructor (table: WorkerTable, save: (entry: WorkerEntry, state: Hibernated) => Promise<unknown>, log: Logger) {
+  constructor (table: WorkerTable, save: (entry: WorkerEntry, state: Hibernated) => Promise<void>) {
     this.#table = table
     this.#save = save
-    this.#log = log
   }
 
-  /** Sweeps every quarter of the shortest interval (at least 50 ms); no timer when no realm checkpoints. */
+  /** Sweeps often enough for the shortest interval; none: no timer. */
   reschedule (intervals: number[]): void {
-    this.close()
-    const shortest = Math.min(...intervals.filter(i => i > 0))
-    if (!Number.isFinite(shortest)) return
-    this.#timer = setInterval(() => { void this.sweep() }, Math.max(50, Math.floor(shortest / 4)))
+    if (this.#timer) clearInterval(this.#timer)
+    this.#timer = null
+    const on = intervals.filter(ms => ms > 0)
+    if (on.length === 0) return
+    this.#timer = setInterval(() => this.sweep(), LifecycleSweeper.period(on))
     this.#timer.unref()
   }
 
-  /** Saves the state of every worker whose interval is up and that served a request since its last checkpoint. */
-  async sweep (now = Date.now()): Promise<void> {
-    if (this.#running) return
-    this.#running = true
-    try {
-      const due: WorkerEntry[] = []
-      for (const e of this.#table.entries()) {
-        const w = e.worker
-        const every = e.config.checkpoint
-        if (!w?.checkpoint || e.moving || every <= 0) continue
-        const last = e.checkpointAt ?? e.startedAt
-        if (now - last >= every && w.lastActivity > last) due.push(e)
-      }
-      for (let i = 0; i < due.length; i += AT_ONCE) await Promise.all(due.slice(i, i + AT_ONCE).map(e => this.#one(e, now)))
-    } finally {
-      this.#running = false
+  sweep (now = Date.now()): void {
+    for (const entry of this.#table.entries()) {
+      const w = entry.worker
+      const every = entry.config.checkpoint
+      // A slot moving to another host hibernates as it goes: no checkpoint then.
+      if (!w?.checkpoint || every <= 0 || entry.moving || this.#running.has(entry)) continue
+      const late = now - (this.#last.get(entry) ?? entry.startedAt) - every
+      if (late < 0 || (w.inFlight > 0 && late < every)) continue
+      this.#last.set(entry, now)
+      const done = w.checkpoint().then(
+        (state) => state ? this.#save(entry, state) : undefined,
+        () => { /* the worker logged why; the next sweep tries again */ }
+      ).finally(() => this.#running.delete(entry))
+      this.#running.set(entry, done)
     }
   }
 
-  async #one (entry: WorkerEntry, now: number): Promise<void> {
-    entry.checkpointAt = now
-    try {
-      const state = await entry.worker!.checkpoint!()
-      // Stopped meanwhile: its stop saved the state, which is newer.
-      if (state && this.#table.get(entry.sessionId, entry.realm) === entry && !entry.moving) await this.#save(entry, state)
-    } catch (err) {
-      this.#log.warn({ err, realm: entry.realm }, 'checkpoint failed; the last saved state stays')
-    }
+  /** A checkpoint of the entry still being saved: a stop waits for it, so that its own state is saved last. */
+  settled (entry: WorkerEntry): Promise<void> {
+    return this.#running.get(entry) ?? Promise.resolve()
   }
 
   close (): void {

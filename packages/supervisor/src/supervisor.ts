@@ -22,7 +22,7 @@ import { isDeepStrictEqual } from 'node:util'
 import type { Logger } from 'pino'
 import type { StopReason } from '@sessiond/worker-sdk/transport'
 import type { SessionStore } from '@sessiond/session-store'
-import { sessionHash } from '@sessiond/worker-sdk'
+import { sessionHash } from '@sessiond/worker-sdk/internal'
 import { WORKER_REALM_KEYS } from './config.ts'
 import type { WorkerRealm } from './config.ts'
 import { CrashBackoff, DEFAULT_CRASH_BACKOFF } from './crash-backoff.ts'
@@ -35,7 +35,6 @@ import {
   UnknownRealmError, WorkerBackoffError, WorkerExitedError, WorkerLimitError, withRetryAfter
 } from './errors.ts'
 import { BootSlots } from './boot-slots.ts'
-import { Checkpointer } from './checkpointer.ts'
 import { within } from './within.ts'
 import { makeRoom } from './worker-limits.ts'
 import type { WorkerLimits } from './worker-limits.ts'
@@ -44,10 +43,12 @@ import { LifecycleSweeper } from './lifecycle-sweeper.ts'
 import type { StopPolicy } from './lifecycle-sweeper.ts'
 import { MemoryWatchdog } from './memory-watchdog.ts'
 import type { Watched } from './memory-watchdog.ts'
-import { workerKind } from './kinds/index.ts'
+import { workerKind, workerKinds } from './kinds/index.ts'
+import { Checkpointer } from './checkpointer.ts'
 import { TransientAccounts } from './transient-accounts.ts'
 import { closeInheritedFds } from './inherited-fds.ts'
 import { ChildRegistry } from './child-registry.ts'
+import { KernelMemoryLimits } from './kernel-memory-limit.ts'
 import type { KindHost, StoreAccess, Worker } from './kinds/worker-kind.ts'
 import type { WriteFence } from '@sessiond/session-store'
 import { RequestGate } from './request-gate.ts'
@@ -118,6 +119,7 @@ export class Supervisor implements Dispatcher {
   #sweeper: LifecycleSweeper
   #spares: SparePool
   #watchdog: MemoryWatchdog
+  #checkpoints: Checkpointer
   #closed = false
   #hibernation: HibernationStore
   #backoff: CrashBackoff
@@ -128,7 +130,6 @@ export class Supervisor implements Dispatcher {
   #drainTimer: NodeJS.Timeout | null = null
   #startup: Promise<void>
   #counts = { spawned: 0, reaped: 0, crashed: 0, recycled: 0, claimedSpares: 0 }
-  #checkpoints: Checkpointer
   #guard: PlacementGuard | undefined
   #hostId: string
   /** Slots being moved to another host (cluster): their requests get SUP_ERR_MOVING until the move ends. */
@@ -149,7 +150,7 @@ export class Supervisor implements Dispatcher {
     this.#log = logger
     const children = stateDir === undefined ? null : new ChildRegistry(join(stateDir, 'workers.json'))
     const transientAccounts = new TransientAccounts(transientRange, (uid, leased) => children?.uid(uid, leased))
-    this.#host = { store, runDir: () => this.#runDir(), storeAccess: (sid, fence) => storeAccess?.(sid, fence), logLevel: logger.level, transientAccounts, children }
+    this.#host = { store, runDir: () => this.#runDir(), storeAccess: (sid, fence) => storeAccess?.(sid, fence), logLevel: logger.level, logger, transientAccounts, children, memoryLimits: new KernelMemoryLimits() }
     // What a crashed predecessor left running goes before any worker of ours starts.
     this.#startup = (children?.reapLeftovers() ?? Promise.resolve(0)).then((reaped) => {
       if (reaped > 0) logger.warn({ reaped }, 'killed the workers a previous supervisor left running')
@@ -161,10 +162,12 @@ export class Supervisor implements Dispatcher {
       else this.#counts.recycled++
       void this.#retire(entry, reason)
     }, Supervisor.#sweepPeriod(realms))
+    this.#syncKinds(realms)
     this.#spares = new SparePool((realm, onExit) => this.#bootSpare(realm, onExit), logger.child({ component: 'spares' }))
     this.#spares.sync(realms)
     this.#watchdog = new MemoryWatchdog(() => this.#memoryTargets(), MEMORY_SAMPLE_MS)
-    this.#checkpoints = new Checkpointer(this.#table, (entry, state) => this.#hibernation.save(entry.sessionId, entry.realm, state, this.#log, entry.epoch), logger.child({ component: 'checkpoints' }))
+    // In a cluster a checkpoint is saved under the worker's epoch, like any save of it.
+    this.#checkpoints = new Checkpointer(this.#table, async (entry, state) => { await this.#hibernation.save(entry.sessionId, entry.realm, state, this.#log, entry.epoch) })
     this.#checkpoints.reschedule(realms.map(r => r.checkpoint))
   }
 
@@ -177,6 +180,11 @@ export class Supervisor implements Dispatcher {
       kind.check(realm)
       if (realm.spares > 0 && !kind.boot) throw new SparesNeedBootableKindError(realm.name)
     }
+  }
+
+  /** Kinds with resources shared by their workers learn the current realm definitions. */
+  #syncKinds (realms: readonly WorkerRealm[]): void {
+    for (const kind of workerKinds()) kind.sync?.(realms, this.#host)
   }
 
   static #sweepPeriod (realms: readonly WorkerRealm[]): number {
@@ -219,6 +227,7 @@ export class Supervisor implements Dispatcher {
     }
     for (const name of this.#realms.keys()) if (!next.has(name)) summary.removed.push(name)
     this.#realms = next
+    this.#syncKinds([...next.values()])
     this.#spares.sync(next.values())
     this.#sweeper.reschedule(Supervisor.#sweepPeriod(realms))
     this.#checkpoints.reschedule(realms.map(r => r.checkpoint))
@@ -328,8 +337,10 @@ export class Supervisor implements Dispatcher {
       const logger = this.#log.child({ realm: realm.name, session: sessionHash(sessionId) })
       const onExit = (err: Error) => {
         this.#counts.crashed++
-        this.#backoff.record(WorkerTable.key(sessionId, realm.name))
+        const backoffMs = this.#backoff.record(WorkerTable.key(sessionId, realm.name))
         logger.error({ err }, 'worker exited unexpectedly')
+        // Once per backoff: the requests it turns away meanwhile are logged at debug only (error-reply.ts).
+        if (backoffMs > 0) logger.warn({ backoffMs }, 'worker keeps crashing: no new one for a while, its requests get 503 with Retry-After')
         if (this.#table.delete(entry)) entry.gate.close()
       }
       const resume = kind.hibernates ? await this.#hibernation.load(sessionId, realm.name, logger) : undefined
@@ -370,7 +381,7 @@ export class Supervisor implements Dispatcher {
       const limitMb = entry.config.maxRssMb
       const pid = w?.describe().pid
       if (limitMb === undefined || pid === undefined || !w?.killForMemory) continue
-      yield { pid, limitMb, kill: (mb) => w.killForMemory!(mb) }
+      yield { pid, limitMb, kill: (mb) => w.killForMemory!(mb), ...(w.kernelOomKilled && { oomKilled: w.kernelOomKilled.bind(w) }) }
     }
   }
 
@@ -396,6 +407,7 @@ export class Supervisor implements Dispatcher {
     entry.gate.close()
     const done = entry.ready.then(
       async (w) => {
+        await this.#checkpoints.settled(entry)
         const hibernated = await w.stop(reason)
         const saved = hibernated ? await this.#hibernation.save(entry.sessionId, entry.realm, hibernated, this.#log, entry.epoch) : false
         onSaved?.(saved)
@@ -492,6 +504,8 @@ export class Supervisor implements Dispatcher {
     const entries = [...this.#table.entries()]
     await Promise.all([...entries.map(e => this.#retire(e, 'shutdown')), this.#spares.close()])
     await this.#table.allStopped()
+    await Promise.all([...workerKinds()].map(k => k.close?.(this.#host)))
+    await this.#host.memoryLimits.close()
     if (this.#runDirReady && this.#runDirOption === undefined) await rm(await this.#runDirReady, { recursive: true, force: true })
   }
 }

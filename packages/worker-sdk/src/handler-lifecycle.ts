@@ -3,7 +3,7 @@
 import type { Logger } from 'pino'
 import { SESSION_DATA_ARITY } from './context.ts'
 import type { HandlerContext, SessionData } from './context.ts'
-import { SdkError } from './errors.ts'
+import { storeUnavailable, workerStopping } from './errors.ts'
 import type { Handler } from './handler.ts'
 import type { StopReason } from './transport/messages.ts'
 
@@ -35,14 +35,23 @@ export async function startOrResume (handler: Handler, ctx: HandlerContext, resu
  * going and someone takes the state, then `stop`. Answers the state.
  */
 export async function stopHandler (handler: Handler, ctx: HandlerContext, stopping: AbortController, reason: StopReason, stateWanted = true): Promise<{ state: unknown } | undefined> {
-  stopping.abort(new SdkError('SDK_ERR_STOPPING', `worker stopping: ${reason}`, 503))
+  stopping.abort(workerStopping(`worker stopping: ${reason}`))
   const hibernated = handler.hibernate && stateWanted && HIBERNATING_STOPS.has(reason) ? { state: await handler.hibernate(ctx) } : undefined
   await handler.stop?.(ctx)
   return hibernated
 }
 
+/**
+ * The handler's state without stopping it (a realm's periodic `checkpoint`):
+ * what `hibernate` returns, or nothing when it has none. The worker goes on
+ * serving, so `hibernate` must only describe its state, not release it.
+ */
+export async function checkpointHandler (handler: Handler, ctx: HandlerContext): Promise<{ state: unknown } | undefined> {
+  return handler.hibernate ? { state: await handler.hibernate(ctx) } : undefined
+}
+
 /** A store that answers every call with one coded error: for a worker that has none. */
 export function unavailableStore (message: string): SessionData {
-  const unavailable = (): Promise<never> => Promise.reject(new SdkError('SDK_ERR_STORE_UNAVAILABLE', message, 503))
+  const unavailable = (): Promise<never> => Promise.reject(storeUnavailable(message))
   return Object.fromEntries(Object.keys(SESSION_DATA_ARITY).map(op => [op, unavailable])) as unknown as SessionData
 }

@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { Agent, createServer, request as httpRequest } from 'node:http'
 import type { RequestListener, Server } from 'node:http'
@@ -37,10 +38,8 @@ export function fromNodeListener (listener: RequestListener): Handler {
     dir = mkdtempSync(join(tmpdir(), 'sessiond-app-'))
     socketPath = join(dir, 'app.sock')
     const s = createServer(listener)
-    await new Promise<void>((resolve, reject) => {
-      s.once('error', reject)
-      s.listen(socketPath, resolve)
-    })
+    s.listen(socketPath)
+    await once(s, 'listening')
     server = s
   }
 

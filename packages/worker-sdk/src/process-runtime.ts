@@ -6,10 +6,10 @@
 // until the claim arrives it has loaded the runtime and, when it will not
 // change accounts, the handler's module, and nothing else.
 import { once } from 'node:events'
-import pino from 'pino'
-import { SdkError } from './errors.ts'
+import { redactingLogger } from './log-redact.ts'
+import { ProtocolError, notStartedBySupervisor } from './errors.ts'
 import { handlerFromModule } from './handler.ts'
-import { handlerContext, startOrResume, stopHandler, unavailableStore } from './handler-lifecycle.ts'
+import { checkpointHandler, handlerContext, startOrResume, stopHandler, unavailableStore } from './handler-lifecycle.ts'
 import { serveHttp } from './http-mode.ts'
 import { HttpStoreClient } from './http-store-client.ts'
 import { warmHttpPath } from './warm-up.ts'
@@ -19,10 +19,10 @@ import type { FromProcess, ToProcess } from './transport/process-messages.ts'
 const env = process.env
 const required = (name: string): string => {
   const v = env[name]
-  if (!v) throw new SdkError('SDK_ERR_ENV', `${name} is not set: this entry is started by the sessiond supervisor`, 500)
+  if (!v) throw notStartedBySupervisor(`${name} is not set`)
   return v
 }
-if (!process.send) throw new SdkError('SDK_ERR_ENV', 'no IPC channel: this entry is started by the sessiond supervisor', 500)
+if (!process.send) throw notStartedBySupervisor('no IPC channel')
 const send = (m: FromProcess): Promise<void> => new Promise((resolve, reject) => process.send!(m, undefined, {}, err => err ? reject(err) : resolve()))
 // The supervisor went away: nobody can reach this worker any more.
 process.once('disconnect', () => process.exit(0))
@@ -31,13 +31,13 @@ const handlerPath = required('SESSIOND_HANDLER')
 const realm = required('SESSIOND_REALM')
 let handlerModule = env.SESSIOND_PRELOAD === '1' ? await import(handlerPath) : undefined
 // Made at boot, so that a claim only adds the session to it.
-const realmLog = pino({ level: env.SESSIOND_LOG_LEVEL ?? 'info', base: { realm } })
+const realmLog = redactingLogger(env.SESSIOND_LOG_LEVEL ?? 'info', { realm })
 if (env.SESSIOND_SPARE === '1') await warmHttpPath()
 await send({ t: 'booted' })
 
 const [claim] = await once(process, 'message') as [ToProcess]
 if (claim.t === 'stop') process.exit(0)
-if (claim.t !== 'claim') throw new SdkError('SDK_ERR_PROTOCOL', `expected claim, got ${(claim as { t: string }).t}`, 500)
+if (claim.t !== 'claim') throw new ProtocolError(`expected claim, got ${(claim as { t: string }).t}`)
 Object.assign(env, claim.env)
 // Started as root for a realm with runAs: become the account first, with its
 // supplementary groups, before any handler code is loaded.
@@ -88,8 +88,8 @@ async function stop (reason: StopReason): Promise<never> {
 /** A checkpoint: the handler's state while it goes on serving. */
 async function checkpoint (): Promise<void> {
   try {
-    const answer = handler.hibernate ? { t: 'checkpointed' as const, state: await handler.hibernate(ctx) } : { t: 'checkpointed' as const }
-    if (!stopping) await send(answer)
+    const hibernated = await checkpointHandler(handler, ctx)
+    if (!stopping) await send({ t: 'checkpointed', ...(hibernated && { hibernated }) })
   } catch (err) {
     if (!stopping) await send({ t: 'checkpointed', error: (err as Error)?.message ?? String(err) }).catch(() => { /* the supervisor went away */ })
   }

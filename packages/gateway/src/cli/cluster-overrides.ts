@@ -1,5 +1,5 @@
 import type { ConfigOverrides } from '../config.ts'
-import { envOverrides } from './start.ts'
+import { envOverrides } from './env-overrides.ts'
 
 /**
  * The overrides of the cluster commands: `sessiond start`'s (listen, data

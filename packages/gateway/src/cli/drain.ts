@@ -4,8 +4,8 @@ import { loadConfig } from '../config.ts'
 import { createLogger } from '../logger.ts'
 import { openClusterClient } from './cluster-client.ts'
 import { clusterOverrides } from './cluster-overrides.ts'
+import { DRAIN_USAGE } from './cluster-commands.ts'
 
-export const DRAIN_USAGE = 'sessiond drain HOST --config FILE [--deadline DURATION]'
 
 /** Moves every worker of HOST to other hosts; the host takes no new sessions after and can then stop. */
 export async function drain (argv: string[]): Promise<void> {

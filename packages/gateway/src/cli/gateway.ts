@@ -5,8 +5,8 @@ import { startGatewayDaemon } from '../gateway-daemon.ts'
 import { createLogger } from '../logger.ts'
 import { clusterOverrides } from './cluster-overrides.ts'
 import { serveUntilSignal } from './serve-until-signal.ts'
+import { GATEWAY_USAGE } from './cluster-commands.ts'
 
-export const GATEWAY_USAGE = 'sessiond gateway --config FILE [--listen HOST:PORT] [--data DIR]'
 
 /** A cluster's front: login, cookies, realms; the workers are on the supervisor hosts (docs/deploy/cluster.md). */
 export async function gateway (argv: string[]): Promise<void> {

@@ -4,8 +4,8 @@ import { loadConfig } from '../config.ts'
 import { createLogger } from '../logger.ts'
 import { openClusterClient } from './cluster-client.ts'
 import { clusterOverrides } from './cluster-overrides.ts'
+import { MIGRATE_USAGE } from './cluster-commands.ts'
 
-export const MIGRATE_USAGE = 'sessiond migrate SESSION REALM HOST --config FILE'
 
 /**
  * Moves one session's worker of one realm to HOST: thread and process

@@ -2,19 +2,14 @@ import { parseArgs } from 'node:util'
 import closeWithGrace from 'close-with-grace'
 import { loadConfig } from '../config.ts'
 import type { ConfigOverrides } from '../config.ts'
+import { envOverrides } from './env-overrides.ts'
+
+// Where the one place that reads the environment lives (tests import it from here too).
+export { envOverrides }
 import { SHUTDOWN_DRAIN_MS, startDaemon } from '../daemon.ts'
 import { createLogger } from '../logger.ts'
+import { START_USAGE } from './commands.ts'
 
-export const START_USAGE = 'sessiond start --config FILE [--listen HOST:PORT] [--data DIR]'
-
-/** The few settings deployments change, from the environment. The one place env is read. */
-export function envOverrides (env: NodeJS.ProcessEnv): ConfigOverrides {
-  return {
-    ...(env.SESSIOND_LISTEN && { listen: env.SESSIOND_LISTEN }),
-    ...(env.SESSIOND_DATA && { dataDir: env.SESSIOND_DATA }),
-    ...(env.SESSIOND_STORE_URL && { storeUrl: env.SESSIOND_STORE_URL })
-  }
-}
 
 export async function start (argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -52,5 +47,6 @@ export async function start (argv: string[]): Promise<void> {
     process.stdout.write(daemon.demo.password
       ? `demo login: ${daemon.demo.user} ${daemon.demo.password}\n`
       : `demo login: ${daemon.demo.user} (password unknown: reset it with sessiond user add ${daemon.demo.user} --password-stdin --replace)\n`)
+    if (daemon.demo.account) process.stdout.write(`demo user runs its runAs workers as ${daemon.demo.account}\n`)
   }
 }

@@ -4,8 +4,8 @@ import { createLogger } from '../logger.ts'
 import { startSupervisorDaemon } from '../supervisor-daemon.ts'
 import { clusterOverrides } from './cluster-overrides.ts'
 import { serveUntilSignal } from './serve-until-signal.ts'
+import { SUPERVISOR_USAGE } from './cluster-commands.ts'
 
-export const SUPERVISOR_USAGE = 'sessiond supervisor --config FILE [--host ID] [--cluster-listen HOST:PORT] [--advertise URL] [--data DIR]'
 
 /** One host's workers in a cluster (docs/deploy/cluster.md). */
 export async function supervisor (argv: string[]): Promise<void> {

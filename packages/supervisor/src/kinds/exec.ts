@@ -12,13 +12,14 @@ import type { ChildSession } from './child-session.ts'
 import { ChildWorker } from './child-worker.ts'
 import type { ChildSpawn } from './child-worker.ts'
 import type { KindHost, SessionStart, Worker, WorkerKind } from './worker-kind.ts'
+import { unreadSettings } from './kind-settings.ts'
 
 export const execKind: WorkerKind = {
   name: 'exec',
   hibernates: false,
 
   validate (realm) {
-    const out = childRealmProblems(realm)
+    const out = [...childRealmProblems(realm), ...unreadSettings(realm)]
     if (realm.command === undefined) out.push(['command', 'an argv array such as ["python3", "app.py"] for kind exec'])
     if (realm.handler !== undefined) out.push(['handler', 'no handler for kind exec (it runs command)'])
     return out
@@ -29,7 +30,7 @@ export const execKind: WorkerKind = {
   async start (realm: WorkerRealm, host: KindHost, { identity, logger, onExit, fence }: SessionStart): Promise<Worker> {
     const session = await childSession(realm, host, identity, undefined, fence)
     return ChildWorker.start(
-      { realm, spawn: execSpawn(realm, identity, session), registry: host.children, logger, onExit },
+      { realm, spawn: execSpawn(realm, identity, session), registry: host.children, memory: host.memoryLimits, logger, onExit },
       { endpoint: session.endpoint, headers: ['x-sessiond-user', identity.user], logger, onExit })
   }
 }

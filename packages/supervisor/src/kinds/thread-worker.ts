@@ -15,16 +15,16 @@ import { MessageChannel } from 'node:worker_threads'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Piscina } from 'piscina'
 import type { Logger } from 'pino'
-import { PROTOCOL_VERSION, PortClient } from '@sessiond/worker-sdk/transport'
-import type { CheckpointedMessage, StopReason, StoreCallMessage, ThreadTask, ThreadTaskResult } from '@sessiond/worker-sdk/transport'
-import { RemoteError } from '@sessiond/worker-sdk/transport'
-import { sessionHash } from '@sessiond/worker-sdk'
-import type { ReleasableSessionData } from '@sessiond/worker-sdk'
-import { CheckpointFailedError, ClientAbortedError, WorkerExitedError, WorkerStartError, WorkerStartTimeoutError, WorkerStoppedError, WorkerTimeoutError } from '../errors.ts'
+import { PROTOCOL_VERSION, type PortClient } from '@sessiond/worker-sdk/transport'
+import type { CheckpointedMessage, ControlFromWorker, StopReason, ThreadTask, ThreadTaskResult } from '@sessiond/worker-sdk/transport'
+import { sessionHash } from '@sessiond/worker-sdk/internal'
+import type { ReleasableSessionData } from '@sessiond/worker-sdk/internal'
+import { ClientAbortedError, WorkerExitedError, WorkerStartError, WorkerStartTimeoutError, WorkerStoppedError, WorkerTimeoutError } from '../errors.ts'
 import type { WorkerRealm } from '../config.ts'
 import { within } from '../within.ts'
 import type { Identity, WorkerRequest, WorkerResponse } from '../dispatcher.ts'
 import type { Hibernated, Worker, WorkerDescription } from './worker-kind.ts'
+import { workerPortClient } from './worker-port.ts'
 
 const THREAD_RUNTIME = import.meta.resolve('@sessiond/worker-sdk/thread-runtime')
 
@@ -58,9 +58,8 @@ export class ThreadWorker implements Worker {
   #task: Promise<ThreadTaskResult>
   #booted: PromiseWithResolvers<void> = Promise.withResolvers()
   #ready: PromiseWithResolvers<void> = Promise.withResolvers()
+  #checkpointing: PromiseWithResolvers<CheckpointedMessage | null> | null = null
   #onExit: (err: Error) => void
-  /** The checkpoint asked for and not yet answered: one at a time, so that answers never cross. */
-  #checkpoint: PromiseWithResolvers<CheckpointedMessage> | null = null
 
   /** A worker for one session, booted and claimed in one go. */
   static async start (boot: ThreadBootOptions, claim: ThreadClaim): Promise<ThreadWorker> {
@@ -127,21 +126,13 @@ export class ThreadWorker implements Worker {
       if (this.#stopping) void this.#pool.destroy().catch(() => { /* already gone */ })
     })
     const { port1, port2 } = new MessageChannel()
-    this.#client = new PortClient(port1, {
-      onControl: (m) => {
-        if (m.t === 'booted') this.#booted.resolve()
-        else if (m.t === 'ready') this.#ready.resolve()
-        else {
-          this.#checkpoint?.resolve(m)
-          this.#checkpoint = null
-        }
-      },
-      onStoreCall: (m) => this.#onStoreCall(m),
-      onProtocolError: (err) => {
-        this.#log.error({ err }, 'worker broke the protocol')
-        void this.stop('crash')
-      },
-      timeout: { ms: realm.requestTimeout, onTimeout: (fail) => this.#timedOut(fail) }
+    this.#client = workerPortClient(port1, {
+      realm,
+      log: () => this.#log,
+      onControl: (m) => this.#onControl(m),
+      store: () => this.#store,
+      onBroken: () => void this.stop('crash'),
+      onTimeout: (fail) => this.#timedOut(fail)
     })
     const task: ThreadTask = {
       version: PROTOCOL_VERSION,
@@ -163,6 +154,31 @@ export class ThreadWorker implements Worker {
     })
   }
 
+  #onControl (m: ControlFromWorker): void {
+    switch (m.t) {
+      case 'booted': return this.#booted.resolve()
+      case 'ready': return this.#ready.resolve()
+      case 'checkpointed': return this.#checkpointing?.resolve(m)
+      // A thread worker's end is its task's result, never this message.
+      case 'stopped': return
+      default: {
+        const never: never = m
+        throw new Error(`unhandled message ${(never as { t: string }).t}`)
+      }
+    }
+  }
+
+  /** The handler's state while it goes on serving (a realm's checkpoint); a handler that takes too long is left to finish. */
+  async checkpoint (): Promise<Hibernated | undefined> {
+    if (this.#stopping || this.#checkpointing || this.#claimedAt === 0) return undefined
+    const pending = this.#checkpointing = Promise.withResolvers()
+    this.#client.control({ t: 'checkpoint' })
+    const m = await Promise.race([pending.promise, sleep(this.#realm.stopTimeout, null, { ref: false })])
+    this.#checkpointing = null
+    if (m === null) this.#log.warn('checkpoint got no answer in time')
+    return m?.hibernated
+  }
+
   get inFlight (): number { return this.#client.inFlight }
   get lastActivity (): number { return Math.max(this.#claimedAt, this.#client.lastActivity) }
 
@@ -172,6 +188,7 @@ export class ThreadWorker implements Worker {
   }
 
   #exited (err: Error): void {
+    this.#checkpointing?.resolve(null)
     this.#stopping = this.#pool.destroy().then(() => undefined, () => undefined)
     this.#client.failAll(err)
     this.#releaseStore()
@@ -201,26 +218,6 @@ export class ThreadWorker implements Worker {
     return this.#client.request(req)
   }
 
-  async #onStoreCall (m: StoreCallMessage): Promise<unknown> {
-    if (!this.#store) throw new Error('store call before the worker was claimed')
-    const fn = this.#store[m.op] as (...args: string[]) => Promise<unknown>
-    return fn.apply(this.#store, m.args)
-  }
-
-  /** The handler's state while it goes on serving; given up after the realm's stop timeout. */
-  async checkpoint (): Promise<Hibernated | undefined> {
-    if (this.#stopping) return undefined
-    if (!this.#checkpoint) {
-      this.#checkpoint = Promise.withResolvers()
-      this.#checkpoint.promise.catch(() => { /* the caller's race reports it */ })
-      this.#client.control({ t: 'checkpoint' })
-    }
-    const { name, stopTimeout } = this.#realm
-    const m = await within(this.#checkpoint.promise, stopTimeout, () => new WorkerTimeoutError(name, stopTimeout))
-    if (m.error) throw new CheckpointFailedError(name, { cause: new RemoteError(m.error) })
-    return 'state' in m ? { state: m.state } : undefined
-  }
-
   stop (reason: StopReason): Promise<Hibernated | undefined> {
     this.#stopping ??= this.#stop(reason)
     return this.#stopping
@@ -232,6 +229,7 @@ export class ThreadWorker implements Worker {
     const outcome = await Promise.race([this.#task.catch(() => null), deadline])
     if (outcome === null) this.#log.warn({ reason }, 'worker did not stop cleanly in time; terminating its thread')
     this.#client.failAll(new WorkerStoppedError(this.#realm.name))
+    this.#checkpointing?.resolve(null)
     this.#client.close()
     await this.#pool.destroy()
     this.#releaseStore()

@@ -15,16 +15,20 @@
 //     (`PortClient.upgrade`, `SocketChannel`).
 //   - the process kind's control messages (its requests travel as HTTP;
 //     only the lifecycle uses Node's IPC channel): process-messages.ts.
+//   - the context kind's thread-level messages (a shared thread's control
+//     port: attach a session's port, ping): context-messages.ts.
 //   - the lifecycle both kinds share: StopReason, ThreadTask.
 export type {
   CheckpointedMessage, ClaimMessage, ControlFromWorker, ControlToWorker, EncodedError, FromWorker, HeaderList, StopMessage, StopReason,
-  StoreCallMessage, StoreOp, StoreResultMessage, ThreadTask, ThreadTaskResult, ToWorker
+  StoppedMessage, StoreCallMessage, StoreOp, StoreResultMessage, ThreadTask, ThreadTaskResult, ToWorker
 } from './messages.ts'
 export { PROTOCOL_VERSION } from './protocol-version.ts'
 export { PortClient } from './port-client.ts'
 export type { ClientRequest, ClientResponse, PortClientOptions, UpgradeRequest } from './port-client.ts'
 export { ABNORMAL_CLOSE, SocketChannel } from './socket-channel.ts'
 export type { SocketChannelEvents, SocketClose, SocketData } from './socket-channel.ts'
-export { RemoteError } from './error-codec.ts'
+export { RemoteError, SDK_ERROR_HEADER, decodeError } from './error-codec.ts'
 export { ProtocolError } from './parse.ts'
 export type { FromProcess, ProcessCheckpoint, ProcessClaim, ProcessStop, ToProcess } from './process-messages.ts'
+export type { AttachMessage, ContextThreadTask, FromContextThread, ToContextThread } from './context-messages.ts'
+export { parseFromContextThread } from './context-messages.ts'

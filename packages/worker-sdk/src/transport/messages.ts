@@ -20,9 +20,10 @@
 //                                ◀─────────────── error {id, error}
 //                                ◀─────────────── store {id, op, args}
 //   store-result {id, …}         ───────────────▶
-//   checkpoint                   ───────────────▶ (a realm's `checkpoint`: hibernate without stopping)
-//                                ◀─────────────── checkpointed {state? | error?}
-//   stop {reason}                ───────────────▶ (worker answers by ending its task)
+//   checkpoint                   ───────────────▶ (hibernate without stopping: a periodic save)
+//                                ◀─────────────── checkpointed {hibernated? | error?}
+//   stop {reason}                ───────────────▶ (a thread worker answers by ending its task…)
+//                                ◀─────────────── stopped {hibernated? | error?} (…a session on a shared thread with this)
 //
 // A socket channel (an upgraded connection: a WebSocket relayed by the gateway):
 //   req {id, head, upgrade: true} ──────────────▶ (the handler may accept it)
@@ -76,12 +77,18 @@ export interface AckMessage { t: 'ack', id: number, bytes: number }
 export interface AbortMessage { t: 'abort', id: number, error?: EncodedError }
 export interface ErrorMessage { t: 'error', id: number, error: EncodedError }
 export interface StopMessage { t: 'stop', reason: StopReason }
-/** Asks the handler for its state while it goes on serving: a periodic checkpoint. */
-export interface CheckpointMessage { t: 'checkpoint' }
-/** The handler's `hibernate` answer to a checkpoint: no state when it has no `hibernate`. */
-export interface CheckpointedMessage { t: 'checkpointed', state?: unknown, error?: EncodedError }
 export interface ReadyMessage { t: 'ready' }
 export interface BootedMessage { t: 'booted' }
+/** Asks for the handler's state without stopping (a realm's `checkpoint`). */
+export interface CheckpointMessage { t: 'checkpoint' }
+/** What `hibernate` returned (nothing when the handler has none), or why it failed. */
+export interface CheckpointedMessage { t: 'checkpointed', hibernated?: { state: unknown }, error?: EncodedError }
+/**
+ * A session on a shared thread (the context kind) has ended: asked to
+ * (`stop`), or on its own, with `error` (its start failed, or its code
+ * threw where nobody caught it). A thread worker's task result says the same.
+ */
+export interface StoppedMessage { t: 'stopped', stopped: StopReason, hibernated?: { state: unknown }, error?: EncodedError }
 
 /** The worker took an upgrade request as a socket channel; `headers` go into the 101 answer. */
 export interface OpenMessage { t: 'open', id: number, headers: HeaderList }
@@ -114,7 +121,7 @@ export interface StoreResultMessage { t: 'store-result', id: number, value?: unk
 
 /** The lifecycle messages, apart from the exchanges. */
 export type ControlToWorker = ClaimMessage | StopMessage | CheckpointMessage
-export type ControlFromWorker = BootedMessage | ReadyMessage | CheckpointedMessage
+export type ControlFromWorker = BootedMessage | ReadyMessage | CheckpointedMessage | StoppedMessage
 
 /** What flows on a stream id in both directions: a body or a socket channel. */
 export type StreamMessage = ChunkMessage | EndMessage | AckMessage | AbortMessage | FrameMessage | CloseMessage

@@ -1,3 +1,4 @@
+import { ProtocolError } from '../errors.ts'
 import { SESSION_DATA_ARITY } from '../context.ts'
 import type { FromWorker, ToWorker } from './messages.ts'
 
@@ -13,13 +14,10 @@ const TO_WORKER: Record<ToWorker['t'], boolean> = {
   claim: false, stop: false, checkpoint: false, req: true, chunk: true, end: true, ack: true, abort: true, frame: true, close: true, 'store-result': true
 }
 const FROM_WORKER: Record<FromWorker['t'], boolean> = {
-  booted: false, ready: false, checkpointed: false, res: true, error: true, open: true, chunk: true, end: true, ack: true, abort: true, frame: true, close: true, store: true
+  booted: false, ready: false, checkpointed: false, stopped: false, res: true, error: true, open: true, chunk: true, end: true, ack: true, abort: true, frame: true, close: true, store: true
 }
 
-export class ProtocolError extends Error {
-  readonly code = 'SDK_ERR_PROTOCOL'
-  readonly statusCode = 502
-}
+export { ProtocolError }
 
 function check (m: unknown, table: Record<string, boolean>): void {
   if (typeof m !== 'object' || m === null) throw new ProtocolError('message is not an object')

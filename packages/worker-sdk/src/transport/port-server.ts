@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads'
 import type { HandlerContext } from '../context.ts'
 import type { Handler } from '../handler.ts'
+import { checkpointHandler } from '../handler-lifecycle.ts'
 import { SdkError, badRequest, badResponse, handlerFailed, notUpgradable, workerStopping } from '../errors.ts'
 import type { PortStoreClient } from '../store-client.ts'
 import { isStreaming, wholeOrStream } from '../whole-or-stream.ts'
@@ -11,7 +12,7 @@ import { Inflow } from './inflow.ts'
 import type { HeaderList, RequestMessage, StopReason, ToWorker } from './messages.ts'
 import { Outflow } from './outflow.ts'
 import { ProtocolError, parseToWorker } from './parse.ts'
-import { SocketChannel, receive } from './socket-channel.ts'
+import { SocketChannel, deliverToSocket } from './socket-channel.ts'
 
 interface Exchange {
   abort: AbortController
@@ -83,6 +84,7 @@ export class PortServer {
   }
 
   #onMessage (m: ToWorker): void {
+    if (deliverToSocket(this.#sockets, m)) return
     switch (m.t) {
       case 'req': return this.#onRequest(m)
       case 'chunk': {
@@ -99,27 +101,25 @@ export class PortServer {
         return
       }
       case 'ack': {
-        const ex = this.#exchanges.get(m.id)
-        if (ex) ex.outflow?.acked(m.bytes)
-        else this.#sockets.get(m.id)?.[receive](m)
+        this.#exchanges.get(m.id)?.outflow?.acked(m.bytes)
         return
       }
       case 'abort': {
         const ex = this.#exchanges.get(m.id)
         if (ex) this.#finish(m.id, ex, new DOMException('client went away', 'AbortError'))
-        else this.#sockets.get(m.id)?.[receive](m)
         return
       }
+      // Delivered to their channel before the switch (deliverToSocket), or for one long gone.
       case 'frame':
-      case 'close': return this.#sockets.get(m.id)?.[receive](m)
+      case 'close': return
       case 'store-result': return this.#store.settle(m)
       // The runtime took the one claim before this server existed; another is a confused peer.
       case 'claim': throw new ProtocolError('worker already claimed')
+      case 'checkpoint': return void this.#checkpoint()
       case 'stop': {
         this.#stopping = true
         return this.#onStop(m.reason)
       }
-      case 'checkpoint': return void this.#checkpoint()
       default: {
         const never: never = m
         throw new Error(`unhandled message ${(never as { t: string }).t}`)
@@ -127,12 +127,13 @@ export class PortServer {
     }
   }
 
-  /** The handler's state for a checkpoint, while it goes on serving; an error is the supervisor's to log. */
+  /** Answers the handler's state while it goes on serving; a state that cannot be cloned is an error, as for a stop. */
   async #checkpoint (): Promise<void> {
     try {
-      const state = this.#handler.hibernate ? await this.#handler.hibernate(this.#ctx) : undefined
-      this.#port.postMessage(this.#handler.hibernate ? { t: 'checkpointed', state } : { t: 'checkpointed' })
+      const hibernated = await checkpointHandler(this.#handler, this.#ctx)
+      this.#port.postMessage({ t: 'checkpointed', ...(hibernated && { hibernated }) })
     } catch (err) {
+      this.#ctx.log.error({ err }, 'checkpoint failed')
       this.#port.postMessage({ t: 'checkpointed', error: encodeError(err) })
     }
   }

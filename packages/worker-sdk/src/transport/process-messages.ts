@@ -6,7 +6,7 @@
 //   claim {env, cwd, runAs?, resume?} ──────────▶ (a spare waits here for its session)
 //                                ◀─────────────── ready (listening on its socket)
 //   checkpoint                   ───────────────▶ (hibernate without stopping)
-//                                ◀─────────────── checkpointed {state? | error?}
+//                                ◀─────────────── checkpointed {hibernated? | error?}
 //   stop {reason}                ───────────────▶
 //                                ◀─────────────── hibernated {state} (when asked to and it can)
 //                                                  … exit 0
@@ -35,4 +35,4 @@ export type FromProcess =
   | { t: 'ready' }
   | { t: 'hibernated', state: unknown }
   /** A checkpoint's answer: no state when the handler has no `hibernate`, an error's message when it failed. */
-  | { t: 'checkpointed', state?: unknown, error?: string }
+  | { t: 'checkpointed', hibernated?: { state: unknown }, error?: string }
