@@ -39,6 +39,5 @@ export const HoldTimeoutError = createError('SUP_ERR_HOLD_TIMEOUT', 'no supervis
 export const NotThisHostError = createError('SUP_ERR_NOT_THIS_HOST', '%s is not this supervisor (%s)', 404)
 export const UnknownHostError = createError('SUP_ERR_UNKNOWN_HOST', 'no live supervisor host named %s', 404)
 export const NoPlacementError = createError('SUP_ERR_NO_PLACEMENT', 'realm %s of this session has no placement to move', 404)
-export const ClusterConfigError = createError('SUP_ERR_CLUSTER_CONFIG', '%s', 500)
 export const DeadlineError = createError('SUP_ERR_DEADLINE', 'the gateway\'s deadline for this request has passed', 504)
 export const StoreUnavailableTimeout = createError('SUP_ERR_STORE_SLOW', 'the cluster\'s Redis did not answer in time', 503)

@@ -3,7 +3,7 @@ import type { WorkerRealm } from '../config.ts'
 /** Realm settings that only some kinds read, and which those are. */
 const READ_BY = {
   threads: ['context'],
-  checkpoint: ['context', 'thread']
+  checkpoint: ['context', 'thread', 'process']
 } as const satisfies Partial<Record<keyof WorkerRealm, readonly string[]>>
 
 /** Settings a realm gives that its kind does not read: a mistake worth saying, not ignoring. */
@@ -13,7 +13,7 @@ export function unreadSettings (realm: WorkerRealm): Array<[string, string]> {
     out.push(['threads', `no threads for kind ${realm.kind} (only kind context shares threads)`])
   }
   if (realm.checkpoint > 0 && !(READ_BY.checkpoint as readonly string[]).includes(realm.kind)) {
-    out.push(['checkpoint', `no checkpoint for kind ${realm.kind} (kinds ${READ_BY.checkpoint.join(' and ')} have it)`])
+    out.push(['checkpoint', `no checkpoint for kind ${realm.kind} (kinds ${READ_BY.checkpoint.join(', ')} have it)`])
   }
   return out
 }
