@@ -62,6 +62,7 @@ async function failoverRound (c: TestCluster, gateways: string[], n: number): Pr
   const victim = [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0]
   const killedAt = Date.now()
   await c.supervisors.get(victim)!.kill()
+  const deadAt = Date.now()
   const mine = sessions.filter(s => s.home === victim)
   const deadline = killedAt + 30_000
   while (Date.now() < deadline && !mine.every(s => s.samples.some(x => x.ok && x.host !== victim))) await sleep(50)
@@ -70,7 +71,7 @@ async function failoverRound (c: TestCluster, gateways: string[], n: number): Pr
   const times = mine.map(s => s.samples.find(x => x.ok && x.host !== victim)?.done).filter((t): t is number => t !== undefined).map(t => t - killedAt)
   const failed = sessions.flatMap(s => s.samples.filter(x => !x.ok))
   await c.startSupervisor(victim)
-  return { victim, times, failedInFlight: failed.filter(x => x.at <= killedAt).length, failedAfter: failed.filter(x => x.at > killedAt).length }
+  return { victim, times, failedInFlight: failed.filter(x => x.at <= deadAt).length, failedAfter: failed.filter(x => x.at > deadAt).length }
 }
 
 /** The longest request of a session that started in [from, to]. */
