@@ -96,7 +96,11 @@ describe('a cluster of three supervisor hosts and two gateways', { skip }, () =>
   before(async () => {
     c = await startCluster(cleanup.context, {
       auth: 'mtls',
-      realms: [{ name: 'count', mount: '/count', auth: 'anonymous', checkpoint: '500ms' }, { name: 'notes', mount: '/notes' }],
+      realms: [
+        { name: 'count', mount: '/count', auth: 'anonymous', checkpoint: '500ms' },
+        { name: 'notes', mount: '/notes' },
+        { name: 'proc', mount: '/proc', auth: 'anonymous', kind: 'process' }
+      ],
       // Longer than the default (2 s): a host starved of CPU by a loaded CI machine must not fence itself.
       lease: '3s',
       hold: '20s',
@@ -174,6 +178,16 @@ describe('a cluster of three supervisor hosts and two gateways', { skip }, () =>
     const genuine = await send({ cert: await readFile(join(c.dir, 'certs', 'g1.pem')), key: await readFile(join(c.dir, 'certs', 'g1.key')) })
     assert.equal(genuine, 421)
     assert.equal(await c.directory.read(id, 'count'), null, 'nothing was placed for the refused calls')
+  })
+
+  test('a process worker reaches its session\'s data through its own host\'s supervisor, its writes fenced there', async () => {
+    const first = await getJson(`${gateways[0]}/proc/`)
+    const headers = { cookie: first.cookie! }
+    const where = await (await fetch(`${gateways[1]}/proc/store-url`, { headers })).json() as { storeHost: string }
+    assert.equal(where.storeHost, '127.0.0.1', 'its host\'s own store API, on the loopback of its namespace: never a gateway')
+    assert.equal((await fetch(`${gateways[1]}/proc/write?v=from-a-process`, { method: 'POST', headers })).status, 200)
+    assert.equal(await c.store.get(first.body.session, 'v'), 'from-a-process')
+    assert.equal((await c.directory.read(first.body.session, 'proc'))!.epoch, 1)
   })
 
   test('a gateway restart loses no route: the session reaches the same worker afterwards', async () => {

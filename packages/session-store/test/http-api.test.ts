@@ -290,6 +290,37 @@ test('a lock granted after its client hung up is handed back at once, not at the
   assert.equal(next.res.status, 201)
 })
 
+test('a worker\'s token writes under its placement fence: once the session moved on, and once the worker is gone, its writes are refused', async (t) => {
+  const store = new MemoryStore()
+  const tokenKey = randomBytes(32)
+  const fences = new Map<string, { realm: string, epoch: number }>([['w1', { realm: 'notes', epoch: 1 }]])
+  const app = Fastify()
+  app.setErrorHandler(errorReply)
+  await app.register(storeHttpApi, { prefix: PREFIX, store, tokenKey, fenceOf: (holder) => holder !== undefined && fences.has(holder) ? fences.get(holder) : null })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  t.after(async () => {
+    await app.close()
+    await store.close()
+  })
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}${PREFIX}`
+  const { id } = await store.create('alice', HOUR)
+  const w1 = { authorization: `Bearer ${storeToken(tokenKey, id, 'w1')}` }
+  assert.equal((await fetch(`${base}/keys/k`, { method: 'PUT', headers: w1, body: 'from w1' })).status, 204)
+  // The session's (session, realm) is placed elsewhere under epoch 2 (as the cluster's directory does).
+  await store.clearWorkerState(id, 'notes', { epoch: 2 })
+  const late = await fetch(`${base}/keys/k`, { method: 'PUT', headers: w1, body: 'late' })
+  assert.equal(late.status, 409)
+  assert.equal(await errorOf(late), 'STORE_ERR_STALE_EPOCH')
+  const { under } = await lock(base, w1)
+  await fetch(`${base}/keys/k`, { method: 'PUT', headers: under, body: 'staged late' })
+  const commit = await fetch(`${base}/commit`, { method: 'POST', headers: under })
+  assert.equal(await errorOf(commit), 'STORE_ERR_STALE_EPOCH', 'a lock taken under the old placement commits nothing')
+  const gone = { authorization: `Bearer ${storeToken(tokenKey, id, 'w0')}` }
+  assert.equal(await errorOf(await fetch(`${base}/keys/k`, { method: 'DELETE', headers: gone })), 'STORE_ERR_STALE_EPOCH', 'a worker that is no longer there writes nothing')
+  assert.equal((await fetch(`${base}/keys/k`, { headers: gone })).status, 200, 'reads are not fenced')
+  assert.equal(await store.get(id, 'k'), 'from w1')
+})
+
 test('keys up to MAX_KEY_BYTES and values up to MAX_VALUE_BYTES pass, and anything larger gets a coded 400 or 413, locked or not', async (t) => {
   const { store, tokenKey, base } = await serve(t)
   const { id } = await store.create('mia', HOUR)
