@@ -58,10 +58,10 @@ async function newSessions (gateways: string[], n: number): Promise<LoadSession[
 /**
  * Every session in a loop of requests through both gateways in turn,
  * paced so that fifty sessions load two shared cores without starving the
- * hosts. Every few requests is a POST with a body, which a move must not
+ * hosts, or the other test files running beside this one. Every few requests is a POST with a body, which a move must not
  * lose either. Answers a function that stops the load.
  */
-function load (gateways: string[], sessions: LoadSession[], paceMs = 100): () => Promise<void> {
+function load (gateways: string[], sessions: LoadSession[], paceMs = 200): () => Promise<void> {
   let running = true
   const loops = Promise.all(sessions.map(async (s, i) => {
     for (let n = 0; running; n++) {
@@ -280,7 +280,7 @@ describe('a cluster of three supervisor hosts and two gateways', { skip }, () =>
   test('a migration and a drain under load fail no request; the moved sessions keep their state, and a drained host takes no new session', async () => {
     // The host killed before is gone: two hosts remain.
     const live = (await (await c.client()).hosts()).map(h => h.host)
-    const sessions = await newSessions(gateways, 20)
+    const sessions = await newSessions(gateways, 12)
     const stop = load(gateways, sessions)
     await sleep(1000)
     // One session to the other host, with the real CLI.
