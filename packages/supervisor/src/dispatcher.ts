@@ -7,10 +7,12 @@
 //   gateway ── dispatch({ identity, realm, head, body }) ──▶ Dispatcher ──▶ worker
 //           ◀──────────── { status, headers, body } ───────────────┘
 //           ── stopSession / sessions / reconfigure ──▶ (the same seam)
+//           ── workers / workerAction / status / startWorker ──▶ what operators see and do (operator-views.ts)
 import type { Readable } from 'node:stream'
 import type { StopReason } from '@sessiond/worker-sdk/transport'
 import type { WorkerRealm } from './config.ts'
 import type { SpareCounts } from './spare-pool.ts'
+import type { SupervisorStatus, WorkerAction, WorkerActionResult, WorkerFilter, WorkerInfo, WorkerTarget } from './operator-views.ts'
 
 /**
  * Who a request is for, as the gateway resolved it (from its sealed cookie,
@@ -42,6 +44,12 @@ export interface WorkerResponse {
 
 /** A request for one (session, realm): its worker is found or started by the dispatcher. */
 export interface DispatchRequest extends WorkerRequest {
+  identity: Identity
+  realm: string
+}
+
+/** A worker to start for a (session, realm) without a request: a page that follows a slow start asks for it. */
+export interface StartRequest {
   identity: Identity
   realm: string
 }
@@ -87,5 +95,13 @@ export interface Dispatcher {
    * when they cannot run here.
    */
   reconfigure (realms: readonly WorkerRealm[]): Promise<ReconfigureSummary>
+  /** Slots with a worker or a record (hibernated, in backoff), as operators see them: sessions by hash only. */
+  workers (filter?: WorkerFilter): Promise<WorkerInfo[]>
+  /** Stops, hibernates or restarts one slot's worker; SUP_ERR_NO_WORKER when the slot is unknown. */
+  workerAction (target: WorkerTarget, action: WorkerAction): Promise<WorkerActionResult>
+  /** Per realm: slots by state, queues, spares and counters since start (the status page, metrics). */
+  status (): Promise<SupervisorStatus>
+  /** Starts the slot's worker if it has none; resolves once it is ready, rejects with the reason it could not start. */
+  startWorker (req: StartRequest): Promise<'live' | 'started'>
   close (): Promise<void>
 }

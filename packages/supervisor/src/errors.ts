@@ -25,3 +25,4 @@ export const WorkerMemoryError = createError('SUP_ERR_WORKER_MEMORY', 'worker fo
 export const SparesNeedBootableKindError = createError('SUP_ERR_SPARES_KIND', 'realm %s sets spares, which need kind thread or process: an exec command learns its session when it starts', 500)
 export const TransientAccountsExhaustedError = createError('SUP_ERR_TRANSIENT_EXHAUSTED', 'every transient uid from %d to %d is in use', 503)
 export const RealmInvalidError = createError('SUP_ERR_REALM_INVALID', 'realm %s: %s', 500)
+export const WorkerNotFoundError = createError('SUP_ERR_NO_WORKER', 'no worker %s', 404)

@@ -2,13 +2,21 @@
 export { Supervisor } from './supervisor.ts'
 export type { SupervisorOptions } from './supervisor.ts'
 export type {
-  DispatchRequest, Dispatcher, Identity, ReconfigureSummary, SupervisorStats, WorkerRequest, WorkerResponse
+  DispatchRequest, Dispatcher, Identity, ReconfigureSummary, StartRequest, SupervisorStats, WorkerRequest, WorkerResponse
 } from './dispatcher.ts'
+export { WORKER_STATES } from './operator-views.ts'
+export type {
+  RealmStatus, SupervisorStatus, WorkerAction, WorkerActionResult, WorkerFilter, WorkerInfo, WorkerState, WorkerTarget
+} from './operator-views.ts'
+export type { HistogramData } from './fixed-histogram.ts'
+export { FixedHistogram, SECONDS_BUCKETS } from './fixed-histogram.ts'
+export type { RealmCounts } from './realm-counters.ts'
+export { REJECT_REASON_CODES } from './realm-counters.ts'
 export type { WorkerLimits } from './worker-limits.ts'
 export { WORKER_REALM_KEYS, WorkerRealmFields, WorkerRealmSchema, workerRealm } from './config.ts'
 export type { WorkerRealm } from './config.ts'
 export { workerKind } from './kinds/index.ts'
-export type { WorkerDescription } from './kinds/worker-kind.ts'
+export type { WorkerDescription, WorkerUsage } from './kinds/worker-kind.ts'
 // The config file's vocabulary, for every role's schema.
 export { Duration, parseDuration } from './duration.ts'
 export { ACCOUNT_NAME, ACCOUNT_NAME_PATTERN } from './account-name.ts'

@@ -31,7 +31,8 @@ import type { Sandbox } from './child-sandbox.ts'
 import type { ChildRegistry } from '../child-registry.ts'
 import type { WorkerEndpoint } from '../worker-endpoint.ts'
 import type { WorkerRequest, WorkerResponse } from '../dispatcher.ts'
-import type { Hibernated, Worker, WorkerDescription } from './worker-kind.ts'
+import { processUsage } from '../proc-usage.ts'
+import type { Hibernated, Worker, WorkerDescription, WorkerUsage } from './worker-kind.ts'
 
 /** How to start the child. */
 export interface ChildSpawn {
@@ -121,6 +122,9 @@ export class ChildWorker implements Worker {
   #messages = new Map<FromProcess['t'], PromiseWithResolvers<FromProcess>>()
   #releases: Array<() => Promise<void>>
   #sdkErrors = false
+  /** The account it runs as: the sandbox's (exec), the claim's runAs (process), else the daemon's. */
+  #uid: number | undefined
+  #gid: number | undefined
 
   /** exec: spawned for its session; ready once its endpoint accepts a connection. */
   static async start (boot: ChildBoot, claim: ChildClaim): Promise<ChildWorker> {
@@ -150,6 +154,11 @@ export class ChildWorker implements Worker {
   /** process: hands the booted runtime its session; resolves once it listens. */
   async claim (claim: ChildClaim): Promise<void> {
     this.#attach(claim)
+    const runAs = claim.message?.runAs
+    if (runAs) {
+      this.#uid = runAs.uid
+      this.#gid = runAs.gid
+    }
     this.#send(claim.message!)
     try {
       await this.#expect('ready')
@@ -165,6 +174,8 @@ export class ChildWorker implements Worker {
     this.#log = logger
     this.#onExit = onExit
     this.#releases = how.release ? [how.release] : []
+    this.#uid = how.sandbox.account?.uid ?? process.getuid?.()
+    this.#gid = how.sandbox.account?.gid ?? process.getgid?.()
     const [cmd, ...args] = sandboxedArgv(how.argv, how.sandbox)
     this.#child = spawn(cmd, args, {
       env: how.env,
@@ -207,7 +218,12 @@ export class ChildWorker implements Worker {
   get pid (): number | undefined { return this.#gone ? undefined : this.#child.pid }
 
   describe (): WorkerDescription {
-    return { kind: this.#realm.kind, ...(this.pid !== undefined && { pid: this.pid }) }
+    return { kind: this.#realm.kind, ...(this.pid !== undefined && { pid: this.pid }), uid: this.#uid, gid: this.#gid }
+  }
+
+  usage (): Promise<WorkerUsage> {
+    const pid = this.pid
+    return pid === undefined ? Promise.resolve({ rssBytes: null, heapUsedBytes: null, cpuSeconds: null, openSockets: null }) : processUsage(pid)
   }
 
   #attach ({ endpoint, headers, logger, onExit, release, sdkErrors = false }: ChildClaim): void {

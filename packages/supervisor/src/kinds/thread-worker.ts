@@ -23,7 +23,7 @@ import { ClientAbortedError, WorkerExitedError, WorkerStartError, WorkerStartTim
 import type { WorkerRealm } from '../config.ts'
 import { within } from '../within.ts'
 import type { Identity, WorkerRequest, WorkerResponse } from '../dispatcher.ts'
-import type { Hibernated, Worker, WorkerDescription } from './worker-kind.ts'
+import type { Hibernated, Worker, WorkerDescription, WorkerUsage } from './worker-kind.ts'
 
 const THREAD_RUNTIME = import.meta.resolve('@sessiond/worker-sdk/thread-runtime')
 
@@ -158,7 +158,21 @@ export class ThreadWorker implements Worker {
 
   describe (): WorkerDescription {
     const threadId = this.#pool.threads[0]?.threadId
-    return { kind: 'thread', ...(threadId !== undefined && { threadId }) }
+    return { kind: 'thread', ...(threadId !== undefined && { threadId }), uid: process.getuid?.(), gid: process.getgid?.() }
+  }
+
+  /** The thread's own heap and CPU time (Node's Worker#getHeapStatistics and #cpuUsage); its memory is the daemon's. */
+  async usage (): Promise<WorkerUsage> {
+    const thread = this.#pool.threads[0]
+    const none: WorkerUsage = { rssBytes: null, heapUsedBytes: null, cpuSeconds: null, openSockets: null }
+    if (!thread || this.#stopping) return none
+    try {
+      const [heap, cpu] = await Promise.all([thread.getHeapStatistics(), thread.cpuUsage()])
+      return { ...none, heapUsedBytes: heap.used_heap_size, cpuSeconds: (cpu.user + cpu.system) / 1e6 }
+    } catch {
+      // The thread ended between the look and the answer.
+      return none
+    }
   }
 
   #exited (err: Error): void {

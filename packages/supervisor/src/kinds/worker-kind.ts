@@ -20,13 +20,35 @@ export interface Hibernated {
   state: unknown
 }
 
-/** What an operator sees of one worker, whatever its kind. */
+/** What an operator sees of one worker, whatever its kind: known without asking the worker anything. */
 export interface WorkerDescription {
   kind: string
   /** The worker's process (process, exec). */
   pid?: number
   /** The worker's thread id in the daemon (thread). */
   threadId?: number
+  /** The account it runs as: the daemon's for a thread, the runAs account for a child. */
+  uid?: number
+  gid?: number
+}
+
+/**
+ * What a worker costs now, measured when asked (an admin view, never a
+ * request): null where the kind cannot tell it apart from the daemon's
+ * (a thread's resident memory is the daemon's).
+ */
+export interface WorkerUsage {
+  /** Resident memory of the worker's process tree (process, exec). */
+  rssBytes: number | null
+  /** V8 heap in use (thread). */
+  heapUsedBytes: number | null
+  /** CPU time, user + system: the thread's own, or the process's and its waited-for children's. */
+  cpuSeconds: number | null
+  /**
+   * Open sockets: a child's socket descriptors. For SDK kinds the gateway's
+   * WebSockets to the worker (issue 12) belong here too once they exist.
+   */
+  openSockets: number | null
 }
 
 /** One worker, whatever its kind. */
@@ -38,6 +60,8 @@ export interface Worker {
   /** Stops the worker; answers what its handler's `hibernate` returned, when it ran. */
   stop (reason: StopReason): Promise<Hibernated | undefined>
   describe (): WorkerDescription
+  /** Measures the worker now; answers nulls for what it cannot measure, never fails. */
+  usage (): Promise<WorkerUsage>
   /**
    * Ends the worker at once for using more memory than its realm allows; its
    * requests fail with SUP_ERR_WORKER_MEMORY. Only workers whose memory can
