@@ -16,6 +16,9 @@ import { keepContentTypeMissing, markNoContentType } from './missing-content-typ
 import { RealmMatcher } from './realm-matcher.ts'
 import { activeSessionId, readSessionUser, writeSession, writeSessionUser } from './session-cookie.ts'
 import type { UserDirectory } from './user-directory.ts'
+import type { RealmRequestMetrics } from './metrics/realm-request-metrics.ts'
+import { isNavigation } from './spawn-progress.ts'
+import type { SpawnProgress } from './spawn-progress.ts'
 
 export interface RealmRouterOptions {
   config: Config
@@ -24,6 +27,10 @@ export interface RealmRouterOptions {
   users: UserDirectory
   /** Auth mode `header`: a new session for the front server's user when the cookie's is gone. */
   renewSession?: RenewSession
+  /** Each realm's request durations (realm-observer.ts records them when the response ends). */
+  requests?: RealmRequestMetrics
+  /** A navigation to a worker slow to start gets a page that follows the start (spawn-progress.ts). */
+  progress?: SpawnProgress
 }
 
 /**
@@ -84,7 +91,7 @@ interface RealmRoute {
  * left unparsed and stream to the worker. The realms are looked up per
  * request in `config.realms`, which a reload replaces (running-config.ts).
  */
-export async function realmRouter (app: FastifyInstance, { config, store, dispatcher, users, renewSession }: RealmRouterOptions): Promise<void> {
+export async function realmRouter (app: FastifyInstance, { config, store, dispatcher, users, renewSession, requests, progress }: RealmRouterOptions): Promise<void> {
   app.removeAllContentTypeParsers()
   // Leave every body untouched: the worker reads it as a stream.
   app.addContentTypeParser('*', (_request, _payload, done) => done(null))
@@ -116,6 +123,7 @@ export async function realmRouter (app: FastifyInstance, { config, store, dispat
   async function handle (realm: RealmConfig, csp: string | null, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     // The client broke its request or left before we got here: no one is waiting for an answer.
     if (request.raw.destroyed) return reply.hijack()
+    if (requests !== undefined) request.realmTimer = requests.of(realm.name)
     checkRealmCsrf(realm.csrf, request)
     const body = bodyOf(request, realm.bodyLimit ?? config.limits.bodyLimit)
     let sessionId = activeSessionId(request, config.session.idleTimeout)
@@ -144,6 +152,8 @@ export async function realmRouter (app: FastifyInstance, { config, store, dispat
       headers: requestHeadersFor(request, request.publicPrefix + realm.mount, userHeader),
       body
     }
+    request.realmSession = sessionId
+    if (progress !== undefined && isNavigation(request) && await progress.shown(call, request, reply)) return reply
     try {
       return send(reply, await dispatcher.dispatch(call), csp)
     } catch (err) {

@@ -8,6 +8,7 @@ import { envOverrides } from './env-overrides.ts'
 export { envOverrides }
 import { SHUTDOWN_DRAIN_MS, startDaemon } from '../daemon.ts'
 import { createLogger } from '../logger.ts'
+import { notifyReady } from '../sd-notify.ts'
 import { START_USAGE } from './commands.ts'
 
 
@@ -28,8 +29,9 @@ export async function start (argv: string[]): Promise<void> {
     ...(values.data !== undefined && { dataDir: values.data })
   }
   const config = loadConfig(values.config, overrides)
-  const logger = createLogger(config.log.level)
-  const daemon = await startDaemon(config, logger, overrides)
+  const logger = createLogger(config.log.level, { pretty: config.log.pretty })
+  // `sessiond stop` takes the same path as SIGTERM: close-with-grace below.
+  const daemon = await startDaemon(config, logger, overrides, { onStopRequest: () => process.kill(process.pid, 'SIGTERM') })
   // Signal handling first: a supervisor that reads the banner may signal at once.
   // close-with-grace stops on SIGHUP too; here SIGHUP means reload, as for most daemons.
   // The last resort only: a shutdown drains requests, then gives each worker its stopTimeout.
@@ -43,6 +45,8 @@ export async function start (argv: string[]): Promise<void> {
     daemon.reload().catch(() => { /* reload logged why; the previous config keeps running */ })
   })
   process.stdout.write(`sessiond listening on ${daemon.url}\n`)
+  if (daemon.metricsUrl) process.stdout.write(`sessiond metrics on ${daemon.metricsUrl}\n`)
+  await notifyReady(process.env, logger)
   if (daemon.demo) {
     process.stdout.write(daemon.demo.password
       ? `demo login: ${daemon.demo.user} ${daemon.demo.password}\n`
