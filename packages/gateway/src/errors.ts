@@ -31,3 +31,5 @@ export const AdminNotFoundError = createError('GW_ERR_ADMIN_NOT_FOUND', 'no %s %
 export const BadAdminQueryError = createError('GW_ERR_ADMIN_QUERY', 'bad query: %s', 400)
 export const NotReadyError = createError('GW_ERR_NOT_READY', 'not ready: %s', 503)
 export const ControlSocketError = createError('GW_ERR_CONTROL_SOCKET', '%s', 500)
+export const UnknownUserError = createError('GW_ERR_UNKNOWN_USER', 'no user %s', 404)
+export const InvalidGroupNameError = createError('GW_ERR_INVALID_GROUP_NAME', 'a group name is letters, digits, _ . - (starting with a letter, a digit or _), got %s', 400)
