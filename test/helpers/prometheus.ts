@@ -18,7 +18,7 @@ export class Scrape {
   #sample<T extends { labels: Record<string, string> }> (name: string, labels: Record<string, string>): T | undefined {
     const family = this.families[name]
     assert.ok(family, `metric ${name} is exposed`)
-    return (family.data as T[]).find(m => Object.entries(labels).every(([k, v]) => m.labels[k] === v))
+    return (family.data as unknown as T[]).find(m => Object.entries(labels).every(([k, v]) => m.labels[k] === v))
   }
 
   /** A counter's or gauge's value; 0 when no series has these labels yet. */

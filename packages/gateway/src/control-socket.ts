@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs'
 import { chmod, unlink } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { join } from 'node:path'
-import Fastify from 'fastify'
+import Fastify, { LogController } from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { SOCKET_CALLER } from './admin/admin-auth.ts'
@@ -51,7 +51,7 @@ export async function listenControlSocket ({ dataDir, logger, routes, stop }: Co
     // Left by a daemon that did not stop cleanly.
     await unlink(path)
   }
-  const app = Fastify({ loggerInstance: logger.child({ component: 'control' }) as FastifyBaseLogger, disableRequestLogging: true })
+  const app = Fastify({ loggerInstance: logger.child({ component: 'control' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) })
   app.setErrorHandler(errorReply)
   app.setNotFoundHandler((request, reply) => errorReply(new NotFoundError(), request, reply))
   app.decorateRequest('publicPrefix', '')

@@ -1,4 +1,4 @@
-import Fastify from 'fastify'
+import Fastify, { LogController } from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { errorReply } from '../error-reply.ts'
@@ -12,7 +12,7 @@ import { SessiondMetrics } from './metrics-registry.ts'
  * to admins and tokens.
  */
 export async function listenMetrics (metrics: SessiondMetrics, { host, port }: { host: string, port: number }, logger: Logger): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: logger.child({ component: 'metrics' }) as FastifyBaseLogger, disableRequestLogging: true })
+  const app = Fastify({ loggerInstance: logger.child({ component: 'metrics' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) })
   app.setErrorHandler(errorReply)
   app.setNotFoundHandler((request, reply) => errorReply(new NotFoundError(), request, reply))
   app.get('/metrics', async (request, reply) => {
