@@ -32,7 +32,8 @@ export function isNavigation (request: FastifyRequest): boolean {
 export function startFailureReason (err: unknown): string {
   const parts: string[] = []
   for (let e = err as { message?: string, cause?: unknown } | undefined; e && parts.length < 5; e = e.cause as typeof e) {
-    if (typeof e.message === 'string' && e.message && !parts.includes(e.message)) parts.push(e.message)
+    const m = typeof e.message === 'string' ? e.message.trim() : ''
+    if (m && !parts.includes(m)) parts.push(m)
   }
   return parts.join(': ') || String(err)
 }

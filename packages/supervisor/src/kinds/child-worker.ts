@@ -22,6 +22,7 @@ import type { Dispatcher } from 'undici'
 import { SDK_ERROR_HEADER, decodeError } from '@sessiond/worker-sdk/transport'
 import type { EncodedError, FromProcess, ProcessClaim, StopReason, ToProcess } from '@sessiond/worker-sdk/transport'
 import { logChildOutput } from '../child-output.ts'
+import type { OutputTail } from '../child-output.ts'
 import type { WorkerRealm } from '../config.ts'
 import { within } from '../within.ts'
 import { ClientAbortedError, WorkerExitedError, WorkerMemoryError, WorkerStartError, WorkerStartTimeoutError, WorkerTimeoutError } from '../errors.ts'
@@ -125,6 +126,9 @@ export class ChildWorker implements Worker {
   /** The account it runs as: the sandbox's (exec), the claim's runAs (process), else the daemon's. */
   #uid: number | undefined
   #gid: number | undefined
+  #stderr: OutputTail
+  /** Settles once the child's output streams have ended too: its last words are read by then. */
+  #closed: Promise<unknown>
 
   /** exec: spawned for its session; ready once its endpoint accepts a connection. */
   static async start (boot: ChildBoot, claim: ChildClaim): Promise<ChildWorker> {
@@ -145,8 +149,9 @@ export class ChildWorker implements Worker {
     try {
       await w.#expect('booted')
     } catch (err) {
+      const reason = w.#gone ? await w.#startFailed() : err
       await w.#kill()
-      throw err
+      throw reason
     }
     return w
   }
@@ -163,8 +168,9 @@ export class ChildWorker implements Worker {
     try {
       await this.#expect('ready')
     } catch (err) {
+      const reason = this.#gone ? await this.#startFailed() : err
       await this.#kill()
-      throw err
+      throw reason
     }
     this.#lastActivity = Date.now()
   }
@@ -195,7 +201,8 @@ export class ChildWorker implements Worker {
     this.#child.on('message', (m: FromProcess) => this.#messages.get(m?.t)?.resolve(m))
     // A process runtime logs pino JSON; an exec command's output is whatever it prints.
     logChildOutput(this.#child.stdout!, () => this.#log, 'stdout', how.ipc)
-    logChildOutput(this.#child.stderr!, () => this.#log, 'stderr', how.ipc)
+    this.#stderr = logChildOutput(this.#child.stderr!, () => this.#log, 'stderr', how.ipc)
+    this.#closed = once(this.#child, 'close').catch(() => undefined)
     this.#exited = once(this.#child, 'exit')
     this.#channelClosed = how.ipc ? once(this.#child, 'disconnect').catch(() => undefined) : Promise.resolve()
     this.#child.once('exit', (code, signal) => {
@@ -258,16 +265,27 @@ export class ChildWorker implements Worker {
     const deadline = Date.now() + this.#realm.startTimeout
     const ep = this.#endpoint!
     for (;;) {
-      if (this.#gone) throw new WorkerStartError(this.#realm.name, { cause: new Error(`exited with ${this.#child.exitCode ?? this.#child.signalCode}`) })
+      if (this.#gone) throw await this.#startFailed()
       const ok = await new Promise<boolean>((resolve) => {
         const sock = ep.kind === 'unix' ? connect(ep.socketPath) : connect(ep.port, '127.0.0.1')
         sock.once('connect', () => { sock.destroy(); resolve(true) })
         sock.once('error', () => resolve(false))
       })
       if (ok) return
-      if (Date.now() > deadline) throw new WorkerStartTimeoutError(this.#realm.name, this.#realm.startTimeout)
+      if (Date.now() > deadline) {
+        const where = ep.kind === 'unix' ? `its socket ${ep.socketPath}` : `127.0.0.1:${ep.port} ($PORT)`
+        throw new WorkerStartTimeoutError(this.#realm.name, this.#realm.startTimeout, { cause: new Error(`it never accepted a connection on ${where}`) })
+      }
       await sleep(5)
     }
+  }
+
+  /** Why the child ended before it was ready: its exit status and the last lines it wrote on stderr (spawn progress shows them). */
+  async #startFailed (): Promise<Error> {
+    await Promise.race([this.#closed, sleep(200, null, { ref: false })])
+    const said = this.#stderr.lines()
+    const status = `exited with ${this.#child.exitCode ?? this.#child.signalCode}`
+    return new WorkerStartError(this.#realm.name, { cause: new Error(said.length > 0 ? `${status}; it said: ${said.join(' / ')}` : status) })
   }
 
   async request (req: WorkerRequest): Promise<WorkerResponse> {
