@@ -139,7 +139,11 @@ const SYSTEM_PACKAGES = {
     // test/pam-login.test.ts sets real system passwords (chpasswd) for its accounts.
     chpasswd: 'passwd',
     // test/cli-launcher.test.ts runs the sessiond launcher under Debian's older Node.
-    '/usr/bin/node': 'nodejs'
+    '/usr/bin/node': 'nodejs',
+    // test/systemd.test.ts checks docs/deploy/sessiond.service with systemd-analyze verify (no running
+    // systemd needed) and the daemon's readiness through systemd-notify: both are Debian's systemd package.
+    'systemd-analyze': 'systemd',
+    'systemd-notify': 'systemd'
   },
   // bench/request-path.ts runs nginx → per-session processes as an anchor.
   bench: { wrk: 'wrk', 'redis-server': 'redis-server', nginx: 'nginx' },
