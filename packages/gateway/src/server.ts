@@ -29,6 +29,7 @@ import { nodeHttpLimits } from './node-http-limits.ts'
 import { registerPublicPrefix } from './public-prefix.ts'
 import { realmRouter } from './realm-router.ts'
 import { requestIdGenerator } from './request-id.ts'
+import { clientErrorHandler } from './client-error.ts'
 import { framingProblem } from './request-framing.ts'
 import { isCanonicalPath } from './request-path.ts'
 import { registerSecurityHeaders } from './security-headers.ts'
@@ -86,16 +87,20 @@ export async function buildServer ({ config, logger, store, dispatcher, users, c
   const ops: GatewayOps = { ...gatewayOps({ config, store, dispatcher }), ...given }
   const basePath = config.basePath === undefined ? null : basePathRewriter(config.basePath)
   // One code path for both listeners; Fastify's types split on http2, the instance's API does not.
+  // One id sequence for requests and for what the parser refuses before there is a request.
+  const nextRequestId = requestIdGenerator()
+  const gatewayLog = logger.child({ component: 'gateway' }) as FastifyBaseLogger
   const app = Fastify({
     ...(basePath && { rewriteUrl: basePath.rewriteUrl }),
     ...(tls && {
       http2: true,
       https: { allowHTTP1: true, cert: tls.cert, key: tls.key, settings: { maxHeaderListSize: config.limits.maxHeaderSize } }
     }),
-    loggerInstance: logger.child({ component: 'gateway' }) as FastifyBaseLogger,
+    loggerInstance: gatewayLog,
     // The hot path logs nothing at info: errors log themselves in errorReply.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
-    genReqId: requestIdGenerator(),
+    genReqId: nextRequestId,
+    clientErrorHandler: clientErrorHandler(nextRequestId, gatewayLog),
     return503OnClosing: true,
     ...edgeOptions(config.limits),
     // proxy-addr's list: only these peers' X-Forwarded-* set request.ip, protocol and host.

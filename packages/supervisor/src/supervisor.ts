@@ -41,6 +41,7 @@ import { workerKind } from './kinds/index.ts'
 import { TransientAccounts } from './transient-accounts.ts'
 import { closeInheritedFds } from './inherited-fds.ts'
 import { ChildRegistry } from './child-registry.ts'
+import { KernelMemoryLimits } from './kernel-memory-limit.ts'
 import type { KindHost, StoreAccess, Worker } from './kinds/worker-kind.ts'
 import { RequestGate } from './request-gate.ts'
 import { SparePool } from './spare-pool.ts'
@@ -114,7 +115,7 @@ export class Supervisor implements Dispatcher {
     this.#log = logger
     const children = stateDir === undefined ? null : new ChildRegistry(join(stateDir, 'workers.json'))
     const transientAccounts = new TransientAccounts(transientRange, (uid, leased) => children?.uid(uid, leased))
-    this.#host = { store, runDir: () => this.#runDir(), storeAccess: (sid) => storeAccess?.(sid), logLevel: logger.level, transientAccounts, children }
+    this.#host = { store, runDir: () => this.#runDir(), storeAccess: (sid) => storeAccess?.(sid), logLevel: logger.level, transientAccounts, children, memoryLimits: new KernelMemoryLimits() }
     // What a crashed predecessor left running goes before any worker of ours starts.
     this.#startup = (children?.reapLeftovers() ?? Promise.resolve(0)).then((reaped) => {
       if (reaped > 0) logger.warn({ reaped }, 'killed the workers a previous supervisor left running')
@@ -314,10 +315,13 @@ export class Supervisor implements Dispatcher {
         counter.crashes++
         history.restarts++
         if ((err as { code?: string }).code === 'SUP_ERR_WORKER_MEMORY') counter.memoryKills++
-        this.#backoff.record(key)
-        const backoffMs = this.#backoff.wait(key)
-        if (backoffMs > 0) counter.backoffs++
-        logger.error({ err, ...entry.worker?.describe(), ...(backoffMs > 0 && { backoffMs }) }, 'worker exited unexpectedly')
+        const backoffMs = this.#backoff.record(key)
+        logger.error({ err, ...entry.worker?.describe() }, 'worker exited unexpectedly')
+        // Once per backoff: the requests it turns away meanwhile are logged at debug only (error-reply.ts).
+        if (backoffMs > 0) {
+          counter.backoffs++
+          logger.warn({ backoffMs }, 'worker keeps crashing: no new one for a while, its requests get 503 with Retry-After')
+        }
         if (this.#table.delete(entry)) entry.gate.close()
       }
       const resume = kind.hibernates ? await this.#hibernation.load(sessionId, realm.name, logger) : undefined
@@ -371,7 +375,7 @@ export class Supervisor implements Dispatcher {
       const limitMb = entry.config.maxRssMb
       const pid = w?.describe().pid
       if (limitMb === undefined || pid === undefined || !w?.killForMemory) continue
-      yield { pid, limitMb, kill: (mb) => w.killForMemory!(mb) }
+      yield { pid, limitMb, kill: (mb) => w.killForMemory!(mb), ...(w.kernelOomKilled && { oomKilled: w.kernelOomKilled.bind(w) }) }
     }
   }
 
@@ -604,6 +608,7 @@ export class Supervisor implements Dispatcher {
     const entries = [...this.#table.entries()]
     await Promise.all([...entries.map(e => this.#retire(e, 'shutdown')), this.#spares.close()])
     await this.#table.allStopped()
+    await this.#host.memoryLimits.close()
     if (this.#runDirReady && this.#runDirOption === undefined) await rm(await this.#runDirReady, { recursive: true, force: true })
   }
 }

@@ -30,6 +30,7 @@ import { removePrivateDir } from '../worker-endpoint.ts'
 import { sandboxedArgv } from './child-sandbox.ts'
 import type { Sandbox } from './child-sandbox.ts'
 import type { ChildRegistry } from '../child-registry.ts'
+import type { KernelMemoryLimits, MemoryCgroup } from '../kernel-memory-limit.ts'
 import type { WorkerEndpoint } from '../worker-endpoint.ts'
 import type { WorkerRequest, WorkerResponse } from '../dispatcher.ts'
 import { processUsage } from '../proc-usage.ts'
@@ -69,6 +70,8 @@ export interface ChildBoot {
   spawn: ChildSpawn
   /** Records the child's process group until it is gone, for the supervisor that starts after a crash. */
   registry: ChildRegistry | null
+  /** Where the kernel can hold the child to its realm's maxRssMb. */
+  memory?: KernelMemoryLimits
   logger: Logger
   /** Called once if the child ends without being asked to stop; `claim` replaces it. */
   onExit: (err: Error) => void
@@ -129,6 +132,7 @@ export class ChildWorker implements Worker {
   #stderr: OutputTail
   /** Settles once the child's output streams have ended too: its last words are read by then. */
   #closed: Promise<unknown>
+  #cgroup: MemoryCgroup | null = null
 
   /** exec: spawned for its session; ready once its endpoint accepts a connection. */
   static async start (boot: ChildBoot, claim: ChildClaim): Promise<ChildWorker> {
@@ -175,7 +179,7 @@ export class ChildWorker implements Worker {
     this.#lastActivity = Date.now()
   }
 
-  private constructor ({ realm, spawn: how, registry, logger, onExit }: ChildBoot) {
+  private constructor ({ realm, spawn: how, registry, memory, logger, onExit }: ChildBoot) {
     this.#realm = realm
     this.#log = logger
     this.#onExit = onExit
@@ -197,6 +201,11 @@ export class ChildWorker implements Worker {
       void registry.add(pid)
       this.#releases.push(async () => registry.remove(pid))
     }
+    // The kernel enforces maxRssMb where it can: the worker stops at its limit, not at the next sample.
+    if (memory && realm.maxRssMb !== undefined && pid !== undefined) {
+      const attached = memory.attach(pid, realm.maxRssMb).then(cg => { this.#cgroup = cg })
+      this.#releases.push(async () => { await attached; await this.#cgroup?.remove() })
+    }
     this.#child.on('error', (err) => this.#log.error({ err }, 'worker process error'))
     this.#child.on('message', (m: FromProcess) => this.#messages.get(m?.t)?.resolve(m))
     // A process runtime logs pino JSON; an exec command's output is whatever it prints.
@@ -210,6 +219,7 @@ export class ChildWorker implements Worker {
       const gone = new WorkerStartError(realm.name, { cause: new Error(`exited with ${code ?? signal}`) })
       for (const waiter of this.#messages.values()) waiter.reject(gone)
       if (this.#stopping) return
+      if (!this.#killedFor && signal === 'SIGKILL' && this.kernelOomKilled()) this.#killedFor = this.#memoryError()
       const err = this.#killedFor ?? new WorkerExitedError(realm.name)
       if (!this.#killedFor) this.#log.error({ code, signal }, 'worker process exited')
       // Whatever it started goes with it: a worker given up on never leaves helpers behind.
@@ -218,6 +228,17 @@ export class ChildWorker implements Worker {
       this.#pool?.destroy(err).catch(() => { /* already destroyed */ })
       this.#onExit(err)
     })
+  }
+
+  /** Whether the kernel's OOM killer acted in the worker's memory cgroup (false where it has none). */
+  kernelOomKilled (): boolean {
+    return this.#cgroup?.oomKilled() ?? false
+  }
+
+  #memoryError (): Error {
+    const limit = this.#realm.maxRssMb ?? 0
+    this.#log.error({ limitMb: limit }, 'worker exceeded its memory limit; the kernel stopped it')
+    return new WorkerMemoryError(this.#realm.name, limit)
   }
 
   get inFlight (): number { return this.#inFlight }

@@ -59,7 +59,7 @@ async function bootProcess (realm: WorkerRealm, host: KindHost, logger: Logger, 
     sandbox: { privateTmp: reserved !== undefined },
     ...(reserved && { release: reserved.release })
   }
-  const worker = await ChildWorker.boot({ realm, spawn, registry: host.children, logger, onExit })
+  const worker = await ChildWorker.boot({ realm, spawn, registry: host.children, memory: host.memoryLimits, logger, onExit })
   if (reserved) reservations.set(worker, reserved)
   return worker
 }
