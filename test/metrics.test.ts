@@ -3,8 +3,10 @@
 // session, and it moves when the matching thing happens.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { getJson, startDaemon } from './helpers/daemon.ts'
+import { ROOT, getJson, startDaemon } from './helpers/daemon.ts'
 import { scrape } from './helpers/prometheus.ts'
 import { runCli } from './helpers/run-cli.ts'
 
@@ -80,6 +82,8 @@ test('metrics on metrics.listen and at /_sessiond/metrics move with spawns, requ
     for (const labels of after.labelsOf(name)) assert.ok(!('user' in labels) && !('session' in labels), `${name} carries no user or session`)
   }
   assert.ok(!after.text.includes('alice'), 'no user name anywhere')
+  const documented = [...readFileSync(join(ROOT, 'docs/metrics.md'), 'utf8').matchAll(/^\| `(sessiond_[a-z_]+)` \|/gm)].map(m => m[1]).sort()
+  assert.deepEqual(after.names().filter(n => n.startsWith('sessiond_')).sort(), documented, 'docs/metrics.md lists exactly the metrics exposed')
 
   // The main listener serves the same to admins and tokens only.
   assert.equal((await fetch(d.url + '/_sessiond/metrics')).status, 401)
