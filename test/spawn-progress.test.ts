@@ -35,6 +35,7 @@ test('a slow start shows the progress page, whose events say ready; failed start
     realms: [
       { name: 'slow', mount: '/slow', handler: SLOW },
       { name: 'fast', mount: '/fast' },
+      { name: 'staff-only', mount: '/staff-only', allow: { groups: ['staff'] } },
       { name: 'missing', mount: '/missing', kind: 'exec', handler: undefined, command: ['/opt/nowhere/serve-it'] },
       // A loopback port is for one fixed account (as root); a port never opened is the point here.
       { name: 'deaf', mount: '/deaf', kind: 'exec', handler: undefined, listen: 'port', startTimeout: '1500ms', command: ['/usr/bin/python3', '-c', 'import time; time.sleep(60)'], ...(process.getuid?.() === 0 && { runAs: { user: 'nobody' } }) },
@@ -68,6 +69,8 @@ test('a slow start shows the progress page, whose events say ready; failed start
     assert.match(account.data.reason, /^no system account no-such-account to run the worker as/)
   }
   assert.equal((await fetch(d.url + '/_sessiond/spawn/slow/events')).status, 401, 'only for the session\'s own worker')
+  assert.equal((await fetch(d.url + '/_sessiond/spawn/staff-only/events', { headers: { cookie: alice } })).status, 403, 'only in a realm open to the user')
+  assert.equal((await fetch(d.url + '/_sessiond/spawn/nosuch/events', { headers: { cookie: alice } })).status, 404)
 })
 
 test('in a browser, the progress page loads the realm once its worker is ready', { skip: skipUnlessInstalled('chromium', 'chromium') }, async (t) => {

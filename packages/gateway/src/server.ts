@@ -158,7 +158,7 @@ export async function buildServer ({ config, logger, store, dispatcher, users, c
     await gatewayOwn.register(fastifyFormbody, { bodyLimit: 8 * 1024 })
     await loginRoutes(gatewayOwn, { config, store, users, devices: new DeviceCookies(cookieKey), counts: ops.logins })
     await homePage(gatewayOwn, { config, store, dispatcher, isAdmin })
-    await spawnProgressRoutes(gatewayOwn, { config, store, dispatcher })
+    await spawnProgressRoutes(gatewayOwn, { config, store, dispatcher, users })
   })
   // The admin API and the metrics for admins (admin/admin-auth.ts says who), and the admin page under a CSP of its own.
   await app.register(async (admin) => {

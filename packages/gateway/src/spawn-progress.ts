@@ -11,7 +11,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { SessionStore } from '@sessiond/session-store'
 import type { DispatchRequest, Dispatcher } from '@sessiond/supervisor'
 import type { Config } from './config.ts'
-import { NotAuthenticatedError } from './errors.ts'
+import { NotAuthenticatedError, NotFoundError, RealmForbiddenError } from './errors.ts'
+import { realmAllows } from './realm-access.ts'
+import type { UserDirectory } from './user-directory.ts'
 import { escapeHtml } from './html.ts'
 import { activeSessionId } from './session-cookie.ts'
 
@@ -107,14 +109,21 @@ export class SpawnProgress {
   }
 }
 
-/** The progress page's script and its events: the session's own worker only, named by the cookie. */
-export async function spawnProgressRoutes (app: FastifyInstance, { config, store, dispatcher }: { config: Config, store: SessionStore, dispatcher: Dispatcher }): Promise<void> {
+/**
+ * The progress page's script and its events: the session's own worker only,
+ * named by the cookie, in a realm the user may reach (its `allow` rule, as
+ * the realm router checks it).
+ */
+export async function spawnProgressRoutes (app: FastifyInstance, { config, store, dispatcher, users }: { config: Config, store: SessionStore, dispatcher: Dispatcher, users: UserDirectory }): Promise<void> {
   app.get('/_sessiond/spawn.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(SPAWN_JS))
   app.get('/_sessiond/spawn/:realm/events', async (request, reply) => {
     const sid = activeSessionId(request, config.session.idleTimeout)
     const session = sid ? await store.lookup(sid) : null
     if (!session || !sid) throw new NotAuthenticatedError()
     const { realm } = request.params as { realm: string }
+    const def = config.realms.find(r => r.name === realm)
+    if (!def) throw new NotFoundError()
+    if (def.allow && def.auth !== 'anonymous' && !(await realmAllows(def.allow, session.user, users))) throw new RealmForbiddenError()
     reply.hijack()
     const res = reply.raw
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' })
