@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Piscina } from 'piscina'
 import type { Logger } from 'pino'
 import { PROTOCOL_VERSION, PortClient } from '@sessiond/worker-sdk/transport'
-import type { StopReason, StoreCallMessage, ThreadTask, ThreadTaskResult } from '@sessiond/worker-sdk/transport'
+import type { CheckpointedMessage, ControlFromWorker, StopReason, StoreCallMessage, ThreadTask, ThreadTaskResult } from '@sessiond/worker-sdk/transport'
 import { sessionHash } from '@sessiond/worker-sdk/internal'
 import type { ReleasableSessionData } from '@sessiond/worker-sdk/internal'
 import { ClientAbortedError, WorkerExitedError, WorkerStartError, WorkerStartTimeoutError, WorkerStoppedError, WorkerTimeoutError } from '../errors.ts'
@@ -57,6 +57,7 @@ export class ThreadWorker implements Worker {
   #task: Promise<ThreadTaskResult>
   #booted: PromiseWithResolvers<void> = Promise.withResolvers()
   #ready: PromiseWithResolvers<void> = Promise.withResolvers()
+  #checkpointing: PromiseWithResolvers<CheckpointedMessage | null> | null = null
   #onExit: (err: Error) => void
 
   /** A worker for one session, booted and claimed in one go. */
@@ -125,7 +126,7 @@ export class ThreadWorker implements Worker {
     })
     const { port1, port2 } = new MessageChannel()
     this.#client = new PortClient(port1, {
-      onControl: (m) => m.t === 'booted' ? this.#booted.resolve() : this.#ready.resolve(),
+      onControl: (m) => this.#onControl(m),
       onStoreCall: (m) => this.#onStoreCall(m),
       onProtocolError: (err) => {
         this.#log.error({ err }, 'worker broke the protocol')
@@ -153,6 +154,31 @@ export class ThreadWorker implements Worker {
     })
   }
 
+  #onControl (m: ControlFromWorker): void {
+    switch (m.t) {
+      case 'booted': return this.#booted.resolve()
+      case 'ready': return this.#ready.resolve()
+      case 'checkpointed': return this.#checkpointing?.resolve(m)
+      // A thread worker's end is its task's result, never this message.
+      case 'stopped': return
+      default: {
+        const never: never = m
+        throw new Error(`unhandled message ${(never as { t: string }).t}`)
+      }
+    }
+  }
+
+  /** The handler's state while it goes on serving (a realm's checkpoint); a handler that takes too long is left to finish. */
+  async checkpoint (): Promise<Hibernated | undefined> {
+    if (this.#stopping || this.#checkpointing || this.#claimedAt === 0) return undefined
+    const pending = this.#checkpointing = Promise.withResolvers()
+    this.#client.control({ t: 'checkpoint' })
+    const m = await Promise.race([pending.promise, sleep(this.#realm.stopTimeout, null, { ref: false })])
+    this.#checkpointing = null
+    if (m === null) this.#log.warn('checkpoint got no answer in time')
+    return m?.hibernated
+  }
+
   get inFlight (): number { return this.#client.inFlight }
   get lastActivity (): number { return Math.max(this.#claimedAt, this.#client.lastActivity) }
 
@@ -176,6 +202,7 @@ export class ThreadWorker implements Worker {
   }
 
   #exited (err: Error): void {
+    this.#checkpointing?.resolve(null)
     this.#stopping = this.#pool.destroy().then(() => undefined, () => undefined)
     this.#client.failAll(err)
     this.#releaseStore()
@@ -222,6 +249,7 @@ export class ThreadWorker implements Worker {
     const outcome = await Promise.race([this.#task.catch(() => null), deadline])
     if (outcome === null) this.#log.warn({ reason }, 'worker did not stop cleanly in time; terminating its thread')
     this.#client.failAll(new WorkerStoppedError(this.#realm.name))
+    this.#checkpointing?.resolve(null)
     this.#client.close()
     await this.#pool.destroy()
     this.#releaseStore()
