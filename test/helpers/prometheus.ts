@@ -46,8 +46,20 @@ export class Scrape {
   }
 }
 
+/**
+ * A sample whose value is NaN: prom-client writes it `Nan` (Prometheus' own
+ * parser takes that: Go's ParseFloat ignores case), and prom2javascript takes
+ * no NaN at all. Only prom-client's event-loop figures are NaN, before their
+ * first measurement; such lines are left out of the parse, and any other
+ * NaN fails the scrape.
+ */
+const NAN_SAMPLE = / (Nan|NaN)$/
+
 export async function parseMetrics (text: string): Promise<Scrape> {
-  return new Scrape(text, await getMetricsFromIterator(text.split('\n')[Symbol.iterator]()))
+  const lines = text.split('\n')
+  const nan = lines.filter(l => !l.startsWith('#') && NAN_SAMPLE.test(l))
+  assert.ok(nan.every(l => l.startsWith('nodejs_eventloop_lag_')), `only event-loop figures may be NaN: ${nan.join(', ')}`)
+  return new Scrape(text, await getMetricsFromIterator(lines.filter(l => !NAN_SAMPLE.test(l))[Symbol.iterator]()))
 }
 
 export async function scrape (url: string, headers: Record<string, string> = {}): Promise<Scrape> {
