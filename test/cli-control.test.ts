@@ -54,8 +54,8 @@ test('status, workers stop, sessions end, reload and stop reach the daemon over 
   assert.match(gone.stderr, /no sessiond (serves|answers)/)
 })
 
-test('user list, groups and remove manage the users file', async (t) => {
-  const d = await startDaemon(t)
+test('user list, groups and remove manage the users file (and log.pretty writes lines for a terminal)', async (t) => {
+  const d = await startDaemon(t, { extra: { log: { level: 'info', pretty: true } } })
   const sessiond = (...args: string[]) => runCli([...args, '--data', d.dataDir])
   assert.deepEqual((await sessiond('user', 'list')).stdout.split('\n').filter(Boolean), ['alice\t', 'bob\t'])
   assert.equal((await sessiond('user', 'groups', 'alice', '--add', 'admin', '--add', 'staff')).stdout.trim(), 'alice\tadmin,staff')
@@ -71,4 +71,8 @@ test('user list, groups and remove manage the users file', async (t) => {
   assert.deepEqual((await sessiond('user', 'list')).stdout.split('\n').filter(Boolean), ['alice\tadmin'])
   assert.equal((await d.login('bob', 'bob-password').catch(() => 'refused')), 'refused')
   assert.notEqual((await sessiond('user', 'remove', 'bob')).code, 0)
+  const login = d.output().split('\n').find(l => l.endsWith(': login'))
+  assert.ok(login, d.output())
+  assert.match(login, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO/, 'pino-pretty\'s line, not JSON')
+  assert.ok(!d.output().includes('alice-password'))
 })

@@ -106,6 +106,8 @@ export async function adminApi (app: FastifyInstance, { dispatcher, store, metri
     const session = await sessionByHash(store, id)
     if (!session) throw new AdminNotFoundError('session', id)
     await endSession(store, session.id)
+    // The store's end event stops the workers too; waiting here makes the answer mean they have stopped.
+    await dispatcher.stopSession(session.id, 'logout')
     did(request, 'session end', { session: id, user: session.user })
     return { ended: [{ id, user: session.user }] }
   })
@@ -115,6 +117,7 @@ export async function adminApi (app: FastifyInstance, { dispatcher, store, metri
     const { sessions } = await store.list({ user, limit: Number.MAX_SAFE_INTEGER })
     const ended = await Promise.all(sessions.map(async (s) => {
       await endSession(store, s.id)
+      await dispatcher.stopSession(s.id, 'logout')
       return { id: sessionHash(s.id), user }
     }))
     did(request, 'user sessions end', { user, sessions: ended.length })
