@@ -16,8 +16,8 @@
 import { MessageChannel } from 'node:worker_threads'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
-import { PortClient, RemoteError } from '@sessiond/worker-sdk/transport'
-import type { CheckpointedMessage, ClaimMessage, ControlFromWorker, StopReason, StoppedMessage, StoreCallMessage } from '@sessiond/worker-sdk/transport'
+import { type PortClient, RemoteError } from '@sessiond/worker-sdk/transport'
+import type { CheckpointedMessage, ClaimMessage, ControlFromWorker, StopReason, StoppedMessage, } from '@sessiond/worker-sdk/transport'
 import { sessionHash } from '@sessiond/worker-sdk/internal'
 import type { ReleasableSessionData } from '@sessiond/worker-sdk/internal'
 import type { WorkerRealm } from '../config.ts'
@@ -30,6 +30,7 @@ import type { ContextSession, ContextThread } from './context-thread.ts'
 import type { ContextThreads } from './context-threads.ts'
 import type { ThreadClaim } from './thread-worker.ts'
 import type { Hibernated, Worker, WorkerDescription, WorkerUsage } from './worker-kind.ts'
+import { workerPortClient } from './worker-port.ts'
 
 /** How long a thread suspected of hanging has to answer a ping. */
 const HANG_PROBE_MS = 500
@@ -117,14 +118,13 @@ export class ContextWorker implements Worker, ContextSession {
     this.#ready.promise.catch(() => { /* claim() reports it */ })
     this.#isReady = false
     const { port1, port2 } = new MessageChannel()
-    this.#client = new PortClient(port1, {
+    this.#client = workerPortClient(port1, {
+      realm: this.#realm,
+      log: () => this.#log,
       onControl: (m) => this.#onControl(m),
-      onStoreCall: (m) => this.#onStoreCall(m),
-      onProtocolError: (err) => {
-        this.#log.error({ err }, 'worker broke the protocol')
-        this.#exited(new WorkerExitedError(this.#realm.name, { cause: err }))
-      },
-      timeout: { ms: this.#realm.requestTimeout, onTimeout: (fail) => void this.#timedOut(fail) }
+      store: () => this.#store,
+      onBroken: (err) => this.#exited(new WorkerExitedError(this.#realm.name, { cause: err })),
+      onTimeout: (fail) => void this.#timedOut(fail)
     })
     this.#thread = this.#threads.place()
     this.#thread.attach(port2, this)
@@ -184,12 +184,6 @@ export class ContextWorker implements Worker, ContextSession {
     }
     this.#requests++
     return this.#client.request(req)
-  }
-
-  async #onStoreCall (m: StoreCallMessage): Promise<unknown> {
-    if (!this.#store) throw new Error('store call before the worker was claimed')
-    const fn = this.#store[m.op] as (...args: string[]) => Promise<unknown>
-    return fn.apply(this.#store, m.args)
   }
 
   /** The handler's state while it goes on serving; kept here too, for a restart after a recycle. */

@@ -15,8 +15,8 @@ import { MessageChannel } from 'node:worker_threads'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Piscina } from 'piscina'
 import type { Logger } from 'pino'
-import { PROTOCOL_VERSION, PortClient } from '@sessiond/worker-sdk/transport'
-import type { CheckpointedMessage, ControlFromWorker, StopReason, StoreCallMessage, ThreadTask, ThreadTaskResult } from '@sessiond/worker-sdk/transport'
+import { PROTOCOL_VERSION, type PortClient } from '@sessiond/worker-sdk/transport'
+import type { CheckpointedMessage, ControlFromWorker, StopReason, ThreadTask, ThreadTaskResult } from '@sessiond/worker-sdk/transport'
 import { sessionHash } from '@sessiond/worker-sdk/internal'
 import type { ReleasableSessionData } from '@sessiond/worker-sdk/internal'
 import { ClientAbortedError, WorkerExitedError, WorkerStartError, WorkerStartTimeoutError, WorkerStoppedError, WorkerTimeoutError } from '../errors.ts'
@@ -24,6 +24,7 @@ import type { WorkerRealm } from '../config.ts'
 import { within } from '../within.ts'
 import type { Identity, WorkerRequest, WorkerResponse } from '../dispatcher.ts'
 import type { Hibernated, Worker, WorkerDescription, WorkerUsage } from './worker-kind.ts'
+import { workerPortClient } from './worker-port.ts'
 
 const THREAD_RUNTIME = import.meta.resolve('@sessiond/worker-sdk/thread-runtime')
 
@@ -125,14 +126,13 @@ export class ThreadWorker implements Worker {
       if (this.#stopping) void this.#pool.destroy().catch(() => { /* already gone */ })
     })
     const { port1, port2 } = new MessageChannel()
-    this.#client = new PortClient(port1, {
+    this.#client = workerPortClient(port1, {
+      realm,
+      log: () => this.#log,
       onControl: (m) => this.#onControl(m),
-      onStoreCall: (m) => this.#onStoreCall(m),
-      onProtocolError: (err) => {
-        this.#log.error({ err }, 'worker broke the protocol')
-        void this.stop('crash')
-      },
-      timeout: { ms: realm.requestTimeout, onTimeout: (fail) => this.#timedOut(fail) }
+      store: () => this.#store,
+      onBroken: () => void this.stop('crash'),
+      onTimeout: (fail) => this.#timedOut(fail)
     })
     const task: ThreadTask = {
       version: PROTOCOL_VERSION,
@@ -230,12 +230,6 @@ export class ThreadWorker implements Worker {
       return Promise.reject(new ClientAbortedError({ cause: body.errored ?? undefined }))
     }
     return this.#client.request(req)
-  }
-
-  async #onStoreCall (m: StoreCallMessage): Promise<unknown> {
-    if (!this.#store) throw new Error('store call before the worker was claimed')
-    const fn = this.#store[m.op] as (...args: string[]) => Promise<unknown>
-    return fn.apply(this.#store, m.args)
   }
 
   stop (reason: StopReason): Promise<Hibernated | undefined> {
