@@ -35,3 +35,9 @@ export const peerAborted = (): SdkError =>
 
 export const notUpgradable = (): SdkError =>
   new SdkError('SDK_ERR_NOT_UPGRADABLE', 'not an upgrade request still waiting for its answer', 500)
+
+export const attachmentTooLarge = (bytes: number, limit: number): SdkError =>
+  new SdkError('SDK_ERR_ATTACHMENT_TOO_LARGE', `a socket attachment of ${bytes} bytes is over the limit of ${limit}`, 500)
+
+export const notWebSocket = (): SdkError =>
+  new SdkError('SDK_ERR_NOT_WEBSOCKET', 'upgradeWebSocket needs a request with Upgrade: websocket that is still waiting for its answer', 500)

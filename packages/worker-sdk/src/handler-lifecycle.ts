@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import type { HandlerContext, SessionData } from './context.ts'
 import { SdkError } from './errors.ts'
 import type { Handler } from './handler.ts'
+import { SessionSockets } from './session-sockets.ts'
 import type { StopReason } from './transport/messages.ts'
 
 /** Stops before which a handler's `hibernate` runs: the session goes on, its worker pauses. */
@@ -17,10 +18,17 @@ export interface SessionOfWorker {
   log: Logger
 }
 
-/** The handler's context, and the controller of its `signal`. */
-export function handlerContext (session: SessionOfWorker): { ctx: HandlerContext, stopping: AbortController } {
+/** The handler's context, the controller of its `signal`, and its WebSockets (the runtime sets their acceptor). */
+export function handlerContext (session: SessionOfWorker): { ctx: HandlerContext, stopping: AbortController, sockets: SessionSockets } {
   const stopping = new AbortController()
-  return { ctx: Object.freeze({ ...session, signal: stopping.signal }), stopping }
+  const sockets = new SessionSockets()
+  const ctx: HandlerContext = Object.freeze({
+    ...session,
+    signal: stopping.signal,
+    upgradeWebSocket: (request: Request, options?: Parameters<SessionSockets['upgradeWebSocket']>[1]) => sockets.upgradeWebSocket(request, options),
+    getWebSockets: () => sockets.list()
+  })
+  return { ctx, stopping, sockets }
 }
 
 /** `resume(state)` when there is saved state and the handler can take it, else `start`. */
@@ -31,13 +39,20 @@ export async function startOrResume (handler: Handler, ctx: HandlerContext, resu
 
 /**
  * Aborts `ctx.signal`, runs `hibernate` when the reason keeps the session
- * going and someone takes the state, then `stop`. Answers the state.
+ * going and someone takes the state, then `stop`; then parks the sockets
+ * still open (the session goes on) or closes them. Answers the state.
  */
-export async function stopHandler (handler: Handler, ctx: HandlerContext, stopping: AbortController, reason: StopReason, stateWanted = true): Promise<{ state: unknown } | undefined> {
+export async function stopHandler (handler: Handler, ctx: HandlerContext, stopping: AbortController, reason: StopReason, stateWanted = true, sockets?: SessionSockets): Promise<{ state: unknown } | undefined> {
   stopping.abort(new SdkError('SDK_ERR_STOPPING', `worker stopping: ${reason}`, 503))
-  const hibernated = handler.hibernate && stateWanted && HIBERNATING_STOPS.has(reason) ? { state: await handler.hibernate(ctx) } : undefined
-  await handler.stop?.(ctx)
-  return hibernated
+  const hibernating = stateWanted && HIBERNATING_STOPS.has(reason)
+  try {
+    const hibernated = handler.hibernate && hibernating ? { state: await handler.hibernate(ctx) } : undefined
+    await handler.stop?.(ctx)
+    return hibernated
+  } finally {
+    // After the hooks: `hibernate` may still send on a socket or update its attachment.
+    sockets?.settle(reason, hibernating)
+  }
 }
 
 /** A store that answers every call with one coded error: for a worker that has none. */

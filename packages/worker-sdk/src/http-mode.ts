@@ -3,12 +3,15 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
 import type { HandlerContext } from './context.ts'
 import type { Handler } from './handler.ts'
+import type { HttpUpgrades } from './http-upgrades.ts'
 import { isStreaming, wholeOrStream } from './whole-or-stream.ts'
 
 export interface HttpModeOptions {
   /** A unix socket path, or a loopback port. */
   socket?: string
   port?: number
+  /** The worker's upgrades (its WebSockets), when the supervisor may ask for them. */
+  upgrades?: HttpUpgrades
 }
 
 function toRequest (req: IncomingMessage, signal: AbortSignal): Request {
@@ -75,7 +78,7 @@ async function respond (res: ServerResponse, response: Response): Promise<void> 
  * @example
  * const server = await serveHttp(handler, ctx, { socket: process.env.SESSIOND_SOCKET })
  */
-export async function serveHttp (handler: Handler, ctx: HandlerContext, { socket, port }: HttpModeOptions): Promise<Server> {
+export async function serveHttp (handler: Handler, ctx: HandlerContext, { socket, port, upgrades }: HttpModeOptions): Promise<Server> {
   const server = createServer((req, res) => {
     const abort = new AbortController()
     res.once('close', () => { if (!res.writableFinished) abort.abort(new Error('client went away')) })
@@ -93,6 +96,7 @@ export async function serveHttp (handler: Handler, ctx: HandlerContext, { socket
         res.end(JSON.stringify({ error: 'SDK_ERR_HANDLER', message: 'handler failed' }))
       })
   })
+  if (upgrades) server.on('upgrade', (req, sock, head) => upgrades.handle(handler, ctx, req, sock, head))
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     if (socket) server.listen(socket, resolve)

@@ -46,14 +46,15 @@ export default async function runThreadWorker (task: ThreadTask): Promise<Thread
   if (claim.t === 'stop') return { stopped: claim.reason }
 
   const store = new PortStoreClient(port)
-  const { ctx, stopping } = handlerContext({ sessionId: claim.sessionId, user: claim.user, realm: task.realm, store, log: realmLog.child({ session: claim.sessionHash }) })
+  const { ctx, stopping, sockets } = handlerContext({ sessionId: claim.sessionId, user: claim.user, realm: task.realm, store, log: realmLog.child({ session: claim.sessionHash }) })
   const { promise: stopped, resolve: onStop } = Promise.withResolvers<StopReason>()
   const server = new PortServer(port, handler, ctx, store, onStop)
+  sockets.acceptor = (request, headers) => server.acceptSocket(request, headers)
   await startOrResume(handler, ctx, claim.resume)
   port.postMessage({ t: 'ready' })
   const reason = await stopped
   try {
-    const hibernated = await stopHandler(handler, ctx, stopping, reason)
+    const hibernated = await stopHandler(handler, ctx, stopping, reason, true, sockets)
     return { stopped: reason, ...(hibernated && { hibernated }) }
   } finally {
     server.close()
