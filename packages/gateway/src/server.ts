@@ -16,6 +16,9 @@ import { loginRoutes } from './login.ts'
 import { nodeHttpLimits } from './node-http-limits.ts'
 import { registerPublicPrefix } from './public-prefix.ts'
 import { realmRouter } from './realm-router.ts'
+import { RealmUpgrades } from './realm-upgrade.ts'
+import { SocketHub } from './socket-hub.ts'
+import { routeUpgrades } from './upgrade-listener.ts'
 import { requestIdGenerator } from './request-id.ts'
 import { framingProblem } from './request-framing.ts'
 import { isCanonicalPath } from './request-path.ts'
@@ -38,6 +41,13 @@ export interface ServerOptions {
   tls?: { cert: Buffer, key: Buffer }
   /** The key of the store API's session tokens (store-token-key.ts); derived by the daemon, which also mints them. */
   storeTokenKey: Buffer
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The WebSockets the gateway holds open, parked ones included. */
+    webSockets: SocketHub
+  }
 }
 
 /** The Fastify gateway: login, the session cookie, realms, health. */
@@ -110,7 +120,18 @@ export async function buildServer ({ config, logger, store, dispatcher, users, c
     storeApi.addHook('onRequest', storeCsrfGuard(storeTokenKey))
     await storeApi.register(storeHttpApi, { prefix: '/_sessiond/store', store, tokenKey: storeTokenKey, sessionFromRequest: readSessionId })
   })
-  await app.register(async (realms) => realmRouter(realms, { config, store, dispatcher, users, renewSession }))
+  // WebSockets: handshakes go through the same hooks and the realm route; a session's end closes its sockets (1008),
+  // shutdown closes them all (1001) before the server waits for its connections.
+  const hub = new SocketHub(config.limits.webSocketPing)
+  app.decorate('webSockets', hub)
+  const unsubscribe = store.onSessionEnd(id => hub.endSession(id))
+  app.addHook('preClose', async () => {
+    unsubscribe()
+    await hub.close()
+  })
+  routeUpgrades(app)
+  const upgrades = new RealmUpgrades({ config, store, dispatcher, users, hub })
+  await app.register(async (realms) => realmRouter(realms, { config, store, dispatcher, users, renewSession, upgrades }))
   return app
 }
 

@@ -2,7 +2,8 @@
 export { Supervisor } from './supervisor.ts'
 export type { SupervisorOptions } from './supervisor.ts'
 export type {
-  DispatchRequest, Dispatcher, Identity, ReconfigureSummary, SupervisorStats, WorkerRequest, WorkerResponse
+  DispatchRequest, DispatchUpgrade, Dispatcher, Identity, ReconfigureSummary, SupervisorStats, UpgradeResult,
+  WorkerRequest, WorkerResponse, WorkerSocket
 } from './dispatcher.ts'
 export type { WorkerLimits } from './worker-limits.ts'
 export { Duration, WORKER_REALM_KEYS, WorkerRealmFields, WorkerRealmSchema, workerRealm } from './config.ts'

@@ -22,7 +22,7 @@ import { WORKER_REALM_KEYS } from './config.ts'
 import type { WorkerRealm } from './config.ts'
 import { CrashBackoff, DEFAULT_CRASH_BACKOFF } from './crash-backoff.ts'
 import type { CrashBackoffOptions } from './crash-backoff.ts'
-import type { DispatchRequest, Dispatcher, ReconfigureSummary, SupervisorStats, WorkerRequest, WorkerResponse } from './dispatcher.ts'
+import type { DispatchRequest, DispatchUpgrade, Dispatcher, Identity, ReconfigureSummary, SupervisorStats, UpgradeResult, WorkerRequest, WorkerResponse } from './dispatcher.ts'
 import {
   RealmInvalidError, SessionNotFoundError, SparesNeedBootableKindError, SupervisorClosedError, UnknownRealmError,
   WorkerBackoffError, WorkerExitedError, WorkerLimitError, withRetryAfter
@@ -138,7 +138,8 @@ export class Supervisor implements Dispatcher {
     const realm = this.#realms.get(entry.realm)
     // A reload changed or removed its realm: it drained, it goes.
     if (realm !== entry.config) return 'replaced'
-    if (now - worker.lastActivity >= realm.idleTimeout) return 'idle'
+    const idleTimeout = worker.sockets > 0 ? realm.socketIdleTimeout ?? realm.idleTimeout : realm.idleTimeout
+    if (now - worker.lastActivity >= idleTimeout) return 'idle'
     if (realm.maxLifetime > 0 && now - entry.startedAt >= realm.maxLifetime) return 'replaced'
     return null
   }
@@ -198,7 +199,24 @@ export class Supervisor implements Dispatcher {
     const worker = entry?.worker
     // The hot path: a live worker with room, no awaits before the message is posted.
     if (worker && entry!.gate.tryEnter()) return Supervisor.#send(entry!.gate, worker, req)
-    return this.#dispatchSlow(req)
+    return this.#dispatchSlow(req, Supervisor.#send)
+  }
+
+  /** A handshake takes a slot of the worker's gate until it is answered; an open socket holds none. */
+  upgrade (req: DispatchUpgrade): Promise<UpgradeResult> {
+    return this.#dispatchSlow(req, Supervisor.#upgrade)
+  }
+
+  static #upgrade (gate: RequestGate, worker: Worker, req: DispatchUpgrade): Promise<UpgradeResult> {
+    return worker.upgrade(req).then((res) => {
+      const body = res.type === 'refused' ? res.response.body : null
+      if (body !== null && !(body instanceof Uint8Array)) (body as Readable).once('close', () => gate.leave())
+      else gate.leave()
+      return res
+    }, (err: unknown) => {
+      gate.leave()
+      throw err
+    })
   }
 
   /** The request through an admitted slot of the gate, which it gives back once the response is over. */
@@ -214,7 +232,7 @@ export class Supervisor implements Dispatcher {
     })
   }
 
-  async #dispatchSlow (req: DispatchRequest): Promise<WorkerResponse> {
+  async #dispatchSlow<R extends { identity: Identity, realm: string }, T> (req: R, exchange: (gate: RequestGate, worker: Worker, req: R) => Promise<T>): Promise<T> {
     const { sessionId } = req.identity
     // Each turn either takes a slot, waits in the queue, or starts a worker;
     // a turn repeats only when the worker it waited for went away meanwhile.
@@ -229,15 +247,15 @@ export class Supervisor implements Dispatcher {
         entry = this.#spawn(req, realm)
       }
       const worker = entry.worker ?? await entry.ready
-      if (entry.gate.tryEnter()) return Supervisor.#send(entry.gate, worker, req)
+      if (entry.gate.tryEnter()) return exchange(entry.gate, worker, req)
       if (!await entry.gate.wait()) continue
-      if (this.#table.get(sessionId, req.realm) === entry && entry.worker === worker) return Supervisor.#send(entry.gate, worker, req)
+      if (this.#table.get(sessionId, req.realm) === entry && entry.worker === worker) return exchange(entry.gate, worker, req)
       entry.gate.leave()
     }
     throw new WorkerExitedError(req.realm)
   }
 
-  #spawn (req: DispatchRequest, realm: WorkerRealm): WorkerEntry {
+  #spawn (req: { identity: Identity }, realm: WorkerRealm): WorkerEntry {
     const { identity } = req
     const { sessionId } = identity
     const kind = workerKind(realm.kind)

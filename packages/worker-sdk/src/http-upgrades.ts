@@ -16,12 +16,8 @@ import type { Handler } from './handler.ts'
 import { notWebSocket } from './errors.ts'
 import type { HeaderList, Parked } from './transport/messages.ts'
 import type { SocketChannel } from './transport/socket-channel.ts'
-import { socketOverStream } from './transport/stream-port.ts'
+import { SOCKET_HEADER, SOCKET_UPGRADE, socketOverStream } from './transport/stream-port.ts'
 
-/** The protocol a supervisor upgrades a process worker's connection to. */
-export const SOCKET_UPGRADE = 'sessiond-socket'
-/** Set by the supervisor on every upgrade (`new`, or `resumed <attachment>`), never by a client. */
-export const SOCKET_HEADER = 'x-sessiond-socket'
 /** Refusals are short pages; more is not read. */
 const MAX_REFUSAL_BYTES = 64 * 1024
 

@@ -1,6 +1,7 @@
 import { notWebSocket } from './errors.ts'
 import type { HeaderList, StopReason } from './transport/messages.ts'
 import type { SocketChannel } from './transport/socket-channel.ts'
+import { STOP_CLOSE_CODES } from './transport/stop-close-codes.ts'
 import { WorkerWebSocket } from './web-socket.ts'
 
 /** How a runtime takes an upgrade request, still waiting for its answer, as a socket channel. */
@@ -20,14 +21,6 @@ export interface WebSocketUpgrade {
   response: Response
 }
 
-/** Why the worker stopped, as the close code its clients get when their sockets cannot be parked. */
-const CLOSE_CODES: Record<StopReason, [number, string]> = {
-  logout: [1008, 'session ended'],
-  idle: [1001, 'worker stopped'],
-  shutdown: [1001, 'server shutting down'],
-  replaced: [1012, 'service restart'],
-  crash: [1011, 'worker failed']
-}
 
 /** A Response whose status reads 101: the Fetch API refuses to construct one. */
 function switchingProtocols (): Response {
@@ -70,7 +63,7 @@ export class SessionSockets {
    * the gateway keeps its connection open and offers it to the next worker.
    */
   settle (reason: StopReason, hibernating: boolean): void {
-    const [code, why] = CLOSE_CODES[reason]
+    const [code, why] = STOP_CLOSE_CODES[reason]
     for (const socket of this.#open) {
       if (hibernating) socket.park()
       else socket.end(code, why)

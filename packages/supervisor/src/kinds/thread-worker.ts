@@ -15,15 +15,15 @@ import { MessageChannel } from 'node:worker_threads'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Piscina } from 'piscina'
 import type { Logger } from 'pino'
-import { PROTOCOL_VERSION, PortClient } from '@sessiond/worker-sdk/transport'
+import { PROTOCOL_VERSION, PortClient, SocketChannel } from '@sessiond/worker-sdk/transport'
 import type { StopReason, StoreCallMessage, ThreadTask, ThreadTaskResult } from '@sessiond/worker-sdk/transport'
 import type { SessionScope } from '@sessiond/session-store'
 import { sessionHash } from '@sessiond/worker-sdk'
 import { ClientAbortedError, WorkerExitedError, WorkerStartError, WorkerStartTimeoutError, WorkerStoppedError, WorkerTimeoutError } from '../errors.ts'
 import type { WorkerRealm } from '../config.ts'
 import { within } from '../within.ts'
-import type { Identity, WorkerRequest, WorkerResponse } from '../dispatcher.ts'
-import type { Hibernated, Worker, WorkerDescription } from './worker-kind.ts'
+import type { Identity, UpgradeResult, WorkerRequest, WorkerResponse } from '../dispatcher.ts'
+import type { Hibernated, Worker, WorkerDescription, WorkerUpgrade } from './worker-kind.ts'
 
 const THREAD_RUNTIME = import.meta.resolve('@sessiond/worker-sdk/thread-runtime')
 
@@ -146,6 +146,7 @@ export class ThreadWorker implements Worker {
   }
 
   get inFlight (): number { return this.#client.inFlight }
+  get sockets (): number { return this.#client.openSockets }
   get lastActivity (): number { return Math.max(this.#claimedAt, this.#client.lastActivity) }
 
   describe (): WorkerDescription {
@@ -183,6 +184,14 @@ export class ThreadWorker implements Worker {
     return this.#client.request(req)
   }
 
+  async upgrade ({ method, url, headers, resumed, sendBuffer }: WorkerUpgrade): Promise<UpgradeResult> {
+    if (this.#stopping) throw new WorkerStoppedError(this.#realm.name)
+    const answer = await this.#client.upgrade({ method, url, headers, ...(resumed && { resumed }) })
+    if (!(answer instanceof SocketChannel)) return { type: 'refused', response: answer }
+    answer.queueLimit = sendBuffer
+    return { type: 'socket', socket: answer }
+  }
+
   async #onStoreCall (m: StoreCallMessage): Promise<unknown> {
     if (!this.#store) throw new Error('store call before the worker was claimed')
     const fn = this.#store[m.op] as (...args: string[]) => Promise<unknown>
@@ -199,6 +208,8 @@ export class ThreadWorker implements Worker {
     const deadline = sleep(this.#realm.stopTimeout, null, { ref: false })
     const outcome = await Promise.race([this.#task.catch(() => null), deadline])
     if (outcome === null) this.#log.warn({ reason }, 'worker did not stop cleanly in time; terminating its thread')
+    // The sockets it parked or closed on its way out, before what is left is failed.
+    this.#client.drain()
     this.#client.failAll(new WorkerStoppedError(this.#realm.name))
     this.#client.close()
     await this.#pool.destroy()

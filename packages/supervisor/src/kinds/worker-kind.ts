@@ -6,14 +6,14 @@
 //   supervisor ── check(realm) at start and reload
 //              ── boot(realm) ─────────▶ Worker (a spare: no session yet; kinds with `boot` only)
 //              ── start(realm, session, spare?) ─▶ Worker serving one (session, realm)
-//   Worker     ── request / stop(reason) → hibernated state / describe()
+//   Worker     ── request / upgrade / stop(reason) → hibernated state / describe()
 import type { Logger } from 'pino'
 import type { SessionStore } from '@sessiond/session-store'
 import type { StopReason } from '@sessiond/worker-sdk/transport'
 import type { ChildRegistry } from '../child-registry.ts'
 import type { TransientAccounts } from '../transient-accounts.ts'
 import type { WorkerRealm } from '../config.ts'
-import type { Identity, WorkerRequest, WorkerResponse } from '../dispatcher.ts'
+import type { DispatchUpgrade, Identity, UpgradeResult, WorkerRequest, WorkerResponse } from '../dispatcher.ts'
 
 /** State a handler handed over at an idle stop or shutdown, for `resume` next time. */
 export interface Hibernated {
@@ -29,12 +29,32 @@ export interface WorkerDescription {
   threadId?: number
 }
 
+/** A WebSocket handshake as it reaches a worker. */
+export type WorkerUpgrade = Omit<DispatchUpgrade, 'identity' | 'realm'>
+
 /** One worker, whatever its kind. */
 export interface Worker {
   readonly inFlight: number
-  /** When the worker last started or finished an exchange (ms, Date.now()). */
+  /**
+   * When the worker last started or finished an exchange, or a message of
+   * one of its sockets went either way (ms, Date.now()). Pings never reach
+   * a worker (the gateway answers them), so they are no activity.
+   */
   readonly lastActivity: number
+  /** Its open sockets: while there are any, the realm's `socketIdleTimeout` applies. */
+  readonly sockets: number
   request (req: WorkerRequest): Promise<WorkerResponse>
+  /**
+   * Offers the worker a WebSocket handshake. Kinds on the SDK's transport
+   * (thread, process, context) answer a `socket` (its messages relayed over
+   * the transport, under its window) or `refused`; `resumed` offers a socket
+   * that stayed open while the worker hibernated, which the runtime hands
+   * the handler through `fetch` again. At a hibernating stop the runtime
+   * parks its sockets (the channel closes with `parked`), else closes them
+   * with STOP_CLOSE_CODES. exec answers a `tunnel` of bytes, and closes its
+   * tunnels with STOP_CLOSE_CODES when it stops.
+   */
+  upgrade (req: WorkerUpgrade): Promise<UpgradeResult>
   /** Stops the worker; answers what its handler's `hibernate` returned, when it ran. */
   stop (reason: StopReason): Promise<Hibernated | undefined>
   describe (): WorkerDescription

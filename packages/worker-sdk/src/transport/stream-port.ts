@@ -9,10 +9,15 @@
 import type { Duplex } from 'node:stream'
 import { deserialize, serialize } from 'node:v8'
 import { peerAborted } from '../errors.ts'
-import type { HeaderList } from './messages.ts'
+import type { FromWorker, HeaderList, ToWorker } from './messages.ts'
 import type { MessageSink } from './message-sink.ts'
 import { ProtocolError, parseFromWorker, parseToWorker } from './parse.ts'
 import { SocketChannel, drop, receive } from './socket-channel.ts'
+
+/** The protocol a supervisor upgrades a process worker's connection to. */
+export const SOCKET_UPGRADE = 'sessiond-socket'
+/** Set by the supervisor on every upgrade (`new`, or `resumed <base64 of the attachment's v8 serialization>`), never by a client. */
+export const SOCKET_HEADER = 'x-sessiond-socket'
 
 /** The one channel id of an upgraded connection. */
 const CHANNEL_ID = 1
@@ -86,7 +91,7 @@ export function socketOverStream (stream: Duplex, { end, headers, head = new Uin
     stream.destroy()
   }
   const port = new StreamPort(stream, head, (raw) => {
-    let m
+    let m: FromWorker | ToWorker
     try {
       m = parse(raw)
     } catch (err) {
