@@ -174,6 +174,8 @@ export class WebSocketRelay implements HeldSocket {
     if (close.parked) {
       this.#state = 'parked'
       this.#parkedWith = close.parked
+      // What was sent while the worker stopped never reached it: first in line for the next one.
+      if (close.unsent && close.unsent.length > 0) this.#inbox.unshift(...close.unsent)
       // A message came while the worker was on its way out: it wakes the next one at once.
       if (this.#inbox.length > 0) this.#hub.wake(this.sessionId, this.realm)
       return

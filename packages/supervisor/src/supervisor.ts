@@ -130,7 +130,7 @@ export class Supervisor implements Dispatcher {
   }
 
   static #sweepPeriod (realms: readonly WorkerRealm[]): number {
-    return LifecycleSweeper.period(realms.flatMap(r => [r.idleTimeout, r.maxLifetime]))
+    return LifecycleSweeper.period(realms.flatMap(r => [r.idleTimeout, r.socketIdleTimeout, r.maxLifetime]))
   }
 
   /** Why a live, unoccupied worker should stop now. */

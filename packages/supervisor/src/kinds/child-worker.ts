@@ -41,6 +41,8 @@ import type { Hibernated, Worker, WorkerDescription, WorkerUpgrade } from './wor
 /** An open socket of a child worker, whichever its kind makes. */
 interface ChildSocket {
   readonly lastActivity: number
+  /** The worker is stopping: messages for it wait for the next one (SocketChannel.hold). */
+  hold (): void
   /** The worker stops for good: the client is told with `code`. */
   end (code: number, reason: string): void
 }
@@ -336,7 +338,7 @@ export class ChildWorker implements Worker {
       }
       if (exec) {
         const tunnel = new ExecTunnel(got.socket, got.head)
-        const socket: ChildSocket = { get lastActivity () { return tunnel.lastActivity }, end: (code, reason) => tunnel.closeWith(code, reason) }
+        const socket: ChildSocket = { get lastActivity () { return tunnel.lastActivity }, hold: () => {}, end: (code, reason) => tunnel.closeWith(code, reason) }
         this.#sockets.add(socket)
         tunnel.once('close', () => this.#sockets.delete(socket))
         return { type: 'tunnel', headers: got.headers, stream: tunnel }
@@ -346,7 +348,7 @@ export class ChildWorker implements Worker {
       const channel = socketOverStream(got.socket, { end: 'supervisor', headers, head: got.head })
       channel.queueLimit = req.sendBuffer
       // The runtime parks or closes its own sockets when it stops; what it left open is cut with the connection.
-      const socket: ChildSocket = { get lastActivity () { return channel.lastActivity }, end: (code, reason) => channel.close(code, reason) }
+      const socket: ChildSocket = { get lastActivity () { return channel.lastActivity }, hold: () => channel.hold(), end: (code, reason) => channel.close(code, reason) }
       this.#sockets.add(socket)
       channel.once('close', () => this.#sockets.delete(socket))
       return { type: 'socket', socket: channel }
@@ -396,6 +398,9 @@ export class ChildWorker implements Worker {
     let hibernated: Hibernated | undefined
     // exec has no runtime of ours to park or close its sockets: the supervisor closes them, saying why.
     if (this.#realm.kind === 'exec') for (const s of this.#sockets) s.end(...STOP_CLOSE_CODES[reason])
+    // A message written before this may still be on its way when the runtime parks: a narrow window the
+    // thread kind does not have (its stop travels behind the frames on one port).
+    else for (const s of this.#sockets) s.hold()
     if (this.#child.connected) {
       this.#child.on('message', (m: FromProcess) => { if (m?.t === 'hibernated') hibernated = { state: m.state } })
       this.#send({ t: 'stop', reason })

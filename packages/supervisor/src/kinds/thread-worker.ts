@@ -204,6 +204,8 @@ export class ThreadWorker implements Worker {
   }
 
   async #stop (reason: StopReason): Promise<Hibernated | undefined> {
+    // On the same port as the frames: whatever was sent before reaches the worker before its stop.
+    this.#client.holdSockets()
     this.#client.control({ t: 'stop', reason })
     const deadline = sleep(this.#realm.stopTimeout, null, { ref: false })
     const outcome = await Promise.race([this.#task.catch(() => null), deadline])

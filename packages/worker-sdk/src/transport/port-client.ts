@@ -131,6 +131,11 @@ export class PortClient {
     }
   }
 
+  /** The worker is being stopped: what its sockets are sent from now on waits for the next worker (SocketChannel.hold). */
+  holdSockets (): void {
+    for (const socket of this.#sockets.values()) socket.hold()
+  }
+
   /** Ends every exchange and socket with `err`, telling the worker nothing: it is gone or going. */
   failAll (err: Error): void {
     for (const [id, ex] of this.#exchanges) this.#fail(id, ex, err)

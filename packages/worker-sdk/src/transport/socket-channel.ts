@@ -16,6 +16,8 @@ export interface SocketClose {
   error?: Error
   /** The worker hibernated: the connection behind the channel stays open, and this is what it keeps. */
   parked?: Parked
+  /** With `parked`: frames sent after `hold()`, which the worker never got; they go to the next one. */
+  unsent?: SocketData[]
 }
 
 export interface SocketChannelEvents {
@@ -87,6 +89,8 @@ export class SocketChannel extends EventEmitter<SocketChannelEvents> {
   #head = 0
   #queuedBytes = 0
   #lastActivity = Date.now()
+  /** Frames sent since `hold()`: kept here, never posted. */
+  #held: SocketData[] | null = null
   /** The close to emit once the queued frames are delivered. */
   #ending: SocketClose | null = null
 
@@ -117,6 +121,10 @@ export class SocketChannel extends EventEmitter<SocketChannelEvents> {
   send (data: SocketData): boolean {
     if (this.#state !== 'open') throw socketClosed()
     this.#lastActivity = Date.now()
+    if (this.#held) {
+      this.#held.push(data)
+      return false
+    }
     if (this.#out.frame(data)) return true
     if (!this.#draining) {
       this.#draining = true
@@ -155,6 +163,18 @@ export class SocketChannel extends EventEmitter<SocketChannelEvents> {
     this.#end({ code: ABNORMAL_CLOSE, reason: '', error: err })
   }
 
+  /**
+   * The other end is about to stop (its worker may park the socket): frames
+   * sent from now on stay here rather than reach a worker on its way out,
+   * and `send` answers false. A park hands them back in its close
+   * (`unsent`), so that the next worker gets them; any other close drops
+   * them with the channel. A frame posted before this arrives before the
+   * stop, which travels behind it.
+   */
+  hold (): void {
+    this.#held ??= []
+  }
+
   /** Holds 'message' events back, and with them the acknowledgements. */
   pause (): void { this.#paused = true }
 
@@ -177,7 +197,7 @@ export class SocketChannel extends EventEmitter<SocketChannelEvents> {
       case 'close': {
         // The peer's answer to our close ends the handshake; its own close gets ours back.
         if (this.#state === 'open') this.#port.postMessage({ t: 'close', id: this.id, code: m.code, reason: m.reason })
-        this.#closed({ code: m.code, reason: m.reason, ...(m.park && { parked: m.park }) })
+        this.#closed({ code: m.code, reason: m.reason, ...(m.park && { parked: m.park, unsent: this.#held ?? [] }) })
         return this.#flush()
       }
       case 'abort': return this.#end({ code: ABNORMAL_CLOSE, reason: '', error: m.error ? decodeError(m.error) : peerAborted() })
