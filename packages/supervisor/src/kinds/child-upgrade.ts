@@ -11,7 +11,7 @@ export type ChildUpgrade =
   | { type: 'upgraded', headers: string[], socket: Socket, head: Buffer }
   | { type: 'refused', response: WorkerResponse }
 
-async function refusal (res: IncomingMessage): Promise<WorkerResponse> {
+async function refusal (res: IncomingMessage, connection: { destroy (): void }): Promise<WorkerResponse> {
   const chunks: Buffer[] = []
   let bytes = 0
   try {
@@ -22,7 +22,7 @@ async function refusal (res: IncomingMessage): Promise<WorkerResponse> {
     }
   } finally {
     // A failed upgrade never leaves the upstream connection behind (node-http-proxy's leak).
-    res.socket.destroy()
+    connection.destroy()
   }
   const headers: string[] = []
   for (let i = 0; i < res.rawHeaders.length; i += 2) headers.push(res.rawHeaders[i].toLowerCase(), res.rawHeaders[i + 1])
@@ -52,9 +52,12 @@ export function upgradeChild (endpoint: WorkerEndpoint, path: string, headers: s
       for (let i = 0; i < res.rawHeaders.length; i += 2) h.push(res.rawHeaders[i].toLowerCase(), res.rawHeaders[i + 1])
       resolve({ type: 'upgraded', headers: h, socket, head })
     })
+    // The connection itself, whichever way it ends: a response detaches it from both the request and the answer.
+    let connection: Socket | null = null
+    req.once('socket', (s) => { connection = s })
     req.once('response', (res) => {
       if (timer) clearTimeout(timer)
-      refusal(res).then(response => resolve({ type: 'refused', response }), reject)
+      refusal(res, { destroy: () => { connection?.destroy(); req.destroy() } }).then(response => resolve({ type: 'refused', response }), reject)
     })
     req.once('error', (err) => {
       if (timer) clearTimeout(timer)
