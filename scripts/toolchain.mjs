@@ -120,13 +120,19 @@ const SYSTEM_PACKAGES = {
     // test/deploy-*.test.ts run docs/deploy/*.conf in real front servers
     // (Debian's packages start no service here: policy-rc.d, or no init).
     nginx: 'nginx',
-    apache2: 'apache2'
+    apache2: 'apache2',
+    // test/web-socket-exec.test.ts: an unmodified Python WebSocket server as an exec worker
+    // (a library, so the proof is its file: a key starting with / is a path, not a command).
+    '/usr/lib/python3/dist-packages/websockets/__init__.py': 'python3-websockets',
+    // test/chat-example.test.ts drives examples/chat in a real browser (playwright-core).
+    chromium: 'chromium'
   },
   // bench/request-path.ts runs nginx → per-session processes as an anchor.
   bench: { wrk: 'wrk', 'redis-server': 'redis-server', nginx: 'nginx' }
 }
 
 function hasCommand (cmd) {
+  if (cmd.startsWith('/')) return existsSync(cmd)
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0
 }
 

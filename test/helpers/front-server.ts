@@ -114,7 +114,7 @@ const APACHE_MODULES = [
  * placeholders replaced by the caller plus @LISTEN@) included, and `defines`
  * passed as -D (the file's <IfDefine> options).
  */
-export async function startApache (t: TestContext, site: (listen: string, dir: string) => Promise<string>, defines: string[] = []): Promise<FrontServer> {
+export async function startApache (t: TestContext, site: (listen: string, dir: string) => Promise<string>, defines: string[] = [], { tls = false } = {}): Promise<FrontServer> {
   const dir = await workDir('sessiond-apache-')
   const port = await freePort()
   await writeFile(join(dir, 'site.conf'), await site(`127.0.0.1:${port}`, dir))
@@ -126,12 +126,12 @@ PidFile ${dir}/httpd.pid
 ErrorLog ${dir}/error.log
 LogLevel warn
 Mutex file:${dir} default
-${APACHE_MODULES.map(m => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`).join('\n')}
+${[...APACHE_MODULES, ...(tls ? ['socache_shmcb', 'ssl'] : [])].map(m => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`).join('\n')}
 ${root ? 'User www-data\nGroup www-data' : ''}
 ServerName localhost
 Listen 127.0.0.1:${port}
 Include ${dir}/site.conf
 `)
   const apache = findBinary('apache2')!
-  return run(t, [apache, '-f', join(dir, 'httpd.conf'), '-DFOREGROUND', ...defines.flatMap(d => ['-D', d])], dir, port, join(dir, 'error.log'), 'http')
+  return run(t, [apache, '-f', join(dir, 'httpd.conf'), '-DFOREGROUND', ...[...defines, ...(tls ? ['SESSIOND_TLS'] : [])].flatMap(d => ['-D', d])], dir, port, join(dir, 'error.log'), tls ? 'https' : 'http')
 }

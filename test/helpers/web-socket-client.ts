@@ -15,8 +15,8 @@ export function wsUrl (httpUrl: string, path: string): string {
 }
 
 /** Opens a socket; rejects with the HTTP status when the handshake is refused. */
-export async function openSocket (url: string, headers: Record<string, string> = {}, protocols: string[] = []): Promise<TestSocket> {
-  const ws = new WebSocket(url, protocols, { headers })
+export async function openSocket (url: string, headers: Record<string, string> = {}, protocols: string[] = [], connect: { ca?: Buffer, localAddress?: string } = {}): Promise<TestSocket> {
+  const ws = new WebSocket(url, protocols, { headers, ...connect })
   const inbox: Array<string | Buffer> = []
   const waiting: Array<(m: string | Buffer) => void> = []
   ws.on('message', (data: Buffer, isBinary: boolean) => {
@@ -46,9 +46,9 @@ export async function openSocket (url: string, headers: Record<string, string> =
 }
 
 /** The status of a refused handshake. */
-export async function refusedWith (url: string, headers: Record<string, string> = {}): Promise<number> {
+export async function refusedWith (url: string, headers: Record<string, string> = {}, connect: { ca?: Buffer, localAddress?: string } = {}): Promise<number> {
   try {
-    const s = await openSocket(url, headers)
+    const s = await openSocket(url, headers, [], connect)
     s.ws.close()
   } catch (err) {
     const status = (err as { status?: number }).status
