@@ -1,5 +1,4 @@
 import { test } from 'node:test'
-import type { TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { client, jsonLogin, sessionCookie } from './helpers/browser-flow.ts'
 import { makeCert } from './helpers/cert.ts'
@@ -14,7 +13,7 @@ import { skipUnlessInstalled } from './helpers/system-binary.ts'
 
 const CLIENT = '127.0.0.2'
 
-async function loggedIn (t: TestContext, origin: string, ca: Buffer) {
+async function loggedIn (origin: string, ca: Buffer) {
   const c = client(origin, { ca, localAddress: CLIENT })
   const login = await jsonLogin(c, 'alice', 'alice-password')
   assert.equal(login.status, 200)
@@ -29,7 +28,7 @@ for (const conf of ['nginx.conf', 'nginx-base-path.conf']) {
     const nginx = await startNginx(t, (listen) => deployFile(conf, {
       LISTEN: listen, SERVER_NAME: 'localhost', CERT: cert, KEY: key, UPSTREAM: new URL(d.url).host
     }), { tls: true })
-    const { c, cookie } = await loggedIn(t, nginx.url + prefix, ca)
+    const { c, cookie } = await loggedIn(nginx.url + prefix, ca)
     await liveFlow(c, { origin: nginx.url, path: prefix, cookie, ca, localAddress: CLIENT })
   })
 }
@@ -40,7 +39,7 @@ for (const mode of ['ProxyPass', 'mod_rewrite [P]']) {
     const { cert, key, ca } = await makeCert(t)
     const apache = await startApache(t, (listen) => deployFile('apache.conf', { LISTEN: listen, UPSTREAM: new URL(d.url).host, HTPASSWD: '/nonexistent', CERT: cert, KEY: key }),
       mode === 'ProxyPass' ? [] : ['SESSIOND_REWRITE'], { tls: true })
-    const { c, cookie } = await loggedIn(t, apache.url, ca)
+    const { c, cookie } = await loggedIn(apache.url, ca)
     await liveFlow(c, { origin: apache.url, cookie, ca, localAddress: CLIENT })
   })
 }

@@ -3,6 +3,8 @@ import type { TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { Agent, fetch as undiciFetch } from 'undici'
+import { makeCert } from './helpers/cert.ts'
 import { login } from './helpers/daemon.ts'
 import { startInProcessDaemon } from './helpers/in-process-daemon.ts'
 import { openSocket, refusedWith, wsUrl } from './helpers/web-socket-client.ts'
@@ -144,4 +146,25 @@ test('logout closes the session\'s sockets with 1008, live and parked; shutdown 
   assert.equal(survivor.ws.readyState, survivor.ws.OPEN, 'another session\'s socket stays')
   await d.close()
   assert.equal((await survivor.closed).code, 1001)
+})
+
+test('over the gateway\'s own TLS listener (HTTP/2 by ALPN, HTTP/1.1 for the rest): wss:// reaches the worker', async (t) => {
+  const { cert, key, ca } = await makeCert(t)
+  const d = await startInProcessDaemon(t, {
+    log: { level: 'silent' },
+    users: { demo: 'alice' },
+    tls: { cert, key },
+    realms: [{ name: 'live', mount: '/live', handler: LIVE, kind: 'thread' }]
+  })
+  const res = await undiciFetch(d.url + '/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'alice', password: d.demo!.password }),
+    dispatcher: new Agent({ connect: { ca } })
+  })
+  const cookie = res.headers.getSetCookie()[0].split(';')[0]
+  const s = await openSocket(wsUrl(d.url, '/live/socket'), { cookie, origin: d.url }, [], { ca })
+  s.ws.send('secure')
+  assert.equal(await s.next(), 'echo:secure')
+  s.ws.close()
 })

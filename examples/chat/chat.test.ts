@@ -10,6 +10,10 @@ import { CHROMIUM, launchChromium } from '../../test/helpers/chromium.ts'
 // resumes on the next message, with its history; logging out closes it.
 
 const HANDLER = fileURLToPath(new URL('./handler.ts', import.meta.url))
+/** What the page keeps of its socket, on window.chat. */
+interface ChatState { opened: number, worker: string | null, resumed: boolean, closed: number | null }
+const chat = () => (window as unknown as { chat: ChatState }).chat
+
 const skip = !existsSync(CHROMIUM) && process.env.CI !== 'true' ? 'needs Debian\'s chromium (apt-get install chromium)' : false
 
 test('in Chromium: the chat page connects, exchanges messages, survives its worker\'s hibernation, and closes on logout', { skip, timeout: 120_000 }, async (t) => {
@@ -25,14 +29,14 @@ test('in Chromium: the chat page connects, exchanges messages, survives its work
   await page.fill('#text', 'first message')
   await page.press('#text', 'Enter')
   await page.waitForSelector('li:has-text("alice (tab 1): first message")')
-  const before = await page.evaluate(() => (window as any).chat)
+  const before = await page.evaluate(chat)
 
   // Nobody types: the worker hibernates, the page stays connected.
   await page.waitForTimeout(3000)
   await page.fill('#text', 'after hibernation')
   await page.press('#text', 'Enter')
   await page.waitForSelector('li:has-text("alice (tab 1): after hibernation")')
-  const after = await page.evaluate(() => (window as any).chat)
+  const after = await page.evaluate(chat)
   assert.equal(after.resumed, true, 'a resumed worker answered')
   assert.notEqual(after.worker, before.worker, 'another worker than before')
   assert.equal(after.opened, 1, 'the page never reconnected')
@@ -47,7 +51,7 @@ test('in Chromium: the chat page connects, exchanges messages, survives its work
   // Logging out (same-origin, from the page) closes the page's socket with 1008.
   const status = await page.evaluate(() => fetch('/logout', { method: 'POST' }).then(r => r.status))
   assert.equal(status, 200)
-  await page.waitForFunction(() => (window as any).chat.closed !== null)
-  assert.equal(await page.evaluate(() => (window as any).chat.closed), 1008)
+  await page.waitForFunction(() => (window as unknown as { chat: ChatState }).chat.closed !== null)
+  assert.equal(await page.evaluate(() => (window as unknown as { chat: ChatState }).chat.closed), 1008)
   assert.match(await page.textContent('#status') ?? '', /closed \(1008/)
 })
