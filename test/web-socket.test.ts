@@ -168,3 +168,30 @@ test('over the gateway\'s own TLS listener (HTTP/2 by ALPN, HTTP/1.1 for the res
   assert.equal(await s.next(), 'echo:secure')
   s.ws.close()
 })
+
+test('frameworks unchanged: Hono\'s upgradeWebSocket, and an Express app with ws given as its http.Server to fromNodeListener', async (t) => {
+  const d = await startInProcessDaemon(t, {
+    log: { level: 'silent' },
+    users: { demo: 'alice' },
+    realms: [
+      { name: 'hono', mount: '/hono', handler: fileURLToPath(new URL('./fixtures/hono-live.ts', import.meta.url)), kind: 'thread' },
+      { name: 'express', mount: '/express', handler: fileURLToPath(new URL('./fixtures/express-live.ts', import.meta.url)), kind: 'process', socketIdleTimeout: '500ms' }
+    ]
+  })
+  const cookie = await login(d.url, 'alice', d.demo!.password!)
+  const hono = await openSocket(wsUrl(d.url, '/hono/ws?name=alice'), { cookie })
+  assert.equal(await hono.next(), 'hello alice', 'onOpen')
+  hono.ws.send('hi')
+  assert.equal(await hono.next(), 'hono:hi', 'onMessage')
+  assert.equal(await (await fetch(d.url + '/hono/', { headers: { cookie } })).text(), 'a Hono realm')
+
+  const ex = await openSocket(wsUrl(d.url, '/express/'), { cookie })
+  assert.equal(await ex.next(), 'hi alice', 'the app sees X-Sessiond-User')
+  ex.ws.send('hi')
+  assert.equal(await ex.next(), 'express:hi')
+  // The worker hibernates; the socket stays, and the app gets a connection of its own again on the next message.
+  await eventually(() => d.supervisor.stats().reaped >= 1, 'the express worker hibernated')
+  ex.ws.send('after')
+  assert.equal(await ex.next(), 'hi alice')
+  assert.equal(await ex.next(), 'express:after')
+})

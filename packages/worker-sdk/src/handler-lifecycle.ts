@@ -39,20 +39,22 @@ export async function startOrResume (handler: Handler, ctx: HandlerContext, resu
 
 /**
  * Aborts `ctx.signal`, runs `hibernate` when the reason keeps the session
- * going and someone takes the state, then `stop`; then parks the sockets
- * still open (the session goes on) or closes them. Answers the state.
+ * going and someone takes the state, then parks the sockets still open (the
+ * session goes on) or closes them, then runs `stop`. Answers the state.
  */
 export async function stopHandler (handler: Handler, ctx: HandlerContext, stopping: AbortController, reason: StopReason, stateWanted = true, sockets?: SessionSockets): Promise<{ state: unknown } | undefined> {
   stopping.abort(new SdkError('SDK_ERR_STOPPING', `worker stopping: ${reason}`, 503))
   const hibernating = stateWanted && HIBERNATING_STOPS.has(reason)
+  let hibernated: { state: unknown } | undefined
   try {
-    const hibernated = handler.hibernate && hibernating ? { state: await handler.hibernate(ctx) } : undefined
-    await handler.stop?.(ctx)
-    return hibernated
+    hibernated = handler.hibernate && hibernating ? { state: await handler.hibernate(ctx) } : undefined
   } finally {
-    // After the hooks: `hibernate` may still send on a socket or update its attachment.
+    // After `hibernate`, which may still send on a socket or update its attachment; before `stop`,
+    // which may close what the sockets lead to (an app's own server).
     sockets?.settle(reason, hibernating)
   }
+  await handler.stop?.(ctx)
+  return hibernated
 }
 
 /** A store that answers every call with one coded error: for a worker that has none. */

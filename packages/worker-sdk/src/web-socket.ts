@@ -13,6 +13,11 @@ const OPEN = 1
 const CLOSING = 2
 const CLOSED = 3
 
+/** Close codes an endpoint may send in a close frame. */
+export function sendableCode (code: number): boolean {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999)
+}
+
 /** Bytes that go out on their own: a view into a larger buffer would clone all of that buffer. */
 function exactBytes (data: ArrayBufferLike | ArrayBufferView): Uint8Array {
   if (ArrayBuffer.isView(data)) {
@@ -112,9 +117,10 @@ export class WorkerWebSocket extends EventTarget {
     this.#sendNow(data)
   }
 
+  /** `code`: any a server may send (RFC 6455 §7.4: 1000-1003, 1007-1014, 3000-4999); 1000 when absent. */
   close (code?: number, reason = ''): void {
-    if (code !== undefined && code !== 1000 && (code < 3000 || code > 4999)) {
-      throw new DOMException(`close code ${code} is neither 1000 nor in 3000-4999`, 'InvalidAccessError')
+    if (code !== undefined && !sendableCode(code)) {
+      throw new DOMException(`close code ${code} is not one an endpoint may send`, 'InvalidAccessError')
     }
     if (Buffer.byteLength(reason) > 123) throw new DOMException('a close reason is at most 123 bytes', 'SyntaxError')
     this.#channel.close(code ?? 1000, reason)
