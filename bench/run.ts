@@ -9,10 +9,11 @@ import { requestPath } from './request-path.ts'
 import { storeOps } from './store-ops.ts'
 import { threadTransport } from './thread-transport.ts'
 import { workerKinds } from './worker-kinds.ts'
+import { webSockets } from './web-sockets.ts'
 import { workerRss } from './worker-rss.ts'
 
 const LATEST = fileURLToPath(new URL('./results/latest.md', import.meta.url))
 
 // The in-process transport bench goes last: its threads live in this process.
-const ok = await runBenchmarks([requestPath, coldStart, workerRss, workerKinds, density, storeOps, threadTransport], process.argv.slice(2), { writeTo: LATEST })
+const ok = await runBenchmarks([requestPath, coldStart, workerRss, workerKinds, density, storeOps, webSockets, threadTransport], process.argv.slice(2), { writeTo: LATEST })
 process.exitCode = ok ? 0 : 1
