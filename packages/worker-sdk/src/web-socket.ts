@@ -133,9 +133,11 @@ export class WorkerWebSocket extends EventTarget {
    * `deserializeAttachment()`.
    */
   serializeAttachment (value: unknown): void {
-    const bytes = serialize(value).byteLength
+    // structuredClone first: what cannot be cloned is a DataCloneError, as for postMessage.
+    const copy = structuredClone(value)
+    const bytes = serialize(copy).byteLength
     if (bytes > MAX_ATTACHMENT_BYTES) throw attachmentTooLarge(bytes, MAX_ATTACHMENT_BYTES)
-    this.#attachment = structuredClone(value)
+    this.#attachment = copy
   }
 
   /** A copy of the value last kept with `serializeAttachment`, or null. */
