@@ -31,6 +31,9 @@ const MESSAGE = 'x'.repeat(32)
 const GIB = 1024 * MIB
 /** Sockets per session in the held bench: many sessions' worth without as many logins. */
 const SOCKETS_PER_SESSION = 100
+/** The realm's socket idle timeout in the held bench: longer than opening every socket takes. */
+const IDLE_MS = 8000
+const OPEN_CONCURRENCY = 16
 
 function open (url: string, cookie?: string): Promise<WebSocket> {
   const ws = new WebSocket(url, { headers: cookie ? { cookie } : {}, perMessageDeflate: false })
@@ -108,7 +111,7 @@ async function heldAndResumed (opts: BenchOptions): Promise<SummaryRow[]> {
   const total = opts.quick ? 400 : 10_000
   const sessions = Math.ceil(total / SOCKETS_PER_SESSION)
   const daemon = await startSessiond({
-    realms: [{ name: 'echo', kind: 'thread', handler: ECHO, settings: { socketIdleTimeout: '1s', webSocket: { maxPerSession: SOCKETS_PER_SESSION } } }],
+    realms: [{ name: 'echo', kind: 'thread', handler: ECHO, settings: { socketIdleTimeout: `${IDLE_MS}ms`, webSocket: { maxPerSession: SOCKETS_PER_SESSION } } }],
     config: { limits: { maxConnections: total + 1000, webSocketPing: '10m' } }
   })
   const sockets: WebSocket[] = []
@@ -119,9 +122,13 @@ async function heldAndResumed (opts: BenchOptions): Promise<SummaryRow[]> {
     for (const c of cookies) sockets.push(await open(url, c))
     await sleep(3000)
     const before = await vmRss(daemon.pid)
-    for (let i = 0; i < total - sessions; i++) sockets.push(await open(url, cookies[i % sessions]))
+    // A few handshakes in flight at once, each to a live worker (opening them all takes less than IDLE_MS).
+    let next = 0
+    await Promise.all(Array.from({ length: OPEN_CONCURRENCY }, async () => {
+      while (next < total - sessions) sockets.push(await open(url, cookies[next++ % sessions]))
+    }))
     // Every worker hibernates; the sockets stay open at the gateway.
-    await sleep(4000)
+    await sleep(IDLE_MS + 3000)
     const after = await vmRss(daemon.pid)
     const perSocket = (after - before) / (total - sessions)
     const perGib = GIB / perSocket

@@ -22,6 +22,7 @@ import { socketOriginAllowed } from './socket-origin.ts'
 import type { PendingUpgrade } from './upgrade-listener.ts'
 import type { UsersFile } from './users-file.ts'
 import { WebSocketRelay } from './web-socket-relay.ts'
+import type { RelayLog } from './web-socket-relay.ts'
 import { sendWorkerReply } from './worker-reply.ts'
 
 export interface RealmUpgradeOptions {
@@ -30,6 +31,8 @@ export interface RealmUpgradeOptions {
   dispatcher: Dispatcher
   users: UsersFile
   hub: SocketHub
+  /** One logger for every relay: a request's own child logger would stay alive with each socket. */
+  log: RelayLog
 }
 
 /** Headers of the worker's that never go into the 101: the handshake's own are ws's to write. */
@@ -118,8 +121,7 @@ export class RealmUpgrades {
     socket.once('close', () => { if (!accepted) link.abort(new Error('the handshake failed')) })
     this.#server(realm).handleUpgrade(request.raw, socket, head, (ws) => {
       accepted = true
-      // Parked sockets may wait for hours: no socket timeout of the HTTP server's applies to them.
-      new WebSocketRelay(ws, link, call, hub, dispatcher, request.log) // eslint-disable-line no-new
+      new WebSocketRelay(ws, link, call, hub, dispatcher, this.#opts.log) // eslint-disable-line no-new
     })
     return reply
   }

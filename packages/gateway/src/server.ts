@@ -130,7 +130,7 @@ export async function buildServer ({ config, logger, store, dispatcher, users, c
     await hub.close()
   })
   routeUpgrades(app)
-  const upgrades = new RealmUpgrades({ config, store, dispatcher, users, hub })
+  const upgrades = new RealmUpgrades({ config, store, dispatcher, users, hub, log: app.log.child({ component: 'websockets' }) })
   await app.register(async (realms) => realmRouter(realms, { config, store, dispatcher, users, renewSession, upgrades }))
   return app
 }
