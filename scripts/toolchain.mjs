@@ -84,6 +84,10 @@ export function toolchain () {
   const env = {
     ...process.env,
     PATH: `${dirname(nodeBin)}:${join(root, 'node_modules', '.bin')}:${process.env.PATH}`,
+    // Native addons (authenticate-pam) compile against this Node's own headers: the
+    // provisioned Node ships them (as do distributions' Node packages, in /usr/include/node),
+    // and node-gyp cannot download any here.
+    ...(existsSync(join(dirname(nodeBin), '..', 'include', 'node', 'node.h')) && { npm_config_nodedir: join(dirname(nodeBin), '..') }),
     // pnpm must not try to manage its own version or nag about updates.
     npm_config_manage_package_manager_versions: 'false',
     npm_config_update_notifier: 'false'
@@ -106,9 +110,18 @@ function installDeps ({ nodeBin, pnpm, env }) {
 }
 
 // Debian packages that tests start for real (servers, interpreters, browsers),
-// keyed by the command that proves each is there. Tests never skip when one
-// is missing under CI=true: the bootstrap installs them, as root, first.
+// keyed by the command (or, for headers, the file) that proves each is there.
+// Tests never skip when one is missing under CI=true: the bootstrap installs
+// them, as root, first. `build` comes before every install of the workspace.
 const SYSTEM_PACKAGES = {
+  build: {
+    // authenticate-pam (users.source pam) is a native addon built at install:
+    // a C++ compiler, make, and the PAM headers. It is optional: without them
+    // the install goes on and only PAM logins are unavailable.
+    'g++': 'g++',
+    make: 'make',
+    '/usr/include/security/pam_appl.h': 'libpam0g-dev'
+  },
   test: {
     // exec workers in the tests and examples/python-notes.
     python3: 'python3',
@@ -122,13 +135,18 @@ const SYSTEM_PACKAGES = {
     nginx: 'nginx',
     apache2: 'apache2',
     // test/web-socket-exec.test.ts: an unmodified Python WebSocket server as an exec worker
-    // (a library, so the proof is its file: a key starting with / is a path, not a command).
+    // (a library, so the proof is its file).
     '/usr/lib/python3/dist-packages/websockets/__init__.py': 'python3-websockets',
-    // test/chat-example.test.ts drives examples/chat in a real browser (playwright-core).
-    chromium: 'chromium'
+    // test/demo-pages.test.ts looks at the demo as a person would, and takes the README's screenshots.
+    chromium: 'chromium',
+    // test/pam-login.test.ts sets real system passwords (chpasswd) for its accounts.
+    chpasswd: 'passwd',
+    // test/cli-launcher.test.ts runs the sessiond launcher under Debian's older Node.
+    '/usr/bin/node': 'nodejs'
   },
   // bench/request-path.ts runs nginx → per-session processes as an anchor.
-  bench: { wrk: 'wrk', 'redis-server': 'redis-server', nginx: 'nginx' }
+  bench: { wrk: 'wrk', 'redis-server': 'redis-server', nginx: 'nginx' },
+  screenshots: { chromium: 'chromium' }
 }
 
 function hasCommand (cmd) {
@@ -162,9 +180,14 @@ function ensureSystemPackages (task) {
 }
 
 const TASKS = {
-  // The CLI with the project's own Node.
-  sessiond: (args) => [['node', ['packages/gateway/src/cli/main.ts', ...args]]],
+  // The CLI with the project's own Node, in the directory npm was run from
+  // (INIT_CWD), so that `npm run sessiond -- start --config x.yaml` reads the caller's x.yaml.
+  sessiond: (args) => [['node', [join(root, 'packages/gateway/src/cli/main.ts'), ...args], { cwd: process.env.INIT_CWD }]],
   start: (args) => [['node', ['packages/gateway/src/cli/main.ts', 'start', '--config', 'examples/demo.yaml', ...args]]],
+  // The installable tarballs: each package built to JavaScript with .d.ts files (scripts/build-packages.ts), packed by pnpm.
+  pack: (args) => [['node', ['scripts/build-packages.ts', ...args]]],
+  // docs/screenshots/*.png, the README's, from the demo in Debian's chromium.
+  screenshots: () => [['node', ['scripts/screenshots.ts']]],
   typecheck: () => [['tsc', ['-p', '.', '--noEmit']]],
   lint: () => [['biome', ['check', '.']]],
   // Every test file, or only the files given: `npm run test:only -- test/x.test.ts`.
@@ -187,14 +210,17 @@ function main () {
   const args = rest[0] === '--' ? rest.slice(1) : rest
   if (!TASKS[task]) die(`unknown task ${task}; one of ${Object.keys(TASKS).join(', ')}`)
   const tc = toolchain()
-  if (task !== 'pnpm') installDeps(tc)
+  if (task !== 'pnpm') {
+    ensureSystemPackages('build')
+    installDeps(tc)
+  }
   ensureSystemPackages(task === 'test:unit' ? 'test' : task)
-  for (const [cmd, cmdArgs] of TASKS[task](args)) {
+  for (const [cmd, cmdArgs, opts] of TASKS[task](args)) {
     const bin = cmd === 'node' ? tc.nodeBin : cmd === 'pnpm' ? tc.nodeBin : cmd
     const argv = cmd === 'pnpm' ? [tc.pnpm, ...cmdArgs] : cmdArgs
     // Forward signals: the child gets SIGINT/SIGTERM from the terminal's
     // process group anyway; we only wait and pass its status through.
-    const r = spawnSync(bin, argv, { cwd: root, env: tc.env, stdio: 'inherit' })
+    const r = spawnSync(bin, argv, { cwd: opts?.cwd ?? root, env: tc.env, stdio: 'inherit' })
     if (r.error) die(`${cmd} failed to start: ${r.error.message}`)
     if (r.status !== 0) process.exit(r.status ?? (r.signal === 'SIGINT' ? 130 : 1))
   }

@@ -85,4 +85,11 @@ test('the counter example keeps counting across an idle stop', async (t) => {
   const after = await getJson(d.url + '/counter/', cookie)
   assert.notEqual(after.body.worker.threadId, first.body.worker.threadId, 'a new worker')
   assert.equal(after.body.count, 3)
+  // The new worker says so, on the page a person sees too.
+  assert.deepEqual(after.body.resumed, { count: 2, from: first.body.worker.id })
+  assert.notEqual(after.body.worker.id, first.body.worker.id)
+  const page = await getJson(d.url + '/counter/', cookie, { headers: { accept: 'text/html' } })
+  assert.match(page.body, new RegExp(`resumed from a hibernation: worker ${first.body.worker.id} was stopped when idle and handed over its count \\(2\\)`))
+  assert.match(page.body, /<a href="\.\.\/">Home<\/a>/)
+  assert.match(page.body, /id="logout"/)
 })

@@ -1,7 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { cookieSetBy, getJson, startDaemon } from './helpers/daemon.ts'
+import { LAB, cookieSetBy, getJson, startDaemon } from './helpers/daemon.ts'
+import { startInProcessDaemon } from './helpers/in-process-daemon.ts'
 
 test('a session idle past session.idleTimeout is over; one in use is kept alive by its re-issued cookie', async (t) => {
   // Generous steps: a busy machine must not make a used session look idle.
@@ -19,4 +20,30 @@ test('a session idle past session.idleTimeout is over; one in use is kept alive 
   assert.notEqual(busy, first, 'the cookie was re-issued along the way')
   assert.equal((await getJson(d.url + '/lab/count', idle)).status, 401, 'the idle session is over')
   assert.equal((await getJson(d.url + '/lab/count', first)).status, 401, 'an old copy of a busy session\'s cookie is over too')
+})
+
+test('session.idleTimeout reaches the store: an idle session ends there with its workers; one in use is kept alive by batched touches', async (t) => {
+  const d = await startInProcessDaemon(t, { session: { idleTimeout: '2s' }, realms: [{ name: 'lab', mount: '/lab', handler: LAB, auth: 'anonymous' }] })
+  const visit = async (cookie?: string) => {
+    const res = await fetch(d.url + '/lab/count', { headers: cookie ? { cookie } : {} })
+    assert.equal(res.status, 200)
+    await res.arrayBuffer()
+    return cookieSetBy(res) ?? cookie!
+  }
+  await visit()
+  const [idle] = await d.supervisor.sessions()
+  let busy = await visit()
+  const busyId = (await d.supervisor.sessions()).find(id => id !== idle)!
+  for (let i = 0; i < 6; i++) {
+    await sleep(500)
+    busy = await visit(busy)
+  }
+  // 3 s after its only request: past the idle timeout in the store, which the hot path never asked.
+  assert.equal(await d.store.lookup(idle), null)
+  assert.equal((await d.store.lookup(busyId))?.id, busyId)
+  assert.ok(await d.store.gc() >= 1)
+  const deadline = Date.now() + 5_000
+  while (d.supervisor.hasWorker(idle, 'lab') && Date.now() < deadline) await sleep(20)
+  assert.equal(d.supervisor.hasWorker(idle, 'lab'), false, 'the session end stopped its worker')
+  assert.equal(d.supervisor.hasWorker(busyId, 'lab'), true)
 })

@@ -13,12 +13,21 @@ declare(strict_types=1);
  * Session ids come from sessiond (`new`); each request opens its session
  * `rw`, so two requests of one session never interleave their writes, and
  * `close` commits. Values in $_SESSION must be strings, as in the store.
+ *
+ * Served by sessiond as an exec realm, bind PHP to the logged-in session
+ * instead of a session of its own (app.php does):
+ *
+ *   ini_set('session.use_cookies', '0');              // no PHPSESSID: sessiond's cookie carries the session
+ *   session_id(getenv('SESSIOND_SESSION_ID'));        // the session sessiond started this worker for
+ *   session_start();
  */
 final class SessiondSessionHandler implements SessionHandlerInterface, SessionIdInterface, SessionUpdateTimestampHandlerInterface
 {
     /** @var resource|null */
     private $socket = null;
     private ?string $opened = null;
+    /** @var array<string, string> the opened session's sessiond: keys, kept out of $_SESSION */
+    private array $hidden = [];
 
     public function __construct(private string $host = '127.0.0.1', private int $port = 7777, private float $timeout = 5.0)
     {
@@ -66,7 +75,7 @@ final class SessiondSessionHandler implements SessionHandlerInterface, SessionId
                 $this->call("open $id rw");
                 $this->opened = $id;
             }
-            return $this->call('get_all');
+            return $this->visible($this->call('get_all'));
         } catch (RuntimeException $e) {
             trigger_error($e->getMessage(), E_USER_WARNING);
             return false;
@@ -77,7 +86,7 @@ final class SessiondSessionHandler implements SessionHandlerInterface, SessionId
     {
         try {
             if ($this->opened !== $id) return false;
-            $this->call('put_all ' . ($data === '' ? 'a:0:{}' : $data));
+            $this->call('put_all ' . $this->withHidden($data === '' ? 'a:0:{}' : $data));
             return true;
         } catch (RuntimeException $e) {
             trigger_error($e->getMessage(), E_USER_WARNING);
@@ -122,6 +131,33 @@ final class SessiondSessionHandler implements SessionHandlerInterface, SessionId
     {
         // sessiond collects expired sessions itself.
         return 0;
+    }
+
+    /**
+     * sessiond keeps data of its own in the session (`sessiond:…` keys, such
+     * as a hibernated worker's state): PHP never sees them, and put_all
+     * writes them back as they were, since put_all replaces the whole map.
+     * Other realms' keys are ordinary data, shared with PHP.
+     */
+    private function visible(string $serialized): string
+    {
+        $all = $serialized === '' ? [] : unserialize($serialized, ['allowed_classes' => false]);
+        if (!is_array($all)) return $serialized;
+        $this->hidden = [];
+        foreach ($all as $key => $value) {
+            if (str_starts_with((string) $key, 'sessiond:')) {
+                $this->hidden[$key] = $value;
+                unset($all[$key]);
+            }
+        }
+        return serialize($all);
+    }
+
+    private function withHidden(string $data): string
+    {
+        if ($this->hidden === []) return $data;
+        $mine = unserialize($data, ['allowed_classes' => false]);
+        return serialize((is_array($mine) ? $mine : []) + $this->hidden);
     }
 
     /** Commits and closes the opened session, if any. */

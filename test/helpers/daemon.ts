@@ -80,7 +80,8 @@ export async function startDaemon (t: TestContext, opts: DaemonOptions = {}): Pr
   let exitCode: Promise<number | null> | null = null
   const stop = () => {
     exitCode ??= (async () => {
-      if (child.exitCode !== null) return child.exitCode
+      // Already gone (exited, or killed by a signal: then exitCode stays null).
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
       child.kill('SIGTERM')
       const [code] = await once(child, 'exit') as [number | null]
       return code

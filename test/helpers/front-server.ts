@@ -104,34 +104,18 @@ http {
   return run(t, [nginx, '-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], dir, port, join(dir, 'error.log'), tls ? 'https' : 'http')
 }
 
-const APACHE_MODULES = [
-  'mpm_event', 'authz_core', 'authn_core', 'authn_file', 'auth_basic', 'authz_user',
-  'proxy', 'proxy_http', 'headers', 'rewrite', 'setenvif'
-]
-
 /**
- * Apache httpd in the foreground with `site` (a docs/deploy file,
- * placeholders replaced by the caller plus @LISTEN@) included, and `defines`
- * passed as -D (the file's <IfDefine> options).
+ * Apache httpd in the foreground from docs/deploy/apache-httpd.conf (the
+ * whole server config, placeholders replaced) including `site` (a
+ * docs/deploy file, placeholders replaced by the caller plus @LISTEN@) as
+ * apache.conf beside it, and `defines` passed as -D (the <IfDefine> options).
  */
 export async function startApache (t: TestContext, site: (listen: string, dir: string) => Promise<string>, defines: string[] = [], { tls = false } = {}): Promise<FrontServer> {
   const dir = await workDir('sessiond-apache-')
   const port = await freePort()
-  await writeFile(join(dir, 'site.conf'), await site(`127.0.0.1:${port}`, dir))
-  const root = process.getuid?.() === 0
-  await writeFile(join(dir, 'httpd.conf'), `
-ServerRoot ${dir}
-DefaultRuntimeDir ${dir}
-PidFile ${dir}/httpd.pid
-ErrorLog ${dir}/error.log
-LogLevel warn
-Mutex file:${dir} default
-${[...APACHE_MODULES, ...(tls ? ['socache_shmcb', 'ssl'] : [])].map(m => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`).join('\n')}
-${root ? 'User www-data\nGroup www-data' : ''}
-ServerName localhost
-Listen 127.0.0.1:${port}
-Include ${dir}/site.conf
-`)
+  const listen = `127.0.0.1:${port}`
+  await writeFile(join(dir, 'apache.conf'), await site(listen, dir))
+  await writeFile(join(dir, 'httpd.conf'), await deployFile('apache-httpd.conf', { RUN_DIR: dir, LISTEN: listen }))
   const apache = findBinary('apache2')!
   return run(t, [apache, '-f', join(dir, 'httpd.conf'), '-DFOREGROUND', ...[...defines, ...(tls ? ['SESSIOND_TLS'] : [])].flatMap(d => ['-D', d])], dir, port, join(dir, 'error.log'), tls ? 'https' : 'http')
 }

@@ -2,6 +2,8 @@
 //
 //   loadConfig(file, overrides) ── invalid ──▶ throw: nothing changed
 //      │
+//   assertHandlersLoad(realms) ── an import does not resolve ──▶ throw: nothing changed
+//      │
 //   planReload(running, next): which realms changed, which settings need a restart
 //      │
 //   dispatcher.reconfigure(next realms) ── refuses ──▶ throw: nothing changed
@@ -13,6 +15,7 @@ import { isDeepStrictEqual } from 'node:util'
 import type { Logger } from 'pino'
 import type { Dispatcher, ReconfigureSummary } from '@sessiond/supervisor'
 import { isMapping, loadConfig } from './config.ts'
+import { assertHandlersLoad } from './handler-preflight.ts'
 import type { Config, ConfigOverrides, RealmConfig } from './config.ts'
 import { ConfigError } from './errors.ts'
 import type { RunningConfig } from './running-config.ts'
@@ -108,7 +111,10 @@ export class ConfigReloader {
   async #reloadNow (): Promise<ReloadSummary> {
     const file = this.#running.current.file
     try {
-      const plan = planReload(this.#running.current, loadConfig(file, this.#overrides))
+      const next = loadConfig(file, this.#overrides)
+      // As at start-up: a handler that cannot resolve its imports is refused now, not at its first request.
+      await assertHandlersLoad(next.realms)
+      const plan = planReload(this.#running.current, next)
       const workers = await this.#reconfigureWorkers(file, plan.config.realms)
       this.#running.replace(plan.config)
       const summary: ReloadSummary = {
@@ -126,7 +132,7 @@ export class ConfigReloader {
       return summary
     } catch (err) {
       // A mistake in the file is the operator's, not a bug: its message says all, a stack trace nothing.
-      if ((err as { code?: string }).code === 'GW_ERR_CONFIG') this.#log.error({ file }, `config reload failed, the running config is unchanged: ${(err as Error).message}`)
+      if ((err as { code?: string }).code === 'GW_ERR_CONFIG' || (err as { code?: string }).code === 'GW_ERR_HANDLER_LOAD') this.#log.error({ file }, `config reload failed, the running config is unchanged: ${(err as Error).message}`)
       else this.#log.error({ err, file }, 'config reload failed, the running config is unchanged')
       throw err
     }

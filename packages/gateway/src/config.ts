@@ -17,12 +17,21 @@ const GATEWAY_HEADERS = ['host', 'cookie', 'authorization', 'connection', 'conte
   'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-prefix', 'x-sessiond-user', 'x-request-id']
 /** Paths the gateway itself answers; no realm may mount over them. */
 export const RESERVED_PATHS = ['/login', '/logout', '/healthz', '/_sessiond']
+const RUNNING_AS_ROOT = process.getuid?.() === 0
 
 export const RealmSchema = Type.Object({
   ...WorkerRealmFields,
   mount: Type.String({ pattern: PATH_PREFIX, description: 'a path prefix such as /notes, without a trailing slash or dot segments' }),
   auth: Type.Union([Type.Literal('required'), Type.Literal('anonymous')], { default: 'required' }),
   bodyLimit: Type.Optional(ByteSize()),
+  /**
+   * Settings that apply only when the daemon runs as root: a config shared by
+   * a root deployment and development as an ordinary user (the demo's whoami
+   * realm) runs its process workers as the login's account where it can.
+   */
+  whenRoot: Type.Optional(Type.Object({ runAs: WorkerRealmFields.runAs }, { additionalProperties: false })),
+  /** Refuse state-changing requests from other sites (realm-csrf.ts); off for APIs with tokens of their own. */
+  csrf: Type.Union([Type.Literal('on'), Type.Literal('off'), Type.Boolean()], { default: 'on', description: 'on or off' }),
   /** Serve the realm only to requests with this Host header (its own origin: a subdomain per realm). */
   host: Type.Optional(Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[0-9]{1,5})?$', description: 'a lower-case host name as the Host header carries it, with the port when it is not the default' })),
   /** A Content-Security-Policy for every response of the realm (see realm-csp.ts); the worker's own is replaced. */
@@ -71,13 +80,31 @@ export const ConfigSchema = Type.Object({
   listen: Type.String({ pattern: LISTEN, default: '127.0.0.1:8080', description: 'HOST:PORT' }),
   dataDir: Type.String({ minLength: 1, default: '.sessiond' }),
   users: Type.Object({
+    /** Who the users are: the users file, or the system's own accounts through PAM (pam-users.ts). */
+    source: Type.Union([Type.Literal('file'), Type.Literal('pam')], { default: 'file' }),
     file: Type.Optional(Type.String({ minLength: 1 })),
-    demo: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_.-]{0,31}$', description: 'a user name' }))
+    demo: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_.-]{0,31}$', description: 'a user name' })),
+    /** source pam: the PAM service, a file in /etc/pam.d. */
+    service: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$', default: 'sessiond', description: 'a PAM service name (a file in /etc/pam.d)' })
   }, { additionalProperties: false, default: {} }),
   store: Type.Object({
     kind: Type.Union([Type.Literal('sqlite'), Type.Literal('memory'), Type.Literal('redis')], { default: 'sqlite' }),
     url: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'a redis:// or rediss:// URL' })),
-    protocolListen: Type.Optional(Type.String({ pattern: `^[0-9]{1,5}$|${LISTEN}`, description: 'PORT (on 127.0.0.1) or HOST:PORT for the line-protocol listener (off when absent)' }))
+    // YAML reads a bare `7777` as a number: a port is taken as a number or as a string.
+    protocolListen: Type.Optional(Type.Union([
+      Type.Integer({ minimum: 0, maximum: 65535 }),
+      Type.String({ pattern: `^[0-9]{1,5}$|${LISTEN}` })
+    ], { description: 'PORT (on 127.0.0.1) or HOST:PORT for the line-protocol listener (off when absent)' })),
+    /** A file (mode 0600) holding the line protocol's secret: each connection's first command is then `auth <secret>`. */
+    protocolAuth: Type.Optional(Type.String({ minLength: 1, description: 'the path of a mode 0600 file holding the line protocol\'s secret' })),
+    /** Absent fields take the listener's defaults (LineProtocolListener: 1024, 64, 256, 100, 10). */
+    protocolLimits: Type.Optional(Type.Object({
+      connections: Type.Optional(Type.Integer({ minimum: 1 })),
+      connectionsPerAddress: Type.Optional(Type.Integer({ minimum: 1 })),
+      commandsInFlight: Type.Optional(Type.Integer({ minimum: 1 })),
+      newPerSecond: Type.Optional(Type.Integer({ minimum: 1, description: 'an integer >= 1: `new` per second for the whole listener' })),
+      newPerSecondPerConnection: Type.Optional(Type.Integer({ minimum: 1, description: 'an integer >= 1: `new` per second on one connection' }))
+    }, { additionalProperties: false }))
   }, { additionalProperties: false, default: {} }),
   session: Type.Object({
     maxAge: Duration('12h'),
@@ -122,11 +149,12 @@ export const ConfigSchema = Type.Object({
 
 type Decoded = StaticDecode<typeof ConfigSchema>
 export type RealmConfig = Decoded['realms'][number]
-export type Config = Readonly<Omit<Decoded, 'users' | 'httpRedirect'> & {
+export type Config = Readonly<Omit<Decoded, 'users' | 'httpRedirect' | 'store'> & {
   file: string
   host: string
   port: number
-  users: { file: string, demo?: string }
+  users: { source: 'file' | 'pam', file: string, demo?: string, service: string }
+  store: Omit<Decoded['store'], 'protocolListen'> & { protocolListen?: string }
   httpRedirect?: { host: string, port: number, origin?: string, status: 301 | 308 }
 }>
 
@@ -223,6 +251,11 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
     }
     names.add(realm.name)
     mounts.add(where)
+    if (realm.whenRoot?.runAs !== undefined) {
+      if (realm.kind === 'thread') issues.push(`/realms/${i}/whenRoot/runAs: expected kind process or exec (a thread runs as the daemon), got kind thread`)
+      else if (realm.runAs !== undefined) issues.push(`/realms/${i}/whenRoot/runAs: expected either runAs or whenRoot.runAs, got both`)
+      else if (RUNNING_AS_ROOT) realm.runAs = realm.whenRoot.runAs
+    }
     for (const [key, what] of workerKind(realm.kind).validate(realm)) {
       const value = (realm as Record<string, unknown>)[key]
       issues.push(`/realms/${i}/${key}: expected ${what}, got ${value === undefined ? 'nothing' : shown(value)}`)
@@ -243,6 +276,11 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
     // Without a trusted front server anyone could name themselves in the header.
     if (cfg.trustProxy.length === 0) issues.push('/trustProxy: expected the front server\'s address when auth.mode is header, got none')
     if (GATEWAY_HEADERS.includes(header)) issues.push(`/auth/header: expected a header of the front server's own, not one the gateway reads or sets, got ${JSON.stringify(cfg.auth.header)}`)
+  }
+  if (cfg.users.source === 'pam') {
+    // The system's accounts are the users: there is no file to read, nor a demo user to make in it.
+    if (cfg.users.file !== undefined) issues.push(`/users/file: expected no users file with users.source pam, got ${JSON.stringify(cfg.users.file)}`)
+    if (cfg.users.demo !== undefined) issues.push(`/users/demo: expected no demo user with users.source pam (log in with a system account), got ${JSON.stringify(cfg.users.demo)}`)
   }
   if (cfg.httpRedirect && !cfg.tls) issues.push('/httpRedirect: expected tls to be set too (the redirect goes to the HTTPS listener)')
   if (issues.length > 0) fail(path, issues)
@@ -266,7 +304,8 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
     basePath: cfg.basePath,
     auth: { ...cfg.auth, header },
     httpRedirect,
-    users: { ...cfg.users, file: usersFile }
+    users: { ...cfg.users, file: usersFile },
+    store: (({ protocolListen, ...rest }) => ({ ...rest, ...(protocolListen !== undefined && { protocolListen: String(protocolListen) }) }))(cfg.store)
   })
 }
 

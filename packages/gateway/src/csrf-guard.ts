@@ -18,11 +18,24 @@ function isFormLike (request: FastifyRequest): boolean {
  * browsers send neither and are not subject to CSRF.
  */
 export function isCrossSite (request: FastifyRequest): boolean {
+  return crossSiteReason(request) !== null
+}
+
+/**
+ * Why the request counts as cross-site, or null. The words name what was
+ * expected and what came: behind a front server that passes `Host` without
+ * its port (nginx's `proxy_set_header Host $host`), the browser's Origin
+ * carries the port and looks foreign, and only these words tell why.
+ */
+export function crossSiteReason (request: FastifyRequest): string | null {
   const site = request.headers['sec-fetch-site']
-  if (site !== undefined) return site !== 'same-origin' && site !== 'none'
+  // Sent, it decides (browsers send it only to secure origins and localhost); else Origin does.
+  if (site !== undefined) return site === 'same-origin' || site === 'none' ? null : `Sec-Fetch-Site is ${JSON.stringify(site)}, expected "same-origin"`
   const origin = request.headers.origin
-  if (origin === undefined) return false
-  return origin !== `${request.protocol}://${request.host}`
+  if (origin === undefined) return null
+  const own = `${request.protocol}://${request.host}`
+  if (origin === own) return null
+  return `Origin ${origin} is not this gateway's origin ${own} (behind a front server, pass the Host header with its port: nginx $http_host, or X-Forwarded-Host from a trusted proxy)`
 }
 
 /** This session cookie's form token, created on first use. */
@@ -51,7 +64,8 @@ function sameToken (a: unknown, b: unknown): boolean {
  * cookie (defence in depth for browsers that send neither header).
  */
 export async function csrfGuard (request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-  if (isCrossSite(request)) throw new CrossSiteRequestError('cross-site request')
+  const reason = crossSiteReason(request)
+  if (reason !== null) throw new CrossSiteRequestError(`cross-site request: ${reason}`)
   if (!isFormLike(request)) return
   const body = request.body as Record<string, unknown> | null | undefined
   if (!sameToken(body?.[CSRF_FIELD], sessionOf(request).get(CSRF_FIELD))) throw new CrossSiteRequestError('missing or stale form token')

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto'
 import { mkdir, readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
+import { dirname, resolve } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { LineProtocolListener, openStore, storeToken } from '@sessiond/session-store'
+import { HttpLockTable, LineProtocolListener, openStore, readLineProtocolSecret, storeToken } from '@sessiond/session-store'
 import type { SessionStore } from '@sessiond/session-store'
 import { Supervisor } from '@sessiond/supervisor'
 import type { Config, ConfigOverrides } from './config.ts'
@@ -10,6 +12,7 @@ import { ConfigReloader } from './config-reload.ts'
 import type { ReloadSummary } from './config-reload.ts'
 import { loadCookieKeys } from './cookie-key.ts'
 import { ensureDemoUser } from './demo-user.ts'
+import { assertHandlersLoad } from './handler-preflight.ts'
 import { ConfigError } from './errors.ts'
 import { listenHttpRedirect } from './http-redirect.ts'
 import type { HttpRedirect } from './http-redirect.ts'
@@ -17,6 +20,7 @@ import { stopOrphanedWorkers } from './orphan-sweep.ts'
 import { RunningConfig } from './running-config.ts'
 import { buildServer } from './server.ts'
 import { storeTokenKey } from './store-token-key.ts'
+import { openUserDirectory } from './user-source.ts'
 import { UsersFile } from './users-file.ts'
 
 export interface Daemon {
@@ -24,11 +28,17 @@ export interface Daemon {
   url: string
   supervisor: Supervisor
   store: SessionStore
+  /**
+   * The store HTTP API's locks held across requests. Each process or exec
+   * worker's token names it as their holder, and its locks are dropped
+   * (`dropHolder`) the moment the supervisor sees it gone.
+   */
+  storeLocks: HttpLockTable
   /** The line-protocol listener, when `store.protocolListen` is set. */
   lineProtocol: LineProtocolListener | null
   /** The plain-HTTP listener that redirects to HTTPS, when `httpRedirect` is set. */
   httpRedirect: HttpRedirect | null
-  demo: { user: string, password: string | null } | null
+  demo: { user: string, password: string | null, account?: string } | null
   /**
    * Re-reads the config file (SIGHUP) with the overrides the daemon started
    * with and applies what can change live; throws, changing nothing, when
@@ -39,39 +49,59 @@ export interface Daemon {
 }
 
 const GC_EVERY_MS = 10 * 60_000
+/** How long a shutdown lets requests in flight finish before it cuts their connections. */
+export const SHUTDOWN_DRAIN_MS = 10_000
 /** How often live workers are checked against the store, for session ends whose event never came. */
 const ORPHAN_SWEEP_EVERY_MS = 60_000
 
 /** One process: gateway + embedded supervisor + session store, listening. */
 export async function startDaemon (config: Config, logger: Logger, overrides: ConfigOverrides = {}): Promise<Daemon> {
+  // A handler that cannot resolve its imports stops start-up, naming the module, not its first request.
+  await assertHandlersLoad(config.realms)
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
   const [cookieKey, ...previousCookieKeys] = await loadCookieKeys(config.dataDir)
   const tls = config.tls && { cert: await readTlsFile(config.tls.cert), key: await readTlsFile(config.tls.key) }
-  const users = new UsersFile(config.users.file)
+  const users = openUserDirectory(config)
   // The stand-in hash for unknown users (a scrypt, about 0.4 s, most of start-up) is ready before the
   // first login: otherwise an unknown name would answer later than a wrong password right after start.
   await users.prepare()
-  const demo = config.users.demo ? await ensureDemoUser(users, config.users.demo, config.dataDir) : null
+  const demo = config.users.demo && users instanceof UsersFile ? await ensureDemoUser(users, config.users.demo, config.dataDir, config.realms) : null
   // A Redis that cannot be reached stops start-up here, with STORE_ERR_CONNECT naming it.
-  const store = await openStore({ kind: config.store.kind, url: config.store.url, dataDir: config.dataDir })
+  const store = await openStore({ kind: config.store.kind, url: config.store.url, dataDir: config.dataDir, idleMs: config.session.idleTimeout, warn: (message) => logger.warn(message) })
   // Process and exec workers reach their session's data through the store's HTTP API
   // on this daemon, with a token for that session only; known once we listen.
   let storeBase: string | undefined
   const tokenKey = storeTokenKey(cookieKey)
+  const storeLocks = new HttpLockTable(store)
   const supervisor = new Supervisor({
     realms: config.realms,
     store,
     logger: logger.child({ component: 'supervisor' }),
-    storeUrl: (sid) => storeBase?.replace('://', `://session:${storeToken(tokenKey, sid)}@`)
+    // Its workers' process groups and transient uids, for the next start after a crash.
+    stateDir: config.dataDir,
+    // A holder (one worker) in the token: its locks are dropped at once when that worker ends.
+    storeAccess: (sid) => {
+      if (storeBase === undefined) return undefined
+      const holder = randomUUID()
+      return {
+        url: storeBase.replace('://', `://session:${storeToken(tokenKey, sid, holder)}@`),
+        release: () => storeLocks.dropHolder(holder)
+      }
+    }
   })
   // destroy and regenerate_id from any path (HTTP API, line protocol, a handle) end the id's workers too.
   store.onSessionEnd(id => {
     supervisor.stopSession(id, 'logout').catch(err => logger.error({ err }, 'stopping the workers of an ended session failed'))
   })
+  // A Redis that lost its data (restarted without persistence) ended sessions without an event for each.
+  store.onDataLost(() => {
+    logger.warn('the session store lost data: stopping the workers of sessions it no longer has')
+    stopOrphanedWorkers(supervisor, store, logger).catch(err => logger.warn({ err }, 'checking live workers against the store failed'))
+  })
   // The gateway reads the running config: a reload swaps the realms under it.
   const running = new RunningConfig(config)
   const reloader = new ConfigReloader({ running, overrides, dispatcher: supervisor, logger: logger.child({ component: 'config' }) })
-  const app = await buildServer({ config: running.view, logger, store, dispatcher: supervisor, users, cookieKey, previousCookieKeys, tls, storeTokenKey: tokenKey })
+  const app = await buildServer({ config: running.view, logger, store, dispatcher: supervisor, users, cookieKey, previousCookieKeys, tls, storeTokenKey: tokenKey, storeLocks })
 
   const gc = setInterval(() => {
     store.gc().then(n => { if (n > 0) logger.debug({ removed: n }, 'expired sessions collected') },
@@ -91,12 +121,19 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
       httpRedirect = await listenHttpRedirect({ ...config.httpRedirect, httpsPort: (app.server.address() as AddressInfo).port, cert: tls.cert, limits: config.limits })
     }
     if (config.store.protocolListen) {
-      // A bare port listens on loopback: the protocol has no authentication of its own.
+      // A bare port listens on loopback: without protocolAuth, anyone who reaches the port reaches every session it can name.
       const at = config.store.protocolListen.lastIndexOf(':')
+      const { protocolAuth, protocolLimits: limits = {} } = config.store
       lineProtocol = await LineProtocolListener.listen(store, {
         host: at === -1 ? '127.0.0.1' : config.store.protocolListen.slice(0, at).replace(/^\[|\]$/g, ''),
         port: Number(config.store.protocolListen.slice(at + 1)),
-        ttlMs: config.session.maxAge
+        ttlMs: config.session.maxAge,
+        secret: protocolAuth === undefined ? undefined : await readLineProtocolSecret(resolve(dirname(config.file), protocolAuth)),
+        maxConnections: limits.connections,
+        maxConnectionsPerAddress: limits.connectionsPerAddress,
+        maxCommandsInFlight: limits.commandsInFlight,
+        newPerSecond: limits.newPerSecond,
+        newPerSecondPerConnection: limits.newPerSecondPerConnection
       })
     }
   } catch (err) {
@@ -118,6 +155,7 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
     url: `${tls ? 'https' : 'http'}://${host}:${addr.port}`,
     supervisor,
     store,
+    storeLocks,
     lineProtocol,
     httpRedirect,
     demo,
@@ -131,10 +169,13 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
         // A keep-alive connection whose last response ends after close() began
         // would otherwise hold the close open until its keep-alive timeout.
         const sweep = setInterval(() => app.server.closeIdleConnections(), 50)
+        // A request that never finishes (a client that stalls its body) must not hold the workers' stop hostage.
+        const cut = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_DRAIN_MS)
         try {
           await app.close()
         } finally {
           clearInterval(sweep)
+          clearTimeout(cut)
         }
         await lineProtocol?.close()
         await supervisor.close()

@@ -21,3 +21,6 @@ export const TooManySocketsError = createError('GW_ERR_TOO_MANY_SOCKETS', 'this 
 export const HandshakeTimeoutError = createError('GW_ERR_HANDSHAKE_TIMEOUT', 'the worker did not answer the WebSocket handshake within %d ms', 504)
 export const BadHandshakeError = createError('GW_ERR_BAD_HANDSHAKE', 'refused: %s', 400)
 export const SupervisorGoneError = createError('GW_ERR_SHUTTING_DOWN', 'the gateway is shutting down', 503)
+export const HandlerLoadError = createError('GW_ERR_HANDLER_LOAD', 'a handler cannot load:\n  %s', 1)
+export const ScaffoldError = createError('GW_ERR_SCAFFOLD', '%s', 1)
+export const PamUnavailableError = createError('GW_ERR_PAM', 'PAM: %s', 1)

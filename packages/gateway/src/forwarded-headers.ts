@@ -7,6 +7,9 @@ const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
   'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings'
 ])
+// `Expect: 100-continue` is the gateway's to answer (Node's server sends the 100 before the
+// route runs): the body is already on its way, so a worker must not wait to send one itself.
+const REQUEST_ONLY = new Set(['expect'])
 const OURS = new Set([
   'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-prefix',
   'x-sessiond-user', 'x-request-id', 'forwarded'
@@ -44,7 +47,7 @@ export function requestHeadersFor (request: FastifyRequest, prefix: string, drop
     const name = raw[i].toLowerCase()
     // HTTP/2 pseudo-headers (:method, :path, :authority, :scheme) are not headers a worker can take.
     if (name.charCodeAt(0) === 58 /* : */) continue
-    if (HOP_BY_HOP.has(name) || OURS.has(name) || extra?.has(name) || name === dropped) continue
+    if (HOP_BY_HOP.has(name) || OURS.has(name) || REQUEST_ONLY.has(name) || extra?.has(name) || name === dropped) continue
     if (name === 'cookie') {
       const kept = withoutSessionCookie(raw[i + 1])
       if (kept) out.push(name, kept)

@@ -10,12 +10,12 @@ import { LoginThrottle } from './login-throttle.ts'
 import { safeNext } from './safe-next.ts'
 import { SerialByKey } from './serial-by-key.ts'
 import { activeSessionId, clearSession, readSessionId } from './session-cookie.ts'
-import type { UsersFile } from './users-file.ts'
+import type { UserDirectory } from './user-directory.ts'
 
 export interface LoginOptions {
   config: Config
   store: SessionStore
-  users: UsersFile
+  users: UserDirectory
 }
 
 const LOGIN_FAILED = 'invalid username or password'

@@ -11,18 +11,20 @@ import type { RenewSession } from './front-auth.ts'
 import { denyUnauthenticated } from './login.ts'
 import { realmAllows } from './realm-access.ts'
 import { realmCspHeader } from './realm-csp.ts'
+import { checkRealmCsrf } from './realm-csrf.ts'
+import { keepContentTypeMissing, markNoContentType } from './missing-content-type.ts'
 import { RealmMatcher } from './realm-matcher.ts'
 import { activeSessionId, readSessionUser, writeSession, writeSessionUser } from './session-cookie.ts'
 import type { RealmUpgrades } from './realm-upgrade.ts'
 import { takeUpgrade } from './upgrade-listener.ts'
-import type { UsersFile } from './users-file.ts'
 import { sendWorkerReply } from './worker-reply.ts'
+import type { UserDirectory } from './user-directory.ts'
 
 export interface RealmRouterOptions {
   config: Config
   store: SessionStore
   dispatcher: Dispatcher
-  users: UsersFile
+  users: UserDirectory
   /** Auth mode `header`: a new session for the front server's user when the cookie's is gone. */
   renewSession?: RenewSession
   /** WebSocket handshakes to realms: a path of their own, apart from the per-request one. */
@@ -70,6 +72,7 @@ export async function realmRouter (app: FastifyInstance, { config, store, dispat
   app.removeAllContentTypeParsers()
   // Leave every body untouched: the worker reads it as a stream.
   app.addContentTypeParser('*', (_request, _payload, done) => done(null))
+  keepContentTypeMissing(app)
 
   const maxAge = config.session.maxAge
   const form = config.auth.mode === 'form'
@@ -102,6 +105,7 @@ export async function realmRouter (app: FastifyInstance, { config, store, dispat
   async function handle (realm: RealmConfig, csp: string | null, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     // The client broke its request or left before we got here: no one is waiting for an answer.
     if (request.raw.destroyed) return reply.hijack()
+    checkRealmCsrf(realm.csrf, request)
     const body = bodyOf(request, realm.bodyLimit ?? config.limits.bodyLimit)
     let sessionId = activeSessionId(request, config.session.idleTimeout)
     if (sessionId === undefined) {
@@ -116,6 +120,8 @@ export async function realmRouter (app: FastifyInstance, { config, store, dispat
     } else if (realm.allow && realm.auth !== 'anonymous' && !(await realmAllows(realm.allow, user, users))) {
       throw new RealmForbiddenError()
     }
+    // The store's idle expiry sees this use too; batched, so the hot path makes no store round trip.
+    store.touch(sessionId)
     const call: DispatchRequest = {
       // Data the gateway resolved, not a callback: the supervisor confirms the session in the store
       // only when it must start a worker, so the hot path makes no store round trip.

@@ -20,7 +20,7 @@ import { activeSessionId, readSessionUser } from './session-cookie.ts'
 import type { SocketHub } from './socket-hub.ts'
 import { socketOriginAllowed } from './socket-origin.ts'
 import type { PendingUpgrade } from './upgrade-listener.ts'
-import type { UsersFile } from './users-file.ts'
+import type { UserDirectory } from './user-directory.ts'
 import { WebSocketRelay } from './web-socket-relay.ts'
 import type { RelayLog } from './web-socket-relay.ts'
 import { sendWorkerReply } from './worker-reply.ts'
@@ -29,7 +29,7 @@ export interface RealmUpgradeOptions {
   config: Config
   store: SessionStore
   dispatcher: Dispatcher
-  users: UsersFile
+  users: UserDirectory
   hub: SocketHub
   /** One logger for every relay: a request's own child logger would stay alive with each socket. */
   log: RelayLog

@@ -4,7 +4,7 @@ import type { FastifyBaseLogger, FastifyHttpOptions, FastifyInstance } from 'fas
 import fastifyFormbody from '@fastify/formbody'
 import type { Logger } from 'pino'
 import { storeHttpApi } from '@sessiond/session-store'
-import type { SessionStore } from '@sessiond/session-store'
+import type { HttpLockTable, SessionStore } from '@sessiond/session-store'
 import type { Dispatcher } from '@sessiond/supervisor'
 import { basePathRewriter } from './base-path.ts'
 import type { Config } from './config.ts'
@@ -25,7 +25,7 @@ import { isCanonicalPath } from './request-path.ts'
 import { registerSecurityHeaders } from './security-headers.ts'
 import { readSessionId, registerSessionCookie } from './session-cookie.ts'
 import { storeCsrfGuard } from './store-csrf-guard.ts'
-import type { UsersFile } from './users-file.ts'
+import type { UserDirectory } from './user-directory.ts'
 
 export interface ServerOptions {
   config: Config
@@ -33,7 +33,7 @@ export interface ServerOptions {
   store: SessionStore
   /** Where requests for realms go: the embedded supervisor, or supervisors on other hosts. */
   dispatcher: Dispatcher
-  users: UsersFile
+  users: UserDirectory
   cookieKey: Buffer
   /** Keys that sealed cookies before the last `sessiond keys rotate`: they still open, never seal. */
   previousCookieKeys?: Buffer[]
@@ -41,6 +41,8 @@ export interface ServerOptions {
   tls?: { cert: Buffer, key: Buffer }
   /** The key of the store API's session tokens (store-token-key.ts); derived by the daemon, which also mints them. */
   storeTokenKey: Buffer
+  /** The store API's table of locks held across requests, kept by the daemon to drop a dead worker's locks. */
+  storeLocks?: HttpLockTable
 }
 
 declare module 'fastify' {
@@ -51,7 +53,7 @@ declare module 'fastify' {
 }
 
 /** The Fastify gateway: login, the session cookie, realms, health. */
-export async function buildServer ({ config, logger, store, dispatcher, users, cookieKey, previousCookieKeys = [], tls, storeTokenKey }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer ({ config, logger, store, dispatcher, users, cookieKey, previousCookieKeys = [], tls, storeTokenKey, storeLocks }: ServerOptions): Promise<FastifyInstance> {
   const basePath = config.basePath === undefined ? null : basePathRewriter(config.basePath)
   // One code path for both listeners; Fastify's types split on http2, the instance's API does not.
   const app = Fastify({
@@ -118,7 +120,7 @@ export async function buildServer ({ config, logger, store, dispatcher, users, c
   // which must not write from another site's page.
   await app.register(async (storeApi) => {
     storeApi.addHook('onRequest', storeCsrfGuard(storeTokenKey))
-    await storeApi.register(storeHttpApi, { prefix: '/_sessiond/store', store, tokenKey: storeTokenKey, sessionFromRequest: readSessionId })
+    await storeApi.register(storeHttpApi, { prefix: '/_sessiond/store', store, tokenKey: storeTokenKey, sessionFromRequest: readSessionId, locks: storeLocks })
   })
   // WebSockets: handshakes go through the same hooks and the realm route; a session's end closes its sockets (1008),
   // shutdown closes them all (1001) before the server waits for its connections.

@@ -3,6 +3,7 @@ import { readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { InvalidUserNameError, PasswordPolicyError, UserExistsError } from './errors.ts'
 import { MAX_PASSWORD_BYTES, MIN_PASSWORD_BYTES, OWASP_COST, hashPassword, verifyPassword } from './password-hash.ts'
 import type { HashCost } from './password-hash.ts'
+import type { UserDirectory } from './user-directory.ts'
 
 export interface UserRecord {
   password: string
@@ -35,7 +36,7 @@ export function checkPassword (password: string): void {
  * when it changes on disk, so `sessiond user add` takes effect on a running
  * daemon without a restart.
  */
-export class UsersFile {
+export class UsersFile implements UserDirectory {
   readonly path: string
   #users: Record<string, UserRecord> = {}
   #mtimeMs = -1

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream'
 import type { FastifyReply } from 'fastify'
 import type { WorkerResponse } from '@sessiond/supervisor'
 import { isForwardableResponseHeader } from './forwarded-headers.ts'
+import { markNoContentType } from './missing-content-type.ts'
 
 /** A worker's answer as the client gets it: its headers less hop-by-hop ones, the realm's CSP in place of its own. */
 export function sendWorkerReply (reply: FastifyReply, res: WorkerResponse, csp: string | null): FastifyReply {
@@ -16,6 +17,7 @@ export function sendWorkerReply (reply: FastifyReply, res: WorkerResponse, csp: 
     reply.header(name, h[i + 1])
   }
   if (csp !== null) reply.header('content-security-policy', csp)
+  if (!reply.hasHeader('content-type')) markNoContentType(reply)
   if (res.body === null) return reply.send()
   if (whole) {
     const u8 = res.body as Uint8Array

@@ -42,7 +42,22 @@ test('protocolListen takes a bare port (loopback) or HOST:PORT, and nothing else
   assert.throws(() => loadConfig(bad), /\/store\/protocolListen: expected PORT \(on 127\.0\.0\.1\) or HOST:PORT/)
 })
 
+test('protocolListen written as the README writes it, a bare YAML number, is a loopback port', async (t) => {
+  assert.equal(loadConfig(await configFile(t, 'store: { protocolListen: 7777 }\n')).store.protocolListen, '7777')
+  assert.equal(loadConfig(await configFile(t, 'store:\n  protocolListen: 7777\n')).store.protocolListen, '7777')
+  const over = await configFile(t, 'store: { protocolListen: 70000 }\n')
+  assert.throws(() => loadConfig(over), /\/store\/protocolListen: expected PORT \(on 127\.0\.0\.1\) or HOST:PORT/)
+})
+
 test('the store stays sqlite with no line protocol by default', async (t) => {
   const cfg = loadConfig(await configFile(t, '{}\n'))
   assert.deepEqual({ ...cfg.store }, { kind: 'sqlite' })
+})
+
+test('protocolAuth names a secret file and protocolLimits bounds the line protocol; a limit below 1 is refused naming the path', async (t) => {
+  const cfg = loadConfig(await configFile(t, 'store: { protocolListen: "7777", protocolAuth: protocol.secret, protocolLimits: { connectionsPerAddress: 8, newPerSecond: 50 } }\n'))
+  assert.equal(cfg.store.protocolAuth, 'protocol.secret')
+  assert.deepEqual({ ...cfg.store.protocolLimits }, { connectionsPerAddress: 8, newPerSecond: 50 })
+  const bad = await configFile(t, 'store: { protocolLimits: { newPerSecond: 0 } }\n')
+  assert.throws(() => loadConfig(bad), /\/store\/protocolLimits\/newPerSecond: expected an integer >= 1/)
 })

@@ -2,8 +2,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { LockWaitInvalidError, ModeInvalidError, ReadOnlyError, StoreAuthError, ValueInvalidError, ValueTooLargeError } from './errors.ts'
 import { HttpLockTable } from './http-lock-table.ts'
 import { MAX_VALUE_BYTES } from './limits.ts'
-import { verifyStoreToken } from './store-token.ts'
-import type { LockMode, SessionDataOps, SessionStore } from './store.ts'
+import { readStoreToken } from './store-token.ts'
+import type { LockMode, SessionHandle, SessionStore } from './store.ts'
 
 // The session's data, addressable by URL:
 //   GET    /keys/:key   → 200 the value as text/plain, 404 when missing
@@ -26,7 +26,10 @@ import type { LockMode, SessionDataOps, SessionStore } from './store.ts'
 //   POST   /commit          with X-Sessiond-Lock-Id → 204: the staged writes land, the lock is released
 //   DELETE /lock            with X-Sessiond-Lock-Id → 204: the lock is released, the staged writes dropped
 // A lock id that is not live for this session (its lease ended, committed,
-// released, or another session's) answers 409 STORE_ERR_LOCK_LOST.
+// released, dropped with its holder, ended by a read that found the store
+// down, or another session's) answers 409 STORE_ERR_LOCK_LOST. A token
+// naming a holder (store-token.ts) records it with the locks it takes, for
+// HttpLockTable.dropHolder.
 
 export interface StoreHttpApiOptions {
   store: SessionStore
@@ -34,9 +37,15 @@ export interface StoreHttpApiOptions {
   tokenKey?: Buffer
   /** The caller's own session by other means, such as the gateway's session cookie. */
   sessionFromRequest?: (request: FastifyRequest) => string | undefined
+  /**
+   * The table of locks held across requests; by default one of its own.
+   * Given, its owner can drop the locks of a worker known dead
+   * (`locks.dropHolder(holder)`). The API closes it when the app closes.
+   */
+  locks?: HttpLockTable
 }
 
-type Reader = Pick<SessionDataOps, 'get' | 'getAll'>
+type Reader = Pick<SessionHandle, 'get' | 'getAll'>
 
 const BODY_LIMIT = MAX_VALUE_BYTES * 4 + 64 * 1024
 /** The longest a POST /lock may wait: a waiting request holds a connection. */
@@ -44,8 +53,7 @@ export const MAX_LOCK_WAIT_MS = 60_000
 const LOCK_ID = 'x-sessiond-lock-id'
 
 /** A Fastify plugin: register it with a prefix, such as `/_sessiond/store`. */
-export async function storeHttpApi (app: FastifyInstance, { store, tokenKey, sessionFromRequest }: StoreHttpApiOptions): Promise<void> {
-  const locks = new HttpLockTable(store)
+export async function storeHttpApi (app: FastifyInstance, { store, tokenKey, sessionFromRequest, locks = new HttpLockTable(store) }: StoreHttpApiOptions): Promise<void> {
   const unsubscribe = store.onSessionEnd(id => locks.forget(id))
   app.addHook('onClose', async () => {
     unsubscribe()
@@ -66,16 +74,21 @@ export async function storeHttpApi (app: FastifyInstance, { store, tokenKey, ses
     return reply.code(status).send({ error: coded ? err.code : 'STORE_ERR_INTERNAL', message: coded ? err.message : 'internal error' })
   })
 
-  function sessionOf (request: FastifyRequest): string {
+  /** The caller's session, and the worker its token names, if any. */
+  function callerOf (request: FastifyRequest): { sessionId: string, holder?: string } {
     const token = tokenOf(request)
     if (token !== undefined) {
-      const id = tokenKey ? verifyStoreToken(tokenKey, token) : undefined
-      if (id === undefined) throw new StoreAuthError()
-      return id
+      const claims = tokenKey ? readStoreToken(tokenKey, token) : undefined
+      if (claims === undefined) throw new StoreAuthError()
+      return claims
     }
-    const id = sessionFromRequest?.(request)
-    if (id === undefined) throw new StoreAuthError()
-    return id
+    const sessionId = sessionFromRequest?.(request)
+    if (sessionId === undefined) throw new StoreAuthError()
+    return { sessionId }
+  }
+
+  function sessionOf (request: FastifyRequest): string {
+    return callerOf(request).sessionId
   }
 
   /** The writes of this request: staged under its lock, or single operations on the store when its mode is rw. */
@@ -127,10 +140,10 @@ export async function storeHttpApi (app: FastifyInstance, { store, tokenKey, ses
   })
 
   app.post('/lock', async (request, reply) => {
-    const id = sessionOf(request)
+    const { sessionId, holder } = callerOf(request)
     const waitMs = waitOf(request)
     const gone = clientGone(reply)
-    const granted = await locks.take(id, waitMs, () => !gone())
+    const granted = await locks.take(sessionId, waitMs, () => !gone(), holder)
     // The client hung up while it waited: nobody reads this answer.
     if (granted === null) return reply.code(204).send()
     const { lockId, leaseEnd } = granted
@@ -150,7 +163,7 @@ export async function storeHttpApi (app: FastifyInstance, { store, tokenKey, ses
   /** Reads under the request's lock (its staged writes included), else in the request's mode. */
   async function read<T> (request: FastifyRequest, id: string, fn: (h: Reader) => Promise<T>): Promise<T> {
     const lockId = lockIdOf(request)
-    if (lockId !== undefined) return fn(locks.use(id, lockId))
+    if (lockId !== undefined) return locks.read(id, lockId, fn)
     if (modeOf(request, 'r') === 'r') return fn({ get: k => store.get(id, k), getAll: () => store.getAll(id) })
     // rw on a read: wait for the writer in progress, read what it committed, let go.
     const h = await store.open(id, 'rw')

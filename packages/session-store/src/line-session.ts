@@ -31,6 +31,8 @@ export interface LineSessionOptions {
   ttlMs: number
   /** User name recorded for sessions made with `new`. */
   user: string
+  /** Whether a `new` may create a session now (the listener's rate limits); refused: `err Too many new sessions`. */
+  mayCreate?: () => boolean
 }
 
 export class LineSession {
@@ -63,6 +65,7 @@ export class LineSession {
   async #run (command: string, args: string[]): Promise<string> {
     switch (command) {
       case 'new': {
+        if (this.#opts.mayCreate && !this.#opts.mayCreate()) return 'err Too many new sessions; retry later'
         await this.end()
         const { id } = await this.#store.create(this.#opts.user, this.#opts.ttlMs)
         this.#handle = await this.#store.open(id, 'rw')

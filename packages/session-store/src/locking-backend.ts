@@ -32,11 +32,17 @@ export interface LockTimings {
   lockWaitMs: number
   /** How long a `rw` holder keeps the lock without committing. */
   leaseMs: number
-  /** A session not opened or written for this long expires; 0: only the absolute expiry counts. */
+  /** A session not used (touched, opened or written) for this long expires; 0: only the absolute expiry counts. */
   idleMs: number
+  /**
+   * How often touches are written, together (touch-batch.ts). When not
+   * given: 5 s, or a quarter of idleMs when that is shorter, so that a
+   * session in use never looks idle to the store.
+   */
+  touchFlushMs: number
 }
 
-export const DEFAULT_TIMINGS: Readonly<LockTimings> = Object.freeze({ lockWaitMs: 10_000, leaseMs: 30_000, idleMs: 0 })
+export const DEFAULT_TIMINGS: Readonly<LockTimings> = Object.freeze({ lockWaitMs: 10_000, leaseMs: 30_000, idleMs: 0, touchFlushMs: 5_000 })
 
 /**
  * The few atomic steps a backend provides; LockingStore builds the locking
@@ -52,8 +58,6 @@ export const DEFAULT_TIMINGS: Readonly<LockTimings> = Object.freeze({ lockWaitMs
 export interface LockingBackend {
   readonly waiters: LockWaiters
   readonly timings: Readonly<LockTimings>
-  /** Marks the session used now (idle expiry). */
-  touch (id: string): Promise<void>
   /** Takes the lock for `leaseMs` and answers its token, or Busy. */
   tryLock (id: string, leaseMs: number): Promise<number | Busy>
   /**

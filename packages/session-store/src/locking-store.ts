@@ -1,12 +1,15 @@
 import { emptyDelta } from './data-delta.ts'
 import type { DataDelta } from './data-delta.ts'
-import { LockTimeoutError, ModeInvalidError } from './errors.ts'
+import { LockTimeoutError, ModeInvalidError, NoSessionError } from './errors.ts'
 import { checkedEntries, checkKey, checkValue } from './limits.ts'
 import { DEFAULT_TIMINGS, isBusy } from './locking-backend.ts'
 import type { Busy, LockingBackend, LockTimings } from './locking-backend.ts'
 import { LockWaiters } from './lock-waiters.ts'
 import { StoreSessionHandle } from './session-handle.ts'
-import type { LockMode, OpenOptions, SessionHandle, SessionRecord, SessionStore } from './store.ts'
+import { TouchBatch } from './touch-batch.ts'
+import { OrphanLocks, isUnavailable } from './orphan-locks.ts'
+import type { LockMode, OpenOptions, SessionHandle, SessionRecord, SessionStore, WorkerStateOptions } from './store.ts'
+import { checkRealm, checkWorkerState } from './worker-state.ts'
 
 /** A waiter looks again at least this often, for releases made by other processes or hosts. */
 const MAX_POLL_MS = 50
@@ -21,21 +24,30 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
   readonly waiters = new LockWaiters()
   readonly timings: Readonly<LockTimings>
   #endListeners = new Set<(id: string) => void>()
+  #lostListeners = new Set<() => void>()
+  #touches: TouchBatch
+  /** Locks a failed release may have left held (Redis restarting): released again once the store answers. */
+  readonly orphans = new OrphanLocks(id => this.waiters.notify(id))
 
   constructor (timings: Partial<LockTimings> = {}) {
     // A setting given as undefined (an optional config field) means the default, not NaN.
-    const given = Object.fromEntries(Object.entries(timings).filter(([, v]) => v !== undefined))
-    this.timings = Object.freeze({ ...DEFAULT_TIMINGS, ...given })
+    const given: Partial<LockTimings> = Object.fromEntries(Object.entries(timings).filter(([, v]) => v !== undefined))
+    const idleMs = given.idleMs ?? DEFAULT_TIMINGS.idleMs
+    const touchFlushMs = given.touchFlushMs ?? (idleMs > 0 ? Math.max(1, Math.min(DEFAULT_TIMINGS.touchFlushMs, Math.floor(idleMs / 4))) : DEFAULT_TIMINGS.touchFlushMs)
+    this.timings = Object.freeze({ ...DEFAULT_TIMINGS, ...given, touchFlushMs })
+    this.#touches = new TouchBatch(touchFlushMs, seen => this.touchStep(seen))
   }
 
   abstract create (user: string, ttlMs: number): Promise<SessionRecord>
-  abstract lookup (id: string): Promise<SessionRecord | null>
+  protected abstract lookupStep (id: string): Promise<SessionRecord | null>
   abstract get (id: string, key: string): Promise<string | undefined>
   abstract exists (id: string, key: string): Promise<boolean>
   abstract keys (id: string): Promise<string[]>
   abstract getAll (id: string): Promise<Record<string, string>>
-  abstract close (): Promise<void>
-  abstract touch (id: string): Promise<void>
+  /** Ends the backend's connections; pending touches are written by then. */
+  protected abstract closeStep (): Promise<void>
+  /** Marks each session that was live at its time used then (never moving back), in one transaction or pipeline; skips the others. */
+  protected abstract touchStep (seen: ReadonlyMap<string, number>): Promise<void>
   abstract tryLock (id: string, leaseMs: number): Promise<number | Busy>
   // The backend's own atomic steps behind `apply`, `move`, `destroy` and `gc`, which add the bookkeeping.
   protected abstract applyStep (id: string, token: number | null, delta: DataDelta, release: boolean): Promise<Busy | null>
@@ -44,10 +56,53 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
   protected abstract destroyStep (id: string): Promise<boolean>
   /** Removes the sessions expired at `now`; answers their ids. */
   protected abstract gcStep (now: number): Promise<string[]>
+  /** Writes (json) or drops (null) a worker's state in one atomic step, fenced by fencedEpoch's rule. */
+  protected abstract workerStateStep (id: string, realm: string, json: string | null, epoch: number | undefined): Promise<void>
+  protected abstract loadWorkerStateStep (id: string, realm: string): Promise<string | undefined>
+
+  touch (id: string): void {
+    this.#touches.touch(id)
+  }
+
+  flushTouches (): Promise<void> {
+    return this.#touches.flush()
+  }
+
+  async lookup (id: string): Promise<SessionRecord | null> {
+    // A touch still in the batch is the session's last use: a lookup must not find it idle before the flush.
+    if (this.#touches.has(id)) await this.#touches.flush().catch(() => {})
+    return this.lookupStep(id)
+  }
+
+  async close (): Promise<void> {
+    this.orphans.close()
+    try {
+      await this.#touches.close()
+    } catch {
+      // The backend is unreachable (Redis down): those last uses are lost, the sessions live on.
+    }
+    await this.closeStep()
+  }
 
   onSessionEnd (listener: (id: string) => void): () => void {
     this.#endListeners.add(listener)
     return () => { this.#endListeners.delete(listener) }
+  }
+
+  onDataLost (listener: () => void): () => void {
+    this.#lostListeners.add(listener)
+    return () => { this.#lostListeners.delete(listener) }
+  }
+
+  /** The backend lost sessions without an end for each (redis-data-marker.ts). */
+  protected dataLost (): void {
+    for (const listener of this.#lostListeners) {
+      try {
+        listener()
+      } catch {
+        // A listener's failure is its own.
+      }
+    }
   }
 
   /** The idle cut-off: a session last seen at or before it has expired. */
@@ -68,7 +123,16 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
   }
 
   async apply (id: string, token: number | null, delta: DataDelta, release: boolean): Promise<Busy | null> {
-    const out = await this.applyStep(id, token, delta, release)
+    let out: Busy | null
+    try {
+      out = await this.applyStep(id, token, delta, release)
+    } catch (err) {
+      // The release may not have landed, and the holder has given up on it: release it again once the store answers.
+      if (release && token !== null && isUnavailable(err)) {
+        this.orphans.add(id, `t${token}`, () => this.applyStep(id, token, emptyDelta(), true), Date.now() + this.timings.leaseMs)
+      }
+      throw err
+    }
     // Local waiters try again at once; those of other processes or hosts see the release at their next poll.
     if (release && token !== null) this.waiters.notify(id)
     return out
@@ -88,14 +152,32 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
   }
 
   async gc (now = Date.now()): Promise<number> {
+    // Pending touches first: gc must not remove a session in use whose last use is still in the batch.
+    await this.#touches.flush().catch(() => {})
     const gone = await this.gcStep(now)
     for (const id of gone) this.ended(id)
     return gone.length
   }
 
+  async saveWorkerState (id: string, realm: string, json: string, opts: WorkerStateOptions = {}): Promise<void> {
+    checkWorkerState(realm, json, opts.epoch)
+    await this.workerStateStep(id, realm, json, opts.epoch)
+  }
+
+  async loadWorkerState (id: string, realm: string): Promise<string | undefined> {
+    checkRealm(realm)
+    return this.loadWorkerStateStep(id, realm)
+  }
+
+  async clearWorkerState (id: string, realm: string, opts: WorkerStateOptions = {}): Promise<void> {
+    checkWorkerState(realm, null, opts.epoch)
+    await this.workerStateStep(id, realm, null, opts.epoch)
+  }
+
   async open (id: string, mode: LockMode, opts: OpenOptions = {}): Promise<SessionHandle> {
     if (mode === 'r') {
-      await this.touch(id)
+      if (await this.lookup(id) === null) throw new NoSessionError()
+      this.touch(id)
       return new StoreSessionHandle(this, id, null, 0)
     }
     if (mode !== 'rw') throw new ModeInvalidError()

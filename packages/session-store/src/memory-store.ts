@@ -8,10 +8,13 @@ import type { Busy } from './locking-backend.ts'
 import { LockingStore } from './locking-store.ts'
 import { newSessionId } from './session-id.ts'
 import type { SessionRecord } from './store.ts'
+import { fencedEpoch } from './worker-state.ts'
 
 interface Entry {
   record: SessionRecord
   data: Map<string, string>
+  /** Worker state by realm: apart from `data`, so no data call ever sees it. */
+  states: Map<string, { json: string | null, epoch: number }>
   lastSeen: number
   fence: number
   lock: { token: number, until: number } | null
@@ -38,11 +41,11 @@ export class MemoryStore extends LockingStore {
   async create (user: string, ttlMs: number): Promise<SessionRecord> {
     const now = Date.now()
     const record = { id: newSessionId(), user, createdAt: now, expiresAt: now + ttlMs }
-    this.#sessions.set(record.id, { record, data: new Map(), lastSeen: now, fence: 0, lock: null })
+    this.#sessions.set(record.id, { record, data: new Map(), states: new Map(), lastSeen: now, fence: 0, lock: null })
     return { ...record }
   }
 
-  async lookup (id: string): Promise<SessionRecord | null> {
+  protected async lookupStep (id: string): Promise<SessionRecord | null> {
     const e = this.#sessions.get(id)
     return this.#alive(e, Date.now()) ? { ...e.record } : null
   }
@@ -51,8 +54,12 @@ export class MemoryStore extends LockingStore {
     return this.#sessions.delete(id)
   }
 
-  async touch (id: string): Promise<void> {
-    this.#live(id).lastSeen = Date.now()
+  protected async touchStep (seen: ReadonlyMap<string, number>): Promise<void> {
+    for (const [id, at] of seen) {
+      const e = this.#sessions.get(id)
+      // Alive when it was touched: the touch is what kept it alive since.
+      if (this.#alive(e, at) && at > e.lastSeen) e.lastSeen = at
+    }
   }
 
   async tryLock (id: string, leaseMs: number): Promise<number | Busy> {
@@ -106,6 +113,19 @@ export class MemoryStore extends LockingStore {
     return Object.fromEntries(this.#live(id).data)
   }
 
+  protected async workerStateStep (id: string, realm: string, json: string | null, epoch: number | undefined): Promise<void> {
+    const states = this.#live(id).states
+    const stored = states.get(realm)
+    const next = fencedEpoch(stored?.epoch ?? 0, epoch)
+    // A drop keeps a non-zero epoch behind, so that a stale save after it is still refused.
+    if (json === null && next === 0) states.delete(realm)
+    else states.set(realm, { json, epoch: next })
+  }
+
+  protected async loadWorkerStateStep (id: string, realm: string): Promise<string | undefined> {
+    return this.#live(id).states.get(realm)?.json ?? undefined
+  }
+
   protected async gcStep (now: number): Promise<string[]> {
     const gone: string[] = []
     for (const [id, e] of this.#sessions) {
@@ -117,7 +137,7 @@ export class MemoryStore extends LockingStore {
     return gone
   }
 
-  async close (): Promise<void> {
+  protected async closeStep (): Promise<void> {
     this.#sessions.clear()
   }
 }

@@ -12,16 +12,18 @@ export interface StoreOptions extends Partial<LockTimings> {
   dataDir: string
   /** For redis: redis://host:port[/db]. */
   url?: string
+  /** Told, in one line, what in the backend's settings can lose sessions (redis: persistence, eviction, role). */
+  warn?: (message: string) => void
 }
 
 /** The configured backend, ready: a Redis that cannot be reached fails here with STORE_ERR_CONNECT. */
-export async function openStore ({ kind, dataDir, url, ...timings }: StoreOptions): Promise<SessionStore> {
+export async function openStore ({ kind, dataDir, url, warn, ...timings }: StoreOptions): Promise<SessionStore> {
   switch (kind) {
     case 'memory': return new MemoryStore(timings)
     case 'sqlite': return new SqliteStore(join(dataDir, 'sessions.sqlite'), timings)
     case 'redis':
       if (!url) throw new StoreConfigError('store.kind redis needs store.url (or SESSIOND_STORE_URL)')
-      return RedisStore.connect({ url, ...timings })
+      return RedisStore.connect({ url, warn, ...timings })
     default: {
       const never: never = kind
       throw new StoreConfigError(`unknown store kind ${String(never)}`)

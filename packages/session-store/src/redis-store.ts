@@ -1,11 +1,15 @@
+import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import type { DataDelta } from './data-delta.ts'
-import { LockLostError, NoSessionError, StoreConnectError, StoreUnavailableError } from './errors.ts'
+import { LockLostError, NoSessionError, StaleEpochError, StoreConnectError, StoreUnavailableError } from './errors.ts'
 import { compareKeys } from './key-order.ts'
 import { checkKey } from './limits.ts'
 import type { Busy, LockTimings } from './locking-backend.ts'
 import { LockingStore } from './locking-store.ts'
+import { isUnavailable } from './orphan-locks.ts'
+import { RedisDataMarker } from './redis-data-marker.ts'
 import { RedisEndChannel } from './redis-end-channel.ts'
+import { redisPersistenceProblems } from './redis-persistence-check.ts'
 import { SCRIPTS } from './redis-scripts.ts'
 import type { RedisScript } from './redis-scripts.ts'
 import { newSessionId } from './session-id.ts'
@@ -18,40 +22,59 @@ export interface RedisStoreOptions extends Partial<LockTimings> {
   prefix?: string
   /** How long the first connection may take before start fails. */
   connectTimeoutMs?: number
+  /**
+   * How long one command may go unanswered before it fails with
+   * STORE_ERR_UNAVAILABLE: a Redis that hangs (or a connection that died
+   * silently) must not turn into lock waits that outlast it.
+   */
+  commandTimeoutMs?: number
+  /** Told, in one line, what in the server's settings can lose sessions (redis-persistence-check.ts). */
+  warn?: (message: string) => void
 }
 
 type Arg = string | number
+
+/** How many sessions one touch script marks used. */
+const TOUCHES_PER_SCRIPT = 500
 type ScriptCall = (...args: Arg[]) => Promise<unknown>
 
 /**
  * Sessions in a real Redis server, shared by every host. Each locking step
  * is one Lua script (redis-scripts.ts). Commands fail at once while Redis is
  * unreachable (STORE_ERR_UNAVAILABLE, 503) instead of queueing, and the
- * client reconnects by itself, so the daemon recovers without a restart.
- * `onSessionEnd` also hears the ids other hosts ended (redis-end-channel.ts).
+ * client reconnects by itself, so the daemon recovers without a restart;
+ * locks an outage may have left held are released again once it answers
+ * (orphan-locks.ts). `onSessionEnd` also hears the ids other hosts ended
+ * (redis-end-channel.ts); `onDataLost` hears of a Redis that lost its data
+ * (redis-data-marker.ts). The server's settings are checked at connect
+ * (redis-persistence-check.ts).
  */
 export class RedisStore extends LockingStore {
   readonly kind = 'redis'
   #redis: Redis
   #prefix: string
   #ends: RedisEndChannel
+  #marker: RedisDataMarker
 
   private constructor (redis: Redis, prefix: string, timings: Partial<LockTimings>) {
     super(timings)
     this.#redis = redis
     this.#prefix = prefix
     this.#ends = new RedisEndChannel(redis, prefix, id => this.ended(id))
+    this.#marker = new RedisDataMarker(redis, prefix, () => this.dataLost())
     for (const s of Object.values(SCRIPTS) as RedisScript[]) redis.defineCommand(s.name, { numberOfKeys: 0, lua: s.lua })
   }
 
   /** Connects, or fails with STORE_ERR_CONNECT naming the URL's host (never its password). */
-  static async connect ({ url, prefix = 'sessiond:', connectTimeoutMs = 5000, ...timings }: RedisStoreOptions): Promise<RedisStore> {
+  static async connect ({ url, prefix = 'sessiond:', connectTimeoutMs = 5000, commandTimeoutMs = 3000, warn, ...timings }: RedisStoreOptions): Promise<RedisStore> {
     const redis = new Redis(url, {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       connectTimeout: connectTimeoutMs,
-      retryStrategy: (times) => Math.min(times * 100, 2000)
+      commandTimeout: commandTimeoutMs,
+      // Reconnect attempts at most half a second apart: a restarted Redis serves the sessions again within that.
+      retryStrategy: (times) => Math.min(times * 50, 500)
     })
     // Errors surface through the calls that hit them; without a listener ioredis would print each reconnect failure.
     redis.on('error', () => {})
@@ -61,8 +84,14 @@ export class RedisStore extends LockingStore {
       await redis.ping()
       store = new RedisStore(redis, prefix, timings)
       await store.#ends.subscribe()
+      await store.#marker.start()
+      const problems = await redisPersistenceProblems(redis)
+      if (problems.length > 0) warn?.(`the Redis at ${safeUrl(url)} can lose sessions: ${problems.join('; ')} (see docs/store.md, "Redis settings")`)
     } catch (err) {
-      if (store) await store.#ends.close()
+      if (store) {
+        store.#marker.close()
+        await store.#ends.close()
+      }
       redis.disconnect()
       throw new StoreConnectError(safeUrl(url), (err as Error).message || String(err), { cause: err })
     }
@@ -106,7 +135,7 @@ export class RedisStore extends LockingStore {
     return record
   }
 
-  async lookup (id: string): Promise<SessionRecord | null> {
+  protected async lookupStep (id: string): Promise<SessionRecord | null> {
     let m: Array<string | null>
     try {
       m = await this.#redis.hmget(this.#meta(id), 'user', 'created', 'expires', 'seen')
@@ -122,12 +151,41 @@ export class RedisStore extends LockingStore {
     return await this.#call(SCRIPTS.destroy, id, this.#ends.origin) === 1
   }
 
-  async touch (id: string): Promise<void> {
-    await this.#call(SCRIPTS.touch, id)
+  protected async touchStep (seen: ReadonlyMap<string, number>): Promise<void> {
+    const now = Date.now()
+    const pipeline = this.#redis.pipeline() as unknown as Record<string, (...args: Arg[]) => unknown> & { exec (): Promise<Array<[Error | null, unknown]> | null> }
+    let args: Arg[] = []
+    const send = () => {
+      pipeline[SCRIPTS.touch.name](this.#prefix, '', now, this.idleCut(now), ...args)
+      args = []
+    }
+    for (const [id, at] of seen) {
+      args.push(id, at)
+      // A bounded argument list per script: Redis runs each script whole before any other command.
+      if (args.length === TOUCHES_PER_SCRIPT * 2) send()
+    }
+    if (args.length > 0) send()
+    let out: Array<[Error | null, unknown]> | null
+    try {
+      out = await pipeline.exec()
+    } catch (err) {
+      throw mapError(err)
+    }
+    const failed = out?.find(([e]) => e)
+    if (failed) throw mapError(failed[0])
   }
 
   async tryLock (id: string, leaseMs: number): Promise<number | Busy> {
-    const [ok, n] = await this.#call(SCRIPTS.lock, id, leaseMs) as [number, number | string]
+    const owner = randomBytes(12).toString('base64url')
+    let answer: [number, number | string]
+    try {
+      answer = await this.#call(SCRIPTS.lock, id, leaseMs, owner) as [number, number | string]
+    } catch (err) {
+      // The script may have run with its answer lost: that lock would be nobody's until its lease ends.
+      if (isUnavailable(err)) this.orphans.add(id, `o${owner}`, () => this.#call(SCRIPTS.unlock, id, owner), Date.now() + leaseMs)
+      throw err
+    }
+    const [ok, n] = answer
     return ok === 1 ? Number(n) : { lockedUntil: Number(n) }
   }
 
@@ -167,11 +225,28 @@ export class RedisStore extends LockingStore {
     return Object.fromEntries(pairs)
   }
 
+  protected async workerStateStep (id: string, realm: string, json: string | null, epoch: number | undefined): Promise<void> {
+    const args: Arg[] = [realm, epoch === undefined ? '' : String(epoch)]
+    if (json !== null) args.push(json)
+    await this.#call(SCRIPTS.workerState, id, ...args)
+  }
+
+  protected async loadWorkerStateStep (id: string, realm: string): Promise<string | undefined> {
+    const [v] = await this.#call(SCRIPTS.read, id, 'state', realm) as [string | null]
+    return v ?? undefined
+  }
+
   protected async gcStep (now: number): Promise<string[]> {
     return await this.#callAt(now, SCRIPTS.gc, '', this.#ends.origin) as string[]
   }
 
-  async close (): Promise<void> {
+  /** Looks at the data marker now (it is also looked at after each reconnect and every few seconds). */
+  checkDataMarker (): Promise<void> {
+    return this.#marker.check()
+  }
+
+  protected async closeStep (): Promise<void> {
+    this.#marker.close()
     await this.#ends.close()
     if (this.#redis.status === 'end') return
     try {
@@ -188,6 +263,7 @@ function mapError (err: unknown): Error {
   const message = ((err as Error)?.message ?? '').replace(/^ERR /, '')
   if (message === 'NOSESSION') return new NoSessionError()
   if (message === 'LOCKLOST') return new LockLostError()
+  if (message === 'STALEEPOCH') return new StaleEpochError()
   return new StoreUnavailableError({ cause: err })
 }
 

@@ -9,6 +9,7 @@ import type { Busy, LockTimings, StoredLock } from './locking-backend.ts'
 import { LockingStore } from './locking-store.ts'
 import { newSessionId } from './session-id.ts'
 import type { SessionRecord } from './store.ts'
+import { fencedEpoch } from './worker-state.ts'
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sessions (
@@ -23,6 +24,13 @@ CREATE TABLE IF NOT EXISTS session_data (
   key TEXT NOT NULL,
   value TEXT NOT NULL,
   PRIMARY KEY (session_id, key)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS worker_state (
+  session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+  realm TEXT NOT NULL,
+  state TEXT,
+  epoch INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (session_id, realm)
 ) STRICT, WITHOUT ROWID;
 `
 
@@ -68,12 +76,14 @@ export class SqliteStore extends LockingStore {
       insert: p('INSERT INTO sessions (id, user, created_at, expires_at, last_seen) VALUES (?, ?, ?, ?, ?)'),
       lookup: p(`SELECT id, user, created_at, expires_at FROM sessions WHERE id = ? AND ${LIVE}`),
       live: p(`SELECT lock_token AS token, lock_until AS until FROM sessions WHERE id = ? AND ${LIVE}`),
-      touch: p(`UPDATE sessions SET last_seen = ? WHERE id = ? AND ${LIVE}`),
+      // Live when it was touched (the touch is what kept it alive since), and never moved back.
+      touch: p(`UPDATE sessions SET last_seen = ?1 WHERE id = ?2 AND last_seen < ?1 AND expires_at > ?1 AND last_seen > ?3`),
       lock: p('UPDATE sessions SET fence = fence + 1, lock_token = fence + 1, lock_until = ?, last_seen = ? WHERE id = ? RETURNING lock_token'),
       unlock: p('UPDATE sessions SET lock_token = NULL, lock_until = NULL WHERE id = ?'),
       seen: p('UPDATE sessions SET last_seen = ? WHERE id = ?'),
       copy: p('INSERT INTO sessions (id, user, created_at, expires_at, last_seen, fence, lock_token, lock_until) SELECT ?, user, created_at, expires_at, last_seen, fence, lock_token, lock_until FROM sessions WHERE id = ?'),
       reparent: p('UPDATE session_data SET session_id = ? WHERE session_id = ?'),
+      reparentStates: p('UPDATE worker_state SET session_id = ? WHERE session_id = ?'),
       destroy: p('DELETE FROM sessions WHERE id = ?'),
       get: p('SELECT value FROM session_data WHERE session_id = ? AND key = ?'),
       put: p('INSERT INTO session_data (session_id, key, value) VALUES (?, ?, ?) ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value'),
@@ -81,6 +91,10 @@ export class SqliteStore extends LockingStore {
       clear: p('DELETE FROM session_data WHERE session_id = ?'),
       keys: p('SELECT key FROM session_data WHERE session_id = ? ORDER BY key'),
       all: p('SELECT key, value FROM session_data WHERE session_id = ?'),
+      stateEpoch: p('SELECT epoch FROM worker_state WHERE session_id = ? AND realm = ?'),
+      saveState: p('INSERT INTO worker_state (session_id, realm, state, epoch) VALUES (?, ?, ?, ?) ON CONFLICT (session_id, realm) DO UPDATE SET state = excluded.state, epoch = excluded.epoch'),
+      dropState: p('DELETE FROM worker_state WHERE session_id = ? AND realm = ?'),
+      loadState: p('SELECT state FROM worker_state WHERE session_id = ? AND realm = ?'),
       gc: p(`DELETE FROM sessions WHERE NOT (${LIVE}) RETURNING id`)
     }
   }
@@ -111,7 +125,7 @@ export class SqliteStore extends LockingStore {
     return record
   }
 
-  async lookup (id: string): Promise<SessionRecord | null> {
+  protected async lookupStep (id: string): Promise<SessionRecord | null> {
     const now = Date.now()
     const row = this.#q.lookup.get(id, now, this.idleCut(now)) as { id: string, user: string, created_at: number, expires_at: number } | undefined
     return row ? { id: row.id, user: row.user, createdAt: row.created_at, expiresAt: row.expires_at } : null
@@ -121,9 +135,10 @@ export class SqliteStore extends LockingStore {
     return Number(this.#q.destroy.run(id).changes) > 0
   }
 
-  async touch (id: string): Promise<void> {
-    const now = Date.now()
-    if (Number(this.#q.touch.run(now, id, now, this.idleCut(now)).changes) === 0) throw new NoSessionError()
+  protected async touchStep (seen: ReadonlyMap<string, number>): Promise<void> {
+    this.#tx(() => {
+      for (const [id, at] of seen) this.#q.touch.run(at, id, this.idleCut(at))
+    })
   }
 
   async tryLock (id: string, leaseMs: number): Promise<number | Busy> {
@@ -159,6 +174,7 @@ export class SqliteStore extends LockingStore {
       // Copy, re-point the data, delete: works on files made before any schema change.
       this.#q.copy.run(fresh, id)
       this.#q.reparent.run(fresh, id)
+      this.#q.reparentStates.run(fresh, id)
       this.#q.destroy.run(id)
       return fresh
     })
@@ -187,11 +203,27 @@ export class SqliteStore extends LockingStore {
     return Object.fromEntries((this.#q.all.all(id) as Array<{ key: string, value: string }>).map(r => [r.key, r.value]))
   }
 
+  protected async workerStateStep (id: string, realm: string, json: string | null, epoch: number | undefined): Promise<void> {
+    this.#tx(() => {
+      this.#live(id)
+      const stored = this.#q.stateEpoch.get(id, realm) as { epoch: number } | undefined
+      const next = fencedEpoch(Number(stored?.epoch ?? 0), epoch)
+      // A drop keeps a non-zero epoch behind, so that a stale save after it is still refused.
+      if (json === null && next === 0) this.#q.dropState.run(id, realm)
+      else this.#q.saveState.run(id, realm, json, next)
+    })
+  }
+
+  protected async loadWorkerStateStep (id: string, realm: string): Promise<string | undefined> {
+    this.#live(id)
+    return (this.#q.loadState.get(id, realm) as { state: string | null } | undefined)?.state ?? undefined
+  }
+
   protected async gcStep (now: number): Promise<string[]> {
     return (this.#q.gc.all(now, this.idleCut(now)) as Array<{ id: string }>).map(r => r.id)
   }
 
-  async close (): Promise<void> {
+  protected async closeStep (): Promise<void> {
     if (this.#db.isOpen) this.#db.close()
   }
 }

@@ -15,14 +15,15 @@ export interface OpenOptions {
   waitMs?: number
 }
 
-/** The data operations of one session, however it is reached. */
-export interface SessionDataOps {
-  get (key: string): Promise<string | undefined>
-  put (key: string, value: string): Promise<void>
-  remove (key: string): Promise<void>
-  exists (key: string): Promise<boolean>
-  keys (): Promise<string[]>
-  getAll (): Promise<Record<string, string>>
+/** Options of a write to a worker's saved state. */
+export interface WorkerStateOptions {
+  /**
+   * The writer's placement epoch (fencing token). The write is refused with
+   * STORE_ERR_STALE_EPOCH, in the same atomic step, when the state was last
+   * written under a higher epoch; otherwise the state's epoch becomes this
+   * one. Without it the write is not fenced and the stored epoch is kept.
+   */
+  epoch?: number
 }
 
 /**
@@ -33,12 +34,18 @@ export interface SessionDataOps {
  * session's current one (else STORE_ERR_LOCK_LOST). Reads in `rw` see the
  * handle's own writes; reads in `r` see the last committed data.
  */
-export interface SessionHandle extends SessionDataOps {
+export interface SessionHandle {
   /** The session id; changes after `regenerateId`. */
   readonly id: string
   readonly mode: LockMode
   /** When a `rw` handle's lease ends, in milliseconds since the epoch: its writes are refused from then on. 0 in `r`. */
   readonly leaseEnd: number
+  get (key: string): Promise<string | undefined>
+  put (key: string, value: string): Promise<void>
+  remove (key: string): Promise<void>
+  exists (key: string): Promise<boolean>
+  keys (): Promise<string[]>
+  getAll (): Promise<Record<string, string>>
   /** Replaces all of the session's data. */
   putAll (data: Record<string, string>): Promise<void>
   /** Writes pending changes and releases the lock: rw → r. A no-op in `r`. */
@@ -68,6 +75,15 @@ export interface SessionStore {
   /** `new`: a fresh session with a 256-bit random id. */
   create (user: string, ttlMs: number): Promise<SessionRecord>
   lookup (id: string): Promise<SessionRecord | null>
+  /**
+   * Marks the session used now, for idle expiry, without a write per call:
+   * touches are batched and written together every `touchFlushMs`, before
+   * a lookup of that session or a gc, and at close. Never fails; a session
+   * that is gone is skipped. What the gateway calls on every request.
+   */
+  touch (id: string): void
+  /** Writes the pending touches now; rejects (keeping them) when the backend cannot be reached. */
+  flushTouches (): Promise<void>
   /** `open id r|rw`. */
   open (id: string, mode: LockMode, opts?: OpenOptions): Promise<SessionHandle>
   destroy (id: string): Promise<boolean>
@@ -79,6 +95,18 @@ export interface SessionStore {
   getAll (id: string): Promise<Record<string, string>>
   putAll (id: string, data: Record<string, string>): Promise<void>
   regenerateId (id: string): Promise<string>
+  /**
+   * A worker's saved state (hibernation) for one (session, realm), as JSON
+   * text: a namespace of its own that `keys`, `getAll`, the HTTP API and
+   * the line protocol never show and no client can write. It goes with the
+   * session (destroy, expiry) and moves with it (regenerate_id). At most
+   * MAX_WORKER_STATE_BYTES; saving it does not count as using the session.
+   */
+  saveWorkerState (id: string, realm: string, json: string, opts?: WorkerStateOptions): Promise<void>
+  /** The state saved for (session, realm), or undefined. */
+  loadWorkerState (id: string, realm: string): Promise<string | undefined>
+  /** Drops the saved state (it was consumed); fenced like a save when `epoch` is given. */
+  clearWorkerState (id: string, realm: string, opts?: WorkerStateOptions): Promise<void>
   /** Removes expired sessions and their data; answers how many. */
   gc (now?: number): Promise<number>
   /**
@@ -89,5 +117,13 @@ export interface SessionStore {
    * ended. Answers a function that unsubscribes.
    */
   onSessionEnd (listener: (id: string) => void): () => void
+  /**
+   * Calls `listener` when the backend has lost sessions without an end for
+   * each (a Redis restarted without persistence, a FLUSHALL): whoever holds
+   * something per session (the daemon's workers) checks its sessions again
+   * at once. Answers a function that unsubscribes.
+   */
+  onDataLost (listener: () => void): () => void
+  /** Writes the pending touches, then closes. */
   close (): Promise<void>
 }

@@ -3,6 +3,9 @@ import type { TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import Fastify from 'fastify'
 import type { FastifyRequest } from 'fastify'
 import { MAX_LOCK_WAIT_MS, storeHttpApi } from '../src/http-api.ts'
@@ -354,5 +357,39 @@ describe('over a real Redis', { skip: redisSkipReason() }, () => {
     assert.equal((await fetch(`${base}/keys/k`, { method: 'PUT', headers: under, body: 'back' })).status, 204)
     assert.equal((await fetch(`${base}/commit`, { method: 'POST', headers: under })).status, 204)
     assert.equal(await (await fetch(`${base}/keys/k`, { headers: fresh })).text(), 'back')
+  })
+
+  test('a lock whose read met Redis down is over: its id is lost, and once Redis is back the next POST /lock does not wait out its lease', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'sessiond-aof-'))
+    t.after(() => rm(dir, { recursive: true, force: true }))
+    const redis = await startRedis(undefined, { aofDir: dir })
+    t.after(() => redis.stop())
+    // Lease and wait far past the test: only handing the lock back frees the session in time.
+    const store = await RedisStore.connect({ url: redis.url, leaseMs: 60_000, lockWaitMs: 60_000 })
+    const { tokenKey, base } = await serveStore(t, store)
+    const { id } = await store.create('nina', HOUR)
+    const auth = bearer(tokenKey, id)
+    const { under } = await lock(base, auth)
+    assert.equal((await fetch(`${base}/keys/k`, { method: 'PUT', headers: under, body: 'staged' })).status, 204)
+
+    await redis.kill()
+    // A key it did not stage: the read goes to the store.
+    const read = await fetch(`${base}/keys/other`, { headers: under })
+    assert.equal(read.status, 503)
+    // The client gives up here, as a worker whose handler failed does: it never commits nor deletes the lock.
+    const again = await startRedis(redis.port, { aofDir: dir })
+    t.after(() => again.stop())
+    const back = Date.now()
+    let res: Response
+    do {
+      res = await fetch(`${base}/lock?wait=5000`, { method: 'POST', headers: auth })
+      if (res.status === 503) await sleep(50)
+    } while (res.status === 503)
+    assert.equal(res.status, 201)
+    assert.ok(Date.now() - back < 2000, `the next lock came ${Date.now() - back} ms after the restart`)
+    const stale = await fetch(`${base}/commit`, { method: 'POST', headers: under })
+    assert.equal(stale.status, 409)
+    assert.equal(await errorOf(stale), 'STORE_ERR_LOCK_LOST')
+    assert.equal(await store.get(id, 'k'), undefined, 'nothing staged under the lost lock landed')
   })
 })

@@ -194,3 +194,71 @@ test('keys and values past the size limits get err Invalid key and err Value too
   assert.equal(await c.send('close'), 'ok')
   assert.deepEqual(await store.keys(id), [longest, 'max'])
 })
+
+test('new is rate-limited per connection and for the whole listener: past the limit it answers err Too many new sessions', async (t) => {
+  const { store, client } = await serve(t, {}, { newPerSecondPerConnection: 5, newPerSecond: 20 })
+  const c = await client()
+  const started = Date.now()
+  c.socket.write('new\r\n'.repeat(500))
+  const answers: string[] = []
+  for (let i = 0; i < 500; i++) answers.push(await c.next())
+  const seconds = (Date.now() - started) / 1000
+  const made = answers.filter(a => a.startsWith('ok ')).length
+  // A burst of twice the rate, then the rate.
+  assert.ok(made >= 10 && made <= 10 + 5 * seconds + 1, `one connection made ${made} sessions in ${seconds} s`)
+  assert.ok(answers.filter(a => a === 'err Too many new sessions; retry later').length === 500 - made)
+  assert.match(await c.send('put k v'), /^ok$/, 'the last session made is still open')
+
+  // Many connections share the listener's limit.
+  const many = await Promise.all(Array.from({ length: 20 }, () => client()))
+  const before = Date.now()
+  const each = await Promise.all(many.map(async (m) => {
+    m.socket.write('new\r\n'.repeat(10))
+    let ok = 0
+    for (let i = 0; i < 10; i++) if ((await m.next()).startsWith('ok ')) ok++
+    return ok
+  }))
+  const total = each.reduce((a, b) => a + b, 0)
+  const elapsed = (Date.now() - started) / 1000
+  assert.ok(total <= 40 + 20 * elapsed, `20 connections made ${total} sessions (the listener allows 40 at once, then 20 a second)`)
+  assert.ok(Date.now() - before < 5000)
+  assert.ok((await store.gc()) === 0)
+})
+
+test('with a secret, the first command must be auth <secret>; anything else or a wrong secret is answered and the connection closed', async (t) => {
+  const { client } = await serve(t, {}, { secret: Buffer.from('s3cret with spaces') })
+  const none = await client()
+  assert.equal(await none.send('new'), 'err Authentication required')
+  await none.closed
+  const wrong = await client()
+  assert.equal(await wrong.send('auth s3cret'), 'err Authentication failed')
+  await wrong.closed
+  const right = await client()
+  assert.equal(await right.send('auth s3cret with spaces'), 'ok')
+  assert.match(await right.send('new'), /^ok [0-9a-f]{64}$/)
+  assert.equal(await right.send('put k v'), 'ok')
+  // Pipelined after the auth line, in one write, the commands run as usual.
+  const piped = await client()
+  piped.socket.write('auth s3cret with spaces\r\nnew\r\nput a b\r\n')
+  assert.equal(await piped.next(), 'ok')
+  assert.match(await piped.next(), /^ok /)
+  assert.equal(await piped.next(), 'ok')
+})
+
+test('connections from one address past the limit are refused with err Too many connections', async (t) => {
+  const { client } = await serve(t, {}, { maxConnectionsPerAddress: 3 })
+  const kept = await Promise.all([client(), client(), client()])
+  const refused = await client()
+  assert.equal(await refused.next(), 'err Too many connections')
+  await refused.closed
+  for (const c of kept) assert.match(await c.send('new'), /^ok /)
+  kept[0].socket.destroy()
+  await kept[0].closed
+  // The freed place is taken again once the server has seen the close.
+  let again = await client()
+  for (let i = 0; i < 50 && (await again.send('new')).startsWith('err'); i++) {
+    await new Promise(resolve => setTimeout(resolve, 20))
+    again = await client()
+  }
+  assert.match(await again.send('new'), /^ok /)
+})

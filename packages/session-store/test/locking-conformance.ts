@@ -275,6 +275,50 @@ export function lockingConformance (open: Open): void {
     assert.equal(await store.gc(), 1)
   })
 
+  test('a touch keeps a session in use alive past the idle timeout, and gc ends only the idle one', async (t) => {
+    // Wide margins: a loaded machine oversleeps, and a used session must never look idle.
+    const store = await open(t, { idleMs: 1000 })
+    const ended: string[] = []
+    store.onSessionEnd(id => ended.push(id))
+    const used = await store.create('ivan', HOUR)
+    const idle = await store.create('ivan', HOUR)
+    for (let i = 0; i < 6; i++) {
+      await sleep(200)
+      store.touch(used.id)
+    }
+    assert.equal(await store.lookup(idle.id), null)
+    assert.deepEqual(await store.lookup(used.id), used)
+    assert.equal(await store.get(used.id, 'k'), undefined, 'data calls see it live too')
+    assert.equal(await store.gc(), 1)
+    assert.deepEqual(ended, [idle.id])
+  })
+
+  test('a touch still in the batch counts for lookup and gc before it is written', async (t) => {
+    // A flush far away: only the lookup and the gc can have written these touches.
+    const store = await open(t, { idleMs: 2000, touchFlushMs: 60_000 })
+    const a = await store.create('ivan', HOUR)
+    const b = await store.create('ivan', HOUR)
+    await sleep(1000)
+    store.touch(a.id)
+    store.touch(b.id)
+    // Past the idle timeout counted from creation, within it from the touch.
+    await sleep(1300)
+    assert.deepEqual(await store.lookup(a.id), a)
+    assert.equal(await store.gc(), 0)
+    assert.deepEqual(await store.lookup(b.id), b)
+  })
+
+  test('a touch of a session that is gone, or was never there, is skipped without failing', async (t) => {
+    const store = await open(t, { touchFlushMs: 60_000 })
+    const gone = await store.create('ivan', HOUR)
+    await store.destroy(gone.id)
+    store.touch(gone.id)
+    store.touch('f'.repeat(64))
+    store.touch('not-an-id')
+    await store.flushTouches()
+    assert.equal(await store.lookup(gone.id), null)
+  })
+
   test('50 writers incrementing one key through rw lose no update', async (t) => {
     const store = await open(t, { lockWaitMs: 30_000 })
     const { id } = await store.create('judy', HOUR)

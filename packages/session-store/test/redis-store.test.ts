@@ -1,13 +1,20 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { Redis } from 'ioredis'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { RedisStore } from '../src/redis-store.ts'
 import type { SessionStore } from '../src/store.ts'
 import { redisSkipReason, startRedis } from './redis-server.ts'
 import type { RedisServer } from './redis-server.ts'
 
 const HOUR = 3_600_000
-const code = (c: string) => (err: unknown) => (err as { code?: string }).code === c
+const code = (c: string, status?: number) => (err: unknown) => {
+  const e = err as { code?: string, statusCode?: number }
+  return e.code === c && (status === undefined || e.statusCode === status)
+}
 
 describe('RedisStore', { skip: redisSkipReason() }, () => {
   let server: RedisServer
@@ -93,6 +100,122 @@ describe('RedisStore', { skip: redisSkipReason() }, () => {
       if (ok) break
       assert.ok(Date.now() < deadline, 'b never heard an end after the restart')
     }
+  })
+
+  test('a flush of many touches is one script call, and no touch writes before it', async (t) => {
+    const store = await RedisStore.connect({ url: server.url, prefix: 'touches:', touchFlushMs: 60_000 })
+    t.after(() => store.close())
+    const probe = new Redis(server.url)
+    t.after(() => probe.quit())
+    const ids: string[] = []
+    for (let i = 0; i < 100; i++) ids.push((await store.create('alice', HOUR)).id)
+    const scriptCalls = async () => {
+      const info = await probe.info('commandstats')
+      return [...info.matchAll(/^cmdstat_eval(?:sha)?:calls=(\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0)
+    }
+    const seen = () => Promise.all(ids.map(id => probe.hget(`touches:{${id}}:meta`, 'seen')))
+    const before = await seen()
+    await sleep(5)
+    const calls = await scriptCalls()
+    for (const id of ids) store.touch(id)
+    assert.equal(await scriptCalls(), calls, 'no call per touch')
+    await store.flushTouches()
+    assert.equal(await scriptCalls(), calls + 1)
+    const after = await seen()
+    assert.ok(after.every((v, i) => Number(v) > Number(before[i])), 'every touch written')
+  })
+
+  test('a lock whose commit failed while Redis was down is released once it is back: the next writer does not wait out the lease', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'sessiond-aof-'))
+    t.after(() => rm(dir, { recursive: true, force: true }))
+    const own = await startRedis(undefined, { aofDir: dir })
+    t.after(() => own.stop())
+    // A lease and a wait far longer than the test: only the release can free the session.
+    const store = await RedisStore.connect({ url: own.url, leaseMs: 60_000, lockWaitMs: 60_000 })
+    t.after(() => store.close())
+    const { id } = await store.create('alice', HOUR)
+    const w = await store.open(id, 'rw')
+    await w.put('k', 'staged')
+    await own.kill()
+    await assert.rejects(w.commit(), code('STORE_ERR_UNAVAILABLE'))
+    // The lock was written to the append-only file: the restarted Redis still has it.
+    const again = await startRedis(own.port, { aofDir: dir })
+    t.after(() => again.stop())
+    const back = Date.now()
+    const next = await retryUntil(() => store.open(id, 'rw', { waitMs: 5000 }))
+    assert.ok(Date.now() - back < 2000, `the next writer got the lock ${Date.now() - back} ms after the restart`)
+    await next.close()
+  })
+
+  test('a lock wait fails at once with STORE_ERR_UNAVAILABLE when Redis goes down, not at its deadline', async (t) => {
+    const own = await startRedis()
+    t.after(() => own.stop())
+    const store = await RedisStore.connect({ url: own.url, leaseMs: 60_000 })
+    t.after(() => store.close())
+    const { id } = await store.create('alice', HOUR)
+    const holder = await store.open(id, 'rw')
+    const waiting = store.open(id, 'rw', { waitMs: 30_000 })
+    const single = store.put(id, 'k', 'v')
+    await sleep(50)
+    const down = Date.now()
+    await own.kill()
+    await assert.rejects(waiting, code('STORE_ERR_UNAVAILABLE', 503))
+    await assert.rejects(single, code('STORE_ERR_UNAVAILABLE', 503))
+    assert.ok(Date.now() - down < 1000, `the waits failed ${Date.now() - down} ms after Redis went down`)
+    await holder.discard().catch(() => {})
+  })
+
+  test('the settings check names, in one warning line, what can lose sessions; a Redis with an append-only file gets none', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'sessiond-aof-'))
+    t.after(() => rm(dir, { recursive: true, force: true }))
+    const safe = await startRedis(undefined, { aofDir: dir })
+    const evicting = await startRedis(undefined, { args: ['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru'] })
+    t.after(() => Promise.all([safe.stop(), evicting.stop()]))
+    const warned = async (url: string) => {
+      const lines: string[] = []
+      const store = await RedisStore.connect({ url, warn: line => lines.push(line) })
+      await store.close()
+      return lines
+    }
+    assert.deepEqual(await warned(safe.url), [])
+    const [line, ...more] = await warned(evicting.url)
+    assert.deepEqual(more, [])
+    assert.match(line, new RegExp(`^the Redis at redis://127\\.0\\.0\\.1:${evicting.port} can lose sessions: `))
+    assert.match(line, /appendonly is no/)
+    assert.match(line, /maxmemory-policy is allkeys-lru/)
+  })
+
+  test('a Redis that lost its data is noticed on every host right after the reconnect; one restarted with its data is no loss', async (t) => {
+    const own = await startRedis()
+    t.after(() => own.stop())
+    const a = await RedisStore.connect({ url: own.url })
+    const b = await RedisStore.connect({ url: own.url })
+    t.after(() => Promise.all([a.close(), b.close()]))
+    const losses = { a: 0, b: 0 }
+    a.onDataLost(() => losses.a++)
+    b.onDataLost(() => losses.b++)
+    await own.stop()
+    const again = await startRedis(own.port)
+    t.after(() => again.stop())
+    const back = Date.now()
+    while ((losses.a === 0 || losses.b === 0) && Date.now() - back < 5000) await sleep(20)
+    assert.deepEqual(losses, { a: 1, b: 1 })
+    assert.ok(Date.now() - back < 2000, `noticed ${Date.now() - back} ms after the restart`)
+
+    const dir = await mkdtemp(join(tmpdir(), 'sessiond-aof-'))
+    t.after(() => rm(dir, { recursive: true, force: true }))
+    const kept = await startRedis(undefined, { aofDir: dir })
+    t.after(() => kept.stop())
+    const c = await RedisStore.connect({ url: kept.url })
+    t.after(() => c.close())
+    let lost = 0
+    c.onDataLost(() => lost++)
+    await kept.kill()
+    const restarted = await startRedis(kept.port, { aofDir: dir })
+    t.after(() => restarted.stop())
+    await retryUntil(() => c.create('dave', HOUR))
+    await c.checkDataMarker()
+    assert.equal(lost, 0)
   })
 
   test('calls fail with STORE_ERR_UNAVAILABLE while Redis is down and work again once it is back', async (t) => {

@@ -14,6 +14,7 @@ import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from '../src/limits.ts'
 import type { LockTimings } from '../src/locking-backend.ts'
 import type { SessionStore } from '../src/store.ts'
 import { lockingConformance } from './locking-conformance.ts'
+import { workerStateConformance } from './worker-state-conformance.ts'
 
 // One suite, run unchanged against every backend: a backend is done when it
 // passes all of it.
@@ -240,5 +241,6 @@ for (const backend of backends) {
     })
 
     lockingConformance(backend.open)
+    workerStateConformance(backend.open)
   })
 }

@@ -2,16 +2,13 @@ import type { Logger } from 'pino'
 import type { SessionStore } from '@sessiond/session-store'
 import type { Hibernated } from './kinds/worker-kind.ts'
 
-/** The session-data key under which a realm's hibernated worker state waits. */
-export function hibernationKey (realm: string): string {
-  return `sessiond:hibernated:${realm}`
-}
-
 /**
- * Saved worker state lives in the session store beside the session's data,
- * as JSON: it survives a daemon restart and reaches whichever host resumes
- * the session. Failures here never fail a request: the worst case is a cold
- * start, which a handler must handle anyway.
+ * Saved worker state lives in the session store's worker-state namespace
+ * (saveWorkerState), as JSON: apart from the session's own keys, so that
+ * neither the handler's ctx.store, the HTTP API, the line protocol nor any
+ * client can read or forge it; it survives a daemon restart and reaches
+ * whichever host resumes the session. Failures here never fail a request:
+ * the worst case is a cold start, which a handler must handle anyway.
  */
 export class HibernationStore {
   #store: SessionStore
@@ -30,16 +27,17 @@ export class HibernationStore {
     }
     if (json === undefined) return
     try {
-      await this.#store.put(sessionId, hibernationKey(realm), json)
+      await this.#store.saveWorkerState(sessionId, realm, json)
     } catch (err) {
       // Logout or expiry may have ended the session meanwhile: nothing to resume then.
-      log.debug({ err, realm }, 'hibernated state not saved')
+      if ((err as { code?: string }).code === 'STORE_ERR_NO_SESSION') log.debug({ err, realm }, 'hibernated state not saved')
+      else log.warn({ err, realm }, 'hibernated state not saved; the session will start cold')
     }
   }
 
   async load (sessionId: string, realm: string, log: Logger): Promise<Hibernated | undefined> {
     try {
-      const json = await this.#store.get(sessionId, hibernationKey(realm))
+      const json = await this.#store.loadWorkerState(sessionId, realm)
       return json === undefined ? undefined : { state: JSON.parse(json) as unknown }
     } catch (err) {
       log.warn({ err, realm }, 'hibernated state unreadable; starting cold')
@@ -49,7 +47,7 @@ export class HibernationStore {
 
   async clear (sessionId: string, realm: string, log: Logger): Promise<void> {
     try {
-      await this.#store.remove(sessionId, hibernationKey(realm))
+      await this.#store.clearWorkerState(sessionId, realm)
     } catch (err) {
       log.debug({ err, realm }, 'hibernated state not cleared')
     }

@@ -38,7 +38,7 @@ import { workerKind } from './kinds/index.ts'
 import { TransientAccounts } from './transient-accounts.ts'
 import { closeInheritedFds } from './inherited-fds.ts'
 import { ChildRegistry } from './child-registry.ts'
-import type { KindHost, Worker } from './kinds/worker-kind.ts'
+import type { KindHost, StoreAccess, Worker } from './kinds/worker-kind.ts'
 import { RequestGate } from './request-gate.ts'
 import { SparePool } from './spare-pool.ts'
 import type { Spare } from './spare-pool.ts'
@@ -59,8 +59,12 @@ export interface SupervisorOptions {
   /** Where process and exec workers get their private socket directories (default: a fresh one under the temp dir). */
   runDir?: string
   limits?: WorkerLimits
-  /** The store HTTP API's URL for one session, token included, for process and exec workers. */
-  storeUrl?: (sessionId: string) => string | undefined
+  /**
+   * For process and exec workers: the store HTTP API's URL for one session,
+   * with a token for that session and that worker only, and what to do once
+   * the worker is gone (drop the locks its token still holds).
+   */
+  storeAccess?: (sessionId: string) => StoreAccess | undefined
   /** The uids (and gids) lent to workers with `runAs: transient`: systemd's DynamicUser range by default. */
   transientRange?: { first: number, last: number }
   /**
@@ -90,7 +94,7 @@ export class Supervisor implements Dispatcher {
   #startup: Promise<void>
   #counts = { spawned: 0, reaped: 0, crashed: 0, recycled: 0, claimedSpares: 0 }
 
-  constructor ({ realms, store, logger, crashBackoff = DEFAULT_CRASH_BACKOFF, runDir, limits = {}, storeUrl, transientRange, stateDir }: SupervisorOptions) {
+  constructor ({ realms, store, logger, crashBackoff = DEFAULT_CRASH_BACKOFF, runDir, limits = {}, storeAccess, transientRange, stateDir }: SupervisorOptions) {
     this.#runDirOption = runDir
     this.#limits = limits
     Supervisor.#check(realms)
@@ -101,7 +105,7 @@ export class Supervisor implements Dispatcher {
     this.#log = logger
     const children = stateDir === undefined ? null : new ChildRegistry(join(stateDir, 'workers.json'))
     const transientAccounts = new TransientAccounts(transientRange, (uid, leased) => children?.uid(uid, leased))
-    this.#host = { store, runDir: () => this.#runDir(), storeUrl: (sid) => storeUrl?.(sid), logLevel: logger.level, transientAccounts, children }
+    this.#host = { store, runDir: () => this.#runDir(), storeAccess: (sid) => storeAccess?.(sid), logLevel: logger.level, transientAccounts, children }
     // What a crashed predecessor left running goes before any worker of ours starts.
     this.#startup = (children?.reapLeftovers() ?? Promise.resolve(0)).then((reaped) => {
       if (reaped > 0) logger.warn({ reaped }, 'killed the workers a previous supervisor left running')

@@ -1,6 +1,5 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { hibernationKey } from '../src/hibernation-store.ts'
 import { fixture, realm, setup } from './helpers.ts'
 
 async function untilReaped (has: () => boolean): Promise<void> {
@@ -16,10 +15,10 @@ test('an idle stop hibernates the worker and the session\'s next worker resumes 
   const second = await get(s.id, 'alice')
   assert.equal(second.json.count, 2)
   await untilReaped(() => supervisor.hasWorker(s.id, 'r'))
-  // Saved in the session store, beside the session's data, once the stop completes.
+  // Saved in the session store's worker-state namespace, once the stop completes.
   let saved: string | undefined
   for (const deadline = Date.now() + 5_000; saved === undefined && Date.now() < deadline;) {
-    saved = await store.get(s.id, hibernationKey('r'))
+    saved = await store.loadWorkerState(s.id, 'r')
     if (saved === undefined) await new Promise(resolve => setTimeout(resolve, 20))
   }
   assert.deepEqual(JSON.parse(saved!), { count: 2 })
@@ -28,7 +27,7 @@ test('an idle stop hibernates the worker and the session\'s next worker resumes 
   assert.notEqual(resumed.json.threadId, second.json.threadId, 'a new worker')
   assert.deepEqual(resumed.json.resumedFrom, { count: 2 })
   assert.equal(resumed.json.count, 3, 'it keeps counting')
-  assert.equal(await store.get(s.id, hibernationKey('r')), undefined, 'the saved state is consumed')
+  assert.equal(await store.loadWorkerState(s.id, 'r'), undefined, 'the saved state is consumed')
 })
 
 test('shutdown hibernates every worker; logout does not', async (t) => {
@@ -39,9 +38,9 @@ test('shutdown hibernates every worker; logout does not', async (t) => {
   await get(b.id, 'bob')
   await get(b.id, 'bob')
   await supervisor.stopSession(a.id, 'logout')
-  assert.equal(await store.get(a.id, hibernationKey('r')), undefined)
+  assert.equal(await store.loadWorkerState(a.id, 'r'), undefined)
   await supervisor.close()
-  assert.deepEqual(JSON.parse((await store.get(b.id, hibernationKey('r')))!), { count: 2 })
+  assert.deepEqual(JSON.parse((await store.loadWorkerState(b.id, 'r'))!), { count: 2 })
 })
 
 test('a handler without hibernate starts cold after an idle stop', async (t) => {

@@ -3,8 +3,22 @@ import type { UpgradeOptions, WebSocketUpgrade } from './session-sockets.ts'
 import type { WorkerWebSocket } from './web-socket.ts'
 
 /**
- * This session's key/value data in the session store. Values are strings;
- * store JSON when you need structure.
+ * The six data operations on one session's key/value map, however it is
+ * reached: a session-store handle, the store's HTTP API, a thread's port.
+ * Values are strings; store JSON when you need structure.
+ */
+export interface SessionDataOps {
+  get (key: string): Promise<string | undefined>
+  put (key: string, value: string): Promise<void>
+  remove (key: string): Promise<void>
+  exists (key: string): Promise<boolean>
+  keys (): Promise<string[]>
+  getAll (): Promise<Record<string, string>>
+}
+
+/**
+ * This session's key/value data in the session store: what `ctx.store` is
+ * in every worker kind.
  *
  * Each call is a single operation until `open`: reads see committed data
  * and never wait, writes wait for the session's lock, apply, and let go.
@@ -18,18 +32,23 @@ import type { WorkerWebSocket } from './web-socket.ts'
  * await ctx.store.put('visits', String(n + 1))
  * await ctx.store.commit()
  */
-export interface SessionData {
-  get (key: string): Promise<string | undefined>
-  put (key: string, value: string): Promise<void>
-  remove (key: string): Promise<void>
-  keys (): Promise<string[]>
-  getAll (): Promise<Record<string, string>>
-  exists (key: string): Promise<boolean>
+export interface SessionData extends SessionDataOps {
   /** Opens this session `r` (read-only) or `rw` (exclusive lock: a second `rw`, even from this worker, waits for the first's commit). */
   open (mode: 'r' | 'rw'): Promise<void>
   /** Writes what was put since `open('rw')` and releases the lock. */
   commit (): Promise<void>
 }
+
+/**
+ * Every method of SessionData with its number of arguments, checked against
+ * the interface by the compiler: the thread port's store calls are checked
+ * against it (transport/parse.ts), and a store that answers every call
+ * (unavailableStore) is built from it, so a method added to SessionData is
+ * one every kind carries.
+ */
+export const SESSION_DATA_ARITY = {
+  get: 1, put: 2, remove: 1, exists: 1, keys: 0, getAll: 0, open: 1, commit: 0
+} as const satisfies { readonly [K in keyof SessionData]: Parameters<SessionData[K]>['length'] }
 
 /** What a handler gets with every call: who, where, and the session's tools. */
 export interface HandlerContext {

@@ -41,3 +41,19 @@ export const attachmentTooLarge = (bytes: number, limit: number): SdkError =>
 
 export const notWebSocket = (): SdkError =>
   new SdkError('SDK_ERR_NOT_WEBSOCKET', 'upgradeWebSocket needs a request with Upgrade: websocket that is still waiting for its answer', 500)
+
+// The store's own codes (session-store's errors.ts), raised here where the
+// lock client decides without asking the store: a worker of any kind sees
+// the same code for the same condition.
+
+export const storeReadOnly = (): SdkError =>
+  new SdkError('STORE_ERR_READ_ONLY', 'session is open read-only; open it rw to write', 409)
+
+export const storeModeInvalid = (): SdkError =>
+  new SdkError('STORE_ERR_MODE_INVALID', 'lock mode must be r or rw', 400)
+
+export const storeLockLost = (why: string): SdkError =>
+  new SdkError('STORE_ERR_LOCK_LOST', `the rw lock of this worker was dropped ${why}; nothing was written under it`, 409)
+
+export const storeReleased = (): SdkError =>
+  new SdkError('STORE_ERR_HANDLE_CLOSED', 'this worker\'s store access was released (the worker ended)', 409)

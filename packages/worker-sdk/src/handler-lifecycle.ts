@@ -1,6 +1,7 @@
 // The steps of a handler's life that every runtime (thread, process) takes
 // the same way; only how the session arrives and the state leaves differ.
 import type { Logger } from 'pino'
+import { SESSION_DATA_ARITY } from './context.ts'
 import type { HandlerContext, SessionData } from './context.ts'
 import { SdkError } from './errors.ts'
 import type { Handler } from './handler.ts'
@@ -60,5 +61,5 @@ export async function stopHandler (handler: Handler, ctx: HandlerContext, stoppi
 /** A store that answers every call with one coded error: for a worker that has none. */
 export function unavailableStore (message: string): SessionData {
   const unavailable = (): Promise<never> => Promise.reject(new SdkError('SDK_ERR_STORE_UNAVAILABLE', message, 503))
-  return { get: unavailable, put: unavailable, remove: unavailable, keys: unavailable, getAll: unavailable, exists: unavailable, open: unavailable, commit: unavailable }
+  return Object.fromEntries(Object.keys(SESSION_DATA_ARITY).map(op => [op, unavailable])) as unknown as SessionData
 }

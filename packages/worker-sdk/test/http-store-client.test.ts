@@ -5,9 +5,12 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify from 'fastify'
-import { MAX_KEY_BYTES, MAX_VALUE_BYTES, MemoryStore, SqliteStore, storeHttpApi, storeToken } from '@sessiond/session-store'
+import { HttpLockTable, MAX_KEY_BYTES, MAX_VALUE_BYTES, MemoryStore, SqliteStore, storeHttpApi, storeToken } from '@sessiond/session-store'
 import type { SessionStore } from '@sessiond/session-store'
 import { HttpStoreClient } from '../src/http-store-client.ts'
 
@@ -24,7 +27,8 @@ const code = (c: string, status?: number) => (err: unknown) => {
 async function serve (t: TestContext, store: SessionStore) {
   const tokenKey = randomBytes(32)
   const app = Fastify()
-  await app.register(storeHttpApi, { prefix: '/_sessiond/store', store, tokenKey })
+  const locks = new HttpLockTable(store)
+  await app.register(storeHttpApi, { prefix: '/_sessiond/store', store, tokenKey, locks })
   await app.listen({ host: '127.0.0.1', port: 0 })
   t.after(async () => {
     await app.close()
@@ -33,7 +37,9 @@ async function serve (t: TestContext, store: SessionStore) {
   const { port } = app.server.address() as { port: number }
   const { id } = await store.create('alice', HOUR)
   const url = `http://session:${encodeURIComponent(storeToken(tokenKey, id))}@127.0.0.1:${port}/_sessiond/store`
-  return { id, url, client: () => new HttpStoreClient(url) }
+  /** The URL a supervisor hands one worker: its token names that worker. */
+  const urlFor = (holder: string) => `http://session:${encodeURIComponent(storeToken(tokenKey, id, holder))}@127.0.0.1:${port}/_sessiond/store`
+  return { id, url, urlFor, locks, client: () => new HttpStoreClient(url) }
 }
 
 const backends: Array<{ name: string, open: (t: TestContext, leaseMs?: number) => Promise<SessionStore> }> = [
@@ -176,4 +182,31 @@ test('store errors arrive as coded errors: bad key, value too large, session gon
   await assert.rejects(worker.get('k'), code('STORE_ERR_NO_SESSION', 404), 'a missing session is not a missing key')
   await assert.rejects(worker.getAll(), code('STORE_ERR_NO_SESSION', 404))
   await assert.rejects(worker.open('rw'), code('STORE_ERR_NO_SESSION', 404))
+})
+
+test('a worker killed holding the rw lock: dropping its holder releases the lock at once, unwritten, and no other holder\'s', async (t) => {
+  // The store's wait is 30 s and its lease longer: only the drop can free the session in time.
+  const store = new MemoryStore({ lockWaitMs: 30_000, leaseMs: 60_000 })
+  const { id, urlFor, locks, client } = await serve(t, store)
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/hold-lock.ts', import.meta.url)), urlFor('worker-1')], { stdio: ['ignore', 'pipe', 'inherit'] })
+  t.after(() => { child.kill('SIGKILL') })
+  const [line] = await once(child.stdout!, 'data') as [Buffer]
+  assert.equal(line.toString().trim(), 'locked')
+  child.kill('SIGKILL')
+  await once(child, 'exit')
+
+  // What the supervisor does when a process or exec worker has ended.
+  assert.equal(await locks.dropHolder('worker-1'), 1)
+  const next = new HttpStoreClient(urlFor('worker-2'))
+  const started = Date.now()
+  await next.open('rw')
+  assert.ok(Date.now() - started < 1000, `the next writer got the lock in ${Date.now() - started} ms`)
+  assert.equal(await next.get('n'), undefined, 'the dead worker\'s staged write never landed')
+  await next.put('n', 'from worker-2')
+
+  // Another holder's lock (of the same session) is not the dead worker's.
+  assert.equal(await locks.dropHolder('worker-1'), 0)
+  await assert.rejects(store.open(id, 'rw', { waitMs: 50 }), code('STORE_ERR_LOCK_TIMEOUT'), 'worker-2 still holds the lock')
+  await next.commit()
+  assert.equal(await client().get('n'), 'from worker-2')
 })

@@ -2,9 +2,9 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../config.ts'
 import { cookieKeyFile, rotateCookieKeys } from '../cookie-key.ts'
-import { envOverrides } from './start.ts'
+import { envOverrides } from './env-overrides.ts'
+import { KEYS_USAGE } from './commands.ts'
 
-export const KEYS_USAGE = 'sessiond keys rotate [--keep N] [--config FILE | --data DIR]'
 
 /** `keys rotate`: a new cookie key first; the previous one kept so that open sessions survive. */
 export async function keys (argv: string[]): Promise<void> {

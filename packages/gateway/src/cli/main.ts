@@ -1,17 +1,28 @@
 #!/usr/bin/env node
 import { enableCompileCache } from 'node:module'
-import { CERT_USAGE, cert } from './cert.ts'
-import { KEYS_USAGE, keys } from './keys.ts'
-import { START_USAGE, start } from './start.ts'
-import { USER_USAGE, user } from './user.ts'
+import { CERT_HELP, CHECK_HELP, INIT_HELP, KEYS_HELP, START_HELP, USER_HELP } from './commands.ts'
 
-const USAGE = `usage:
-  ${START_USAGE}
-  ${USER_USAGE}
-  ${CERT_USAGE}
-  ${KEYS_USAGE}`
+interface Command {
+  /** The command's code, loaded only when it runs. */
+  run: () => Promise<(argv: string[]) => Promise<void>>
+  /** The command's --help: its usage line first. */
+  help: string
+}
 
-const commands: Record<string, (argv: string[]) => Promise<void>> = { start, user, cert, keys }
+const commands: Record<string, Command> = {
+  start: { run: async () => (await import('./start.ts')).start, help: START_HELP },
+  check: { run: async () => (await import('./check.ts')).check, help: CHECK_HELP },
+  init: { run: async () => (await import('./init.ts')).init, help: INIT_HELP },
+  user: { run: async () => (await import('./user.ts')).user, help: USER_HELP },
+  cert: { run: async () => (await import('./cert.ts')).cert, help: CERT_HELP },
+  keys: { run: async () => (await import('./keys.ts')).keys, help: KEYS_HELP }
+}
+
+const USAGE = `usage: sessiond COMMAND [OPTIONS]   (sessiond COMMAND --help for each)
+${Object.values(commands).map(c => '  ' + c.help.split('\n')[0]).join('\n')}
+
+Paths on the command line are relative to the current directory; paths in a
+config file are relative to that file.`
 
 // Every worker thread compiles (and strips the types of) the same modules;
 // Node's on-disk compile cache lets each new worker skip that work (measured:
@@ -20,16 +31,30 @@ const commands: Record<string, (argv: string[]) => Promise<void>> = { start, use
 const cache = enableCompileCache()
 if (cache.directory && !process.env.NODE_COMPILE_CACHE) process.env.NODE_COMPILE_CACHE = cache.directory
 
-const [command, ...rest] = process.argv.slice(2)
-const run = command === undefined ? undefined : commands[command]
-if (!run) {
-  process.stderr.write(`${command === undefined || command === 'help' || command === '--help' ? '' : `unknown command ${command}\n`}${USAGE}\n`)
-  process.exit(command === 'help' || command === '--help' ? 0 : 2)
+const [first, ...rest] = process.argv.slice(2)
+const wantsHelp = (args: string[]) => {
+  const end = args.indexOf('--')
+  return (end === -1 ? args : args.slice(0, end)).some(a => a === '--help' || a === '-h')
+}
+if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
+  const about = first === 'help' && rest[0] !== undefined ? commands[rest[0]] : undefined
+  process.stdout.write((about ? about.help : USAGE) + '\n')
+  process.exit(first === undefined ? 2 : 0)
+}
+const command = commands[first]
+if (!command) {
+  process.stderr.write(`unknown command ${first}\n${USAGE}\n`)
+  process.exit(2)
+}
+if (wantsHelp(rest)) {
+  process.stdout.write(command.help + '\n')
+  process.exit(0)
 }
 try {
-  await run(rest)
+  await (await command.run())(rest)
 } catch (err) {
   const e = err as { code?: string, message?: string }
-  process.stderr.write(`sessiond ${command}: ${e.message ?? String(err)}\n`)
-  process.exit(e.code === 'GW_ERR_CONFIG' ? 78 : 1)
+  process.stderr.write(`sessiond ${first}: ${e.message ?? String(err)}\n`)
+  // 78 (EX_CONFIG): the config, or a handler it names, is wrong: retrying will not help.
+  process.exit(e.code === 'GW_ERR_CONFIG' || e.code === 'GW_ERR_HANDLER_LOAD' || e.code === 'GW_ERR_PAM' ? 78 : 1)
 }

@@ -2,19 +2,14 @@ import { parseArgs } from 'node:util'
 import closeWithGrace from 'close-with-grace'
 import { loadConfig } from '../config.ts'
 import type { ConfigOverrides } from '../config.ts'
-import { startDaemon } from '../daemon.ts'
+import { envOverrides } from './env-overrides.ts'
+
+// Where the one place that reads the environment lives (tests import it from here too).
+export { envOverrides }
+import { SHUTDOWN_DRAIN_MS, startDaemon } from '../daemon.ts'
 import { createLogger } from '../logger.ts'
+import { START_USAGE } from './commands.ts'
 
-export const START_USAGE = 'sessiond start --config FILE [--listen HOST:PORT] [--data DIR]'
-
-/** The few settings deployments change, from the environment. The one place env is read. */
-export function envOverrides (env: NodeJS.ProcessEnv): ConfigOverrides {
-  return {
-    ...(env.SESSIOND_LISTEN && { listen: env.SESSIOND_LISTEN }),
-    ...(env.SESSIOND_DATA && { dataDir: env.SESSIOND_DATA }),
-    ...(env.SESSIOND_STORE_URL && { storeUrl: env.SESSIOND_STORE_URL })
-  }
-}
 
 export async function start (argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -37,7 +32,9 @@ export async function start (argv: string[]): Promise<void> {
   const daemon = await startDaemon(config, logger, overrides)
   // Signal handling first: a supervisor that reads the banner may signal at once.
   // close-with-grace stops on SIGHUP too; here SIGHUP means reload, as for most daemons.
-  closeWithGrace({ delay: 10_000, skip: ['SIGHUP'] }, async ({ signal, err }) => {
+  // The last resort only: a shutdown drains requests, then gives each worker its stopTimeout.
+  const delay = SHUTDOWN_DRAIN_MS + Math.max(0, ...config.realms.map(r => r.stopTimeout)) + 5_000
+  closeWithGrace({ delay, skip: ['SIGHUP'] }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'stopping after an unexpected error')
     else logger.info({ signal }, 'stopping')
     await daemon.close()
@@ -50,5 +47,6 @@ export async function start (argv: string[]): Promise<void> {
     process.stdout.write(daemon.demo.password
       ? `demo login: ${daemon.demo.user} ${daemon.demo.password}\n`
       : `demo login: ${daemon.demo.user} (password unknown: reset it with sessiond user add ${daemon.demo.user} --password-stdin --replace)\n`)
+    if (daemon.demo.account) process.stdout.write(`demo user runs its runAs workers as ${daemon.demo.account}\n`)
   }
 }

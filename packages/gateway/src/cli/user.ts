@@ -3,9 +3,9 @@ import { parseArgs } from 'node:util'
 import { text } from 'node:stream/consumers'
 import { loadConfig } from '../config.ts'
 import { UsersFile } from '../users-file.ts'
-import { envOverrides } from './start.ts'
+import { envOverrides } from './env-overrides.ts'
+import { USER_USAGE } from './commands.ts'
 
-export const USER_USAGE = 'sessiond user add NAME --password-stdin [--replace] [--config FILE | --data DIR | --users FILE]'
 
 export async function user (argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -27,7 +27,11 @@ export async function user (argv: string[]): Promise<void> {
   const password = (await text(process.stdin)).replace(/\r?\n$/, '')
   let file: string
   if (values.users) file = resolve(values.users)
-  else if (values.config) file = loadConfig(values.config, { ...envOverrides(process.env), ...(values.data && { dataDir: values.data }) }).users.file
+  else if (values.config) {
+    const { users } = loadConfig(values.config, { ...envOverrides(process.env), ...(values.data && { dataDir: values.data }) })
+    if (users.source === 'pam') throw new Error(`${values.config} takes its users from PAM (users.source pam): add a system account instead (useradd, passwd)`)
+    file = users.file
+  }
   else file = join(resolve(values.data ?? process.env.SESSIOND_DATA ?? '.sessiond'), 'users.json')
   const { mkdir } = await import('node:fs/promises')
   await mkdir(join(file, '..'), { recursive: true, mode: 0o700 })

@@ -45,13 +45,17 @@ export async function childSession (realm: WorkerRealm, host: KindHost, identity
   const privateTmp = account?.transient !== undefined
   if (privateTmp) account!.home = PRIVATE_TMP_VIEW
   const endpoint = await endpointIn(dir, realm.listen)
+  const access = host.storeAccess(identity.sessionId)
   return {
     account,
     endpoint,
     view: privateTmp ? viewFrom(endpoint, PRIVATE_TMP_VIEW) : endpoint,
     privateTmp,
-    storeUrl: host.storeUrl(identity.sessionId),
-    release: reserved ? async () => {} : () => releaseAll(account)
+    storeUrl: access?.url,
+    release: async () => {
+      access?.release()
+      if (!reserved) await releaseAll(account)
+    }
   }
 }
 

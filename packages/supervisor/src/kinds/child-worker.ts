@@ -27,7 +27,7 @@ import { serialize } from 'node:v8'
 import { logChildOutput } from '../child-output.ts'
 import type { WorkerRealm } from '../config.ts'
 import { within } from '../within.ts'
-import { WorkerExitedError, WorkerMemoryError, WorkerStartError, WorkerStartTimeoutError, WorkerTimeoutError } from '../errors.ts'
+import { ClientAbortedError, WorkerExitedError, WorkerMemoryError, WorkerStartError, WorkerStartTimeoutError, WorkerTimeoutError } from '../errors.ts'
 import { removePrivateDir } from '../worker-endpoint.ts'
 import { sandboxedArgv } from './child-sandbox.ts'
 import type { Sandbox } from './child-sandbox.ts'
@@ -296,7 +296,7 @@ export class ChildWorker implements Worker {
       })
     } catch (err) {
       this.#done()
-      throw this.#mapError(err)
+      throw this.#mapError(err, req)
     }
     const headers = toHeaderList(res.headers)
     const length = res.headers['content-length']
@@ -364,8 +364,12 @@ export class ChildWorker implements Worker {
     this.#lastActivity = Date.now()
   }
 
-  #mapError (err: unknown): Error {
+  #mapError (err: unknown, req?: WorkerRequest): Error {
     if (this.#killedFor) return this.#killedFor
+    // The request body failed (over the realm's limit, or the client left mid-body): the client's
+    // fault, answered as such (413, 400), not as a broken worker.
+    const bodyErr = req?.body?.errored as { statusCode?: number } | null | undefined
+    if (bodyErr) return bodyErr.statusCode !== undefined && bodyErr.statusCode < 500 ? bodyErr as Error : new ClientAbortedError({ cause: bodyErr })
     const code = (err as { code?: string }).code
     if (code === 'UND_ERR_HEADERS_TIMEOUT') {
       this.#log.warn({ timeoutMs: this.#realm.requestTimeout }, 'worker did not answer in time; recycling it')

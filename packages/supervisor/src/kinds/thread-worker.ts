@@ -17,8 +17,8 @@ import { Piscina } from 'piscina'
 import type { Logger } from 'pino'
 import { PROTOCOL_VERSION, PortClient, SocketChannel } from '@sessiond/worker-sdk/transport'
 import type { StopReason, StoreCallMessage, ThreadTask, ThreadTaskResult } from '@sessiond/worker-sdk/transport'
-import type { SessionScope } from '@sessiond/session-store'
 import { sessionHash } from '@sessiond/worker-sdk'
+import type { ReleasableSessionData } from '@sessiond/worker-sdk'
 import { ClientAbortedError, WorkerExitedError, WorkerStartError, WorkerStartTimeoutError, WorkerStoppedError, WorkerTimeoutError } from '../errors.ts'
 import type { WorkerRealm } from '../config.ts'
 import { within } from '../within.ts'
@@ -38,7 +38,7 @@ export interface ThreadBootOptions {
 
 export interface ThreadClaim {
   identity: Identity
-  store: SessionScope
+  store: ReleasableSessionData
   /** Bound to the realm and the session. */
   logger: Logger
   onExit: (err: Error) => void
@@ -50,7 +50,7 @@ export class ThreadWorker implements Worker {
   #pool: Piscina
   #client: PortClient
   #realm: WorkerRealm
-  #store: SessionScope | null = null
+  #store: ReleasableSessionData | null = null
   #log: Logger
   #claimedAt = 0
   #stopping: Promise<Hibernated | undefined> | null = null
@@ -115,6 +115,14 @@ export class ThreadWorker implements Worker {
       closeTimeout: realm.stopTimeout
     })
     this.#pool.on('error', (err: Error) => this.#log.error({ err }, 'worker pool error'))
+    // piscina replaces a thread that died (an uncaught exception) to keep its minimum, and when
+    // the dead thread's 'exit' arrives after our destroy() finished, that replacement would
+    // outlive its worker (issue 15, finding 5; piscina 5.3 dist/index.js onWorkerExit). A
+    // thread made once this worker is gone is destroyed in turn: then its exit comes while
+    // piscina is destroying, which starts no other.
+    this.#pool.on('workerCreate', () => {
+      if (this.#stopping) void this.#pool.destroy().catch(() => { /* already gone */ })
+    })
     const { port1, port2 } = new MessageChannel()
     this.#client = new PortClient(port1, {
       onControl: (m) => m.t === 'booted' ? this.#booted.resolve() : this.#ready.resolve(),
@@ -195,7 +203,7 @@ export class ThreadWorker implements Worker {
   async #onStoreCall (m: StoreCallMessage): Promise<unknown> {
     if (!this.#store) throw new Error('store call before the worker was claimed')
     const fn = this.#store[m.op] as (...args: string[]) => Promise<unknown>
-    return fn(...m.args)
+    return fn.apply(this.#store, m.args)
   }
 
   stop (reason: StopReason): Promise<Hibernated | undefined> {

@@ -1,7 +1,7 @@
 // kind: thread — a worker thread of its own in the daemon (piscina, one
 // thread per worker). Fastest to reach; not a security boundary.
-import { scopeOf } from '@sessiond/session-store'
 import type { WorkerRealm } from '../config.ts'
+import { storeSessionData } from '../store-session-data.ts'
 import { moduleRealmProblems } from './module-realm.ts'
 import { ThreadWorker } from './thread-worker.ts'
 import type { BootOptions, KindHost, SessionStart, Worker, WorkerKind } from './worker-kind.ts'
@@ -21,7 +21,7 @@ export const threadKind: WorkerKind = {
     ThreadWorker.boot({ realm, logger, onExit, spare: true }),
 
   async start (realm: WorkerRealm, host: KindHost, { identity, logger, onExit, resume }: SessionStart, spare?: Worker): Promise<Worker> {
-    const claim = { identity, store: scopeOf(host.store, identity.sessionId), logger, onExit, resume }
+    const claim = { identity, store: storeSessionData(host.store, identity.sessionId), logger, onExit, resume }
     if (!spare) return ThreadWorker.start({ realm, logger, onExit }, claim)
     await (spare as ThreadWorker).claim(claim)
     return spare

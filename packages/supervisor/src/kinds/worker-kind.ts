@@ -66,13 +66,21 @@ export interface Worker {
   killForMemory?: (rssMb: number) => void
 }
 
+/** The store HTTP API for one worker of a session. */
+export interface StoreAccess {
+  /** With a token for that session, naming that worker as the holder of the locks it takes. */
+  url: string
+  /** Once the worker is gone: the locks its token holds are dropped at once, not at the end of their lease. */
+  release (): void
+}
+
 /** What the supervisor lends every kind. */
 export interface KindHost {
   store: SessionStore
   /** The directory (mode 0711) holding the workers' private directories. */
   runDir (): Promise<string>
-  /** The store HTTP API's URL for one session, token included, for workers outside the daemon's process. */
-  storeUrl (sessionId: string): string | undefined
+  /** One worker's way to its session's data from outside the daemon's process. */
+  storeAccess (sessionId: string): StoreAccess | undefined
   /** The daemon's log level, for runtimes that make their own logger. */
   logLevel: string
   /** Where workers with `runAs: transient` get their uids. */

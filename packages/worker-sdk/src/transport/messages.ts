@@ -34,6 +34,8 @@
 //                                                 the client's socket open, with the attachment, for the next worker)
 //   req {id, head, upgrade, resumed: {attachment}} ▶ that socket offered again to the worker that resumed
 
+import type { SessionData } from '../context.ts'
+
 /** The version both ends must speak; a ThreadTask carries it (see protocol-version.ts). */
 export type ProtocolVersion = 3
 
@@ -106,8 +108,8 @@ export interface ClaimMessage {
 /** `replaced`: a reload changed the realm's definition, or the worker reached its maximum lifetime. */
 export type StopReason = 'idle' | 'logout' | 'shutdown' | 'crash' | 'replaced'
 
-/** The session-data operations a worker may call (parse.ts holds the runtime list). */
-export type StoreOp = 'get' | 'put' | 'remove' | 'keys' | 'getAll' | 'exists' | 'open' | 'commit'
+/** A store call is a method of ctx.store's interface (SessionData), never anything else: release stays with the supervisor. parse.ts checks calls against SESSION_DATA_ARITY. */
+export type StoreOp = keyof SessionData
 
 export interface StoreCallMessage { t: 'store', id: number, op: StoreOp, args: string[] }
 export interface StoreResultMessage { t: 'store-result', id: number, value?: unknown, error?: EncodedError }

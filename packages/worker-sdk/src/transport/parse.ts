@@ -1,4 +1,5 @@
-import type { FromWorker, StoreOp, ToWorker } from './messages.ts'
+import { SESSION_DATA_ARITY } from '../context.ts'
+import type { FromWorker, ToWorker } from './messages.ts'
 
 // The one place where `unknown` becomes a message. Both ends of a port are
 // our own code, so this checks the discriminant and the id cheaply rather
@@ -14,7 +15,6 @@ const TO_WORKER: Record<ToWorker['t'], boolean> = {
 const FROM_WORKER: Record<FromWorker['t'], boolean> = {
   booted: false, ready: false, res: true, error: true, open: true, chunk: true, end: true, ack: true, abort: true, frame: true, close: true, store: true
 }
-const STORE_OPS: Record<StoreOp, true> = { get: true, put: true, remove: true, keys: true, getAll: true, exists: true, open: true, commit: true }
 
 export class ProtocolError extends Error {
   readonly code = 'SDK_ERR_PROTOCOL'
@@ -48,7 +48,8 @@ export function parseToWorker (m: unknown): ToWorker {
 export function parseFromWorker (m: unknown): FromWorker {
   check(m, FROM_WORKER)
   const msg = m as FromWorker
-  if (msg.t === 'store' && (!Object.hasOwn(STORE_OPS, msg.op) || !Array.isArray(msg.args) || !msg.args.every(a => typeof a === 'string'))) {
+  // A store call is a method of ctx.store (SessionData) with its number of string arguments.
+  if (msg.t === 'store' && (!Object.hasOwn(SESSION_DATA_ARITY, msg.op) || !Array.isArray(msg.args) || msg.args.length !== SESSION_DATA_ARITY[msg.op] || !msg.args.every(a => typeof a === 'string'))) {
     throw new ProtocolError(`bad store call ${String(msg.op)}`)
   }
   checkSocket(msg)

@@ -56,6 +56,16 @@ test('parseFromWorker rejects a store call with an unknown op or non-string args
   assert.throws(() => parseFromWorker({ t: 'store', id: 1, op: 'put', args: ['k', { v: 1 }] }), isProtocolError)
 })
 
+test('parseFromWorker takes exactly the methods of ctx.store, each with its number of arguments', () => {
+  for (const [op, args] of [['get', ['k']], ['put', ['k', 'v']], ['remove', ['k']], ['exists', ['k']], ['keys', []], ['getAll', []], ['open', ['rw']], ['commit', []]] as const) {
+    assert.equal(parseFromWorker({ t: 'store', id: 1, op, args: [...args] }).t, 'store', op)
+  }
+  // release() ends a dead worker's store access: the supervisor's to call, never the worker's.
+  assert.throws(() => parseFromWorker({ t: 'store', id: 1, op: 'release', args: [] }), isProtocolError)
+  assert.throws(() => parseFromWorker({ t: 'store', id: 1, op: 'put', args: ['k'] }), isProtocolError)
+  assert.throws(() => parseFromWorker({ t: 'store', id: 1, op: 'get', args: ['k', 'extra'] }), isProtocolError)
+})
+
 test('socket messages parse in both directions, and open only from the worker', () => {
   for (const m of [{ t: 'frame', id: 1, data: 'text' }, { t: 'frame', id: 1, data: new Uint8Array(2) }, { t: 'close', id: 1, code: 1000, reason: '' }, { t: 'abort', id: 1 }]) {
     assert.equal(parseToWorker(m), m)

@@ -1,9 +1,13 @@
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import type { LockTimings } from '../src/locking-backend.ts'
-import { MemoryStore } from '../src/memory-store.ts'
-import { scopeOf } from '../src/session-scope.ts'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { MemoryStore, RedisStore } from '@sessiond/session-store'
+import { redisSkipReason, startRedis } from '../../session-store/test/redis-server.ts'
+import type { LockTimings } from '@sessiond/session-store'
+import { storeSessionData } from '../src/store-session-data.ts'
 
 const HOUR = 3_600_000
 
@@ -15,9 +19,9 @@ async function session (t: TestContext, user: string, timings: Partial<LockTimin
   return { store, id }
 }
 
-test('a scope makes single operations until open, then goes through its handle until commit', async (t) => {
+test('a thread worker\'s ctx.store makes single operations until open, then goes through its handle until commit', async (t) => {
   const { store, id } = await session(t, 'alice', { lockWaitMs: 50 })
-  const scope = scopeOf(store, id)
+  const scope = storeSessionData(store, id)
   await scope.put('a', '1')
   assert.equal(await store.get(id, 'a'), '1', 'a single put lands at once')
   await scope.open('rw')
@@ -34,7 +38,7 @@ test('a scope makes single operations until open, then goes through its handle u
 
 test('release drops pending writes and the lock', async (t) => {
   const { store, id } = await session(t, 'bob')
-  const scope = scopeOf(store, id)
+  const scope = storeSessionData(store, id)
   await scope.open('rw')
   await scope.put('k', 'v')
   await scope.release()
@@ -45,7 +49,7 @@ test('release drops pending writes and the lock', async (t) => {
 
 test('an open r scope refuses writes until commit', async (t) => {
   const { store, id } = await session(t, 'carol')
-  const scope = scopeOf(store, id)
+  const scope = storeSessionData(store, id)
   await scope.open('r')
   await assert.rejects(scope.put('k', 'v'), (err: { code?: string }) => err.code === 'STORE_ERR_READ_ONLY')
   await scope.commit()
@@ -55,7 +59,7 @@ test('an open r scope refuses writes until commit', async (t) => {
 
 test('after release a second writer gets the lock at once, and the released scope\'s later writes are refused', async (t) => {
   const { store, id } = await session(t, 'dave', { lockWaitMs: 5000 })
-  const dead = scopeOf(store, id)
+  const dead = storeSessionData(store, id)
   await dead.open('rw')
   await dead.put('k', 'from-the-dead-worker')
 
@@ -76,7 +80,7 @@ test('after release a second writer gets the lock at once, and the released scop
 
 test('release is idempotent and ends a scope that held no lock too', async (t) => {
   const { store, id } = await session(t, 'erin')
-  const scope = scopeOf(store, id)
+  const scope = storeSessionData(store, id)
   await scope.put('k', 'v')
   await Promise.all([scope.release(), scope.release()])
   await assert.rejects(scope.put('k', 'w'), (err: { code?: string }) => err.code === 'STORE_ERR_HANDLE_CLOSED')
@@ -87,11 +91,47 @@ test('release is idempotent and ends a scope that held no lock too', async (t) =
 test('an open rw still waiting when the scope is released hands the lock back as soon as it gets it', async (t) => {
   const { store, id } = await session(t, 'frank', { lockWaitMs: 5000 })
   const holder = await store.open(id, 'rw')
-  const scope = scopeOf(store, id)
+  const scope = storeSessionData(store, id)
   const waiting = scope.open('rw')
   await scope.release()
   await holder.commit()
   await assert.rejects(waiting, (err: { code?: string }) => err.code === 'STORE_ERR_HANDLE_CLOSED')
   const next = await store.open(id, 'rw', { waitMs: 0 })
   await next.close()
+})
+
+test('a call under the lock that finds the store unreachable ends the lock: later calls of it fail, and once the store is back the next open gets the lock at once', { skip: redisSkipReason() }, async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'sessiond-aof-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const redis = await startRedis(undefined, { aofDir: dir })
+  t.after(() => redis.stop())
+  // Lease and wait far past the test: only handing the lock back frees the session in time.
+  const store = await RedisStore.connect({ url: redis.url, leaseMs: 60_000, lockWaitMs: 60_000 })
+  t.after(() => store.close())
+  const { id } = await store.create('gina', HOUR)
+  const data = storeSessionData(store, id)
+  await data.open('rw')
+  await data.put('k', 'staged')
+  await redis.kill()
+  // A key it did not stage: the read goes to the store.
+  await assert.rejects(data.get('other'), (err: { code?: string }) => err.code === 'STORE_ERR_UNAVAILABLE')
+  const lost = (err: { code?: string }) => err.code === 'STORE_ERR_LOCK_LOST'
+  await assert.rejects(data.put('k', 'after'), lost, 'never a single write in place of the lock')
+  await assert.rejects(data.commit(), lost)
+
+  const again = await startRedis(redis.port, { aofDir: dir })
+  t.after(() => again.stop())
+  const back = Date.now()
+  for (;;) {
+    try {
+      await data.open('rw')
+      break
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'STORE_ERR_UNAVAILABLE') throw err
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
+  }
+  assert.ok(Date.now() - back < 2000, `the next open got the lock ${Date.now() - back} ms after the restart`)
+  assert.equal(await data.get('k'), undefined, 'nothing staged under the lost lock landed')
+  await data.commit()
 })
