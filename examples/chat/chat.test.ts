@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { startDaemon } from '../../test/helpers/daemon.ts'
-import { CHROMIUM, launchChromium } from '../../test/helpers/chromium.ts'
+import { CHROMIUM, launchBrowser } from '../../scripts/browser.ts'
 
 // The chat example in a real browser: the page keeps a WebSocket to its
 // session's worker, which hibernates while the page stays connected and
@@ -18,7 +18,9 @@ const skip = !existsSync(CHROMIUM) && process.env.CI !== 'true' ? 'needs Debian\
 
 test('in Chromium: the chat page connects, exchanges messages, survives its worker\'s hibernation, and closes on logout', { skip, timeout: 120_000 }, async (t) => {
   const d = await startDaemon(t, { realms: [{ name: 'chat', mount: '/chat', handler: HANDLER, socketIdleTimeout: '800ms' }] })
-  const browser = await launchChromium(t)
+  const chromium = await launchBrowser()
+  t.after(() => chromium.close())
+  const browser = await chromium.context()
   const page = await browser.newPage()
   await page.goto(`${d.url}/chat/`)
   // Redirected to the login form; after it, back to the chat.
