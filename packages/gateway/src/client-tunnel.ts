@@ -41,7 +41,9 @@ export class ClientTunnel implements HeldSocket {
     hub.add(this)
   }
 
-  wake (): void { /* an exec worker's sockets keep it alive: never parked */ }
+  /** An exec worker's sockets keep it alive: never parked. */
+  wake (): Promise<void> { return Promise.resolve() }
+  flush (): void {}
 
   /** Pings are the worker's business: the gateway cannot speak inside a stream it does not parse. */
   heartbeat (): boolean { return true }

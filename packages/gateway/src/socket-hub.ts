@@ -4,8 +4,10 @@ export interface HeldSocket {
   readonly realm: string
   /** Parked: its worker hibernated and it waits for its next message. */
   readonly parked: boolean
-  /** Wakes a parked socket: offers it to the session's next worker. */
-  wake (): void
+  /** Wakes a parked socket: offers it to the session's next worker; resolves once it is that worker's (or closed). */
+  wake (): Promise<void>
+  /** Hands the worker the messages that waited while the socket was parked. */
+  flush (): void
   /** Closes it with `code` at once (the client is told), and the worker's end with it. */
   end (code: number, reason: string): void
   /** Sends a ping; answers false when the last one got no pong (the client is gone: it is cut). */
@@ -62,9 +64,15 @@ export class SocketHub {
     if (set?.size === 0) this.#bySession.delete(socket.sessionId)
   }
 
-  /** A message came on a parked socket: every parked socket of its (session, realm) goes to the worker that resumes. */
+  /**
+   * A message came on a parked socket: every parked socket of its (session,
+   * realm) goes to the worker that resumes, and only then do their waiting
+   * messages follow, so that the worker knows all its sockets before the
+   * first message (a broadcast reaches every one).
+   */
   wake (sessionId: string, realm: string): void {
-    for (const s of [...this.#bySession.get(sessionId) ?? []]) if (s.realm === realm && s.parked) s.wake()
+    const parked = [...this.#bySession.get(sessionId) ?? []].filter(s => s.realm === realm && s.parked)
+    void Promise.allSettled(parked.map(s => s.wake())).then(() => { for (const s of parked) s.flush() })
   }
 
   sessions (): string[] {

@@ -99,10 +99,10 @@ export class WebSocketRelay implements HeldSocket {
     this.#closeClient(code, reason)
   }
 
-  wake (): void {
-    if (this.#state !== 'parked') return
+  wake (): Promise<void> {
+    if (this.#state !== 'parked') return Promise.resolve()
     this.#state = 'waking'
-    this.#dispatcher.upgrade({ ...this.#call, resumed: this.#parkedWith! }).then((result) => {
+    return this.#dispatcher.upgrade({ ...this.#call, resumed: this.#parkedWith! }).then((result) => {
       if (result.type !== 'socket') {
         if (result.type === 'tunnel') result.stream.destroy()
         else if (result.response.body && !(result.response.body instanceof Uint8Array)) result.response.body.destroy()
@@ -113,11 +113,14 @@ export class WebSocketRelay implements HeldSocket {
       this.#parkedWith = null
       this.#state = 'live'
       this.#bind(result.socket)
-      this.#pump()
     }, (err: { code?: string }) => {
       this.#log.warn({ err }, 'resuming the worker of a parked websocket failed')
       this.#closeClient(err.code === 'SUP_ERR_NO_SESSION' ? 1008 : 1011, 'the worker could not resume')
     })
+  }
+
+  flush (): void {
+    this.#pump()
   }
 
   #bind (link: WorkerSocket): void {
