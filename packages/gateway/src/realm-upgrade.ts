@@ -6,6 +6,7 @@
 //   socket  ─▶ the gateway completes the handshake (ws) and relays messages (web-socket-relay.ts)
 //   tunnel  ─▶ the exec worker's own 101, then bytes both ways (client-tunnel.ts)
 import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { WebSocketServer } from 'ws'
 import type { SessionStore } from '@sessiond/session-store'
@@ -114,16 +115,27 @@ export class RealmUpgrades {
       new ClientTunnel(socket, head, result.stream, result.headers, { sessionId, realm: realm.name }, hub) // eslint-disable-line no-new
       return reply
     }
-    const link = result.socket
-    taken.set(request.raw, link)
-    let accepted = false
-    // ws answers a handshake it cannot complete with 400 and closes: the worker's end goes with it.
-    socket.once('close', () => { if (!accepted) link.abort(new Error('the handshake failed')) })
-    this.#server(realm).handleUpgrade(request.raw, socket, head, (ws) => {
-      accepted = true
-      new WebSocketRelay(ws, link, call, hub, dispatcher, this.#opts.log) // eslint-disable-line no-new
-    })
+    this.#accept(realm, request.raw, socket, head, result.socket, call)
     return reply
+  }
+
+  /**
+   * Completes the handshake with ws and starts the relay. Apart from
+   * `handle` on purpose: the closures made here outlive the handshake with
+   * the socket, and must not keep the request, its reply or their raw
+   * objects alive with them.
+   */
+  #accept (realm: RealmConfig, raw: IncomingMessage, socket: Duplex, head: Buffer, link: WorkerSocket, call: DispatchUpgrade): void {
+    taken.set(raw, link)
+    // ws answers a handshake it cannot complete with 400 and closes: the worker's end goes with it.
+    const failed = () => link.abort(new Error('the handshake failed'))
+    socket.once('close', failed)
+    const { hub, dispatcher, log } = this.#opts
+    this.#server(realm).handleUpgrade(raw, socket, head, (ws) => {
+      socket.off('close', failed)
+      taken.delete(raw)
+      new WebSocketRelay(ws, link, call, hub, dispatcher, log) // eslint-disable-line no-new
+    })
   }
 
   #server (realm: RealmConfig): WebSocketServer {

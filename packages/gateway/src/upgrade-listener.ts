@@ -13,6 +13,9 @@ export interface PendingUpgrade {
 
 const pending = new WeakMap<IncomingMessage, PendingUpgrade>()
 
+/** A client that goes away mid-handshake must not become an uncaught error; whoever holds the connection sees it close. */
+function ignoreSocketError (): void {}
+
 /** The connection of a WebSocket handshake that reached the realm route; once. */
 export function takeUpgrade (req: IncomingMessage): PendingUpgrade | undefined {
   const p = pending.get(req)
@@ -32,8 +35,8 @@ export function takeUpgrade (req: IncomingMessage): PendingUpgrade | undefined {
  */
 export function routeUpgrades (app: FastifyInstance): void {
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    // A client that goes away mid-handshake must not become an uncaught error.
-    socket.on('error', () => { /* whoever holds the connection sees it close */ })
+    // Not a closure here: it stays on the socket for its whole life, and would keep this request's response alive.
+    socket.on('error', ignoreSocketError)
     const res = new ServerResponse(req)
     res.assignSocket(socket as Socket)
     res.shouldKeepAlive = false
