@@ -6,6 +6,7 @@ import { runBenchmarks } from './benchmark.ts'
 import { coldStart } from './cold-start.ts'
 import { density } from './density.ts'
 import { requestPath } from './request-path.ts'
+import { soak } from './soak.ts'
 import { storeOps } from './store-ops.ts'
 import { threadTransport } from './thread-transport.ts'
 import { workerKinds } from './worker-kinds.ts'
@@ -15,5 +16,8 @@ import { workerRss } from './worker-rss.ts'
 const LATEST = fileURLToPath(new URL('./results/latest.md', import.meta.url))
 
 // The in-process transport bench goes last: its threads live in this process.
-const ok = await runBenchmarks([requestPath, coldStart, workerRss, workerKinds, density, storeOps, webSockets, threadTransport], process.argv.slice(2), { writeTo: LATEST })
+// The soak runs only when asked for (--only soak): it takes half an hour.
+const argv = process.argv.slice(2)
+const all = [requestPath, coldStart, workerRss, workerKinds, density, storeOps, webSockets, threadTransport]
+const ok = await runBenchmarks(argv.some(a => a.includes('soak')) ? [...all, soak] : all, argv, { writeTo: LATEST })
 process.exitCode = ok ? 0 : 1

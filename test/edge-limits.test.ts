@@ -174,3 +174,20 @@ test('the gateway\'s own pages carry security headers; realm responses keep thei
   const realm = await getJson(d.url + '/lab/count', cookie)
   assert.equal(realm.headers.get('content-security-policy'), null)
 })
+
+test('what the HTTP parser refuses gets the one error shape, with a request id, and one log line', async (t) => {
+  const d = await startDaemon(t, { extra: { limits: { maxHeaderSize: '4KiB' }, log: { level: 'info' } } })
+  for (const [request, status, code] of [
+    [`GET /healthz HTTP/1.1\r\nHost: ${host(d.url)}\r\nX-Big: ${'a'.repeat(5000)}\r\n\r\n`, 431, 'GW_ERR_HEADERS_TOO_LARGE'],
+    ['GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n', 400, 'GW_ERR_BAD_REQUEST']
+  ] as const) {
+    const res = await raw(d.url, request)
+    assert.equal(res.status, status)
+    const body = JSON.parse(res.text.slice(res.text.indexOf('{'))) as { error: string, requestId: string }
+    assert.equal(body.error, code)
+    assert.match(body.requestId, /^[0-9a-f]{8}-/)
+    assert.match(res.text, new RegExp(`x-request-id: ${body.requestId}`, 'i'))
+    await new Promise(resolve => setTimeout(resolve, 100))
+    assert.match(d.output(), new RegExp(`"reqId":"${body.requestId}".*"code":"${code}"`), 'one log line carries the id')
+  }
+})

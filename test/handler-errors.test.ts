@@ -77,3 +77,20 @@ test('a worker that keeps crashing gets its session 503 with Retry-After while i
   assert.ok(Number(res.headers.get('retry-after')) >= 1)
   assert.equal((await getJson(d.url + '/lab/count', bob)).body.count, 1, 'other sessions are untouched')
 })
+
+test('a backoff is logged once when it starts, not once per request it turns away', async (t) => {
+  // Issue 15, finding 10: every backoff 503 used to be an error line with a stack trace (2.3 KB a request).
+  const d = await startDaemon(t, { extra: { log: { level: 'info' } } })
+  const alice = await d.login('alice', 'alice-password')
+  for (let i = 0; i < 3; i++) {
+    await getJson(d.url + '/lab/crash?after=0', alice)
+    for (let k = 0; k < 50; k++) {
+      if ((await getJson(d.url + '/lab/slow?ms=50', alice)).status !== 200) break
+    }
+  }
+  const before = d.output().length
+  for (let i = 0; i < 40; i++) assert.equal((await getJson(d.url + '/lab/count', alice)).status, 503)
+  const during = d.output().slice(before)
+  assert.equal(during.split('\n').filter(l => l.includes('SUP_ERR_WORKER_BACKOFF')).length, 0, 'no line per refused request')
+  assert.equal(d.output().split('\n').filter(l => l.includes('worker keeps crashing')).length, 1, 'one line when the backoff began')
+})

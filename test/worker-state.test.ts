@@ -53,7 +53,7 @@ test('hibernated state never shows among the session\'s keys, and no cookie, sto
   // The supervisor saves after the stop: wait for the saved state, read the way only the supervisor reads it.
   let saved: string | undefined
   await until(async () => (saved = await d.store.loadWorkerState(sessionId, 'counter')) !== undefined, 'the state was saved')
-  assert.deepEqual(JSON.parse(saved!), { count: 2 })
+  assert.equal((JSON.parse(saved!) as { count: number }).count, 2, 'the counter hibernated its count')
 
   assert.deepEqual((await getJson(d.url + '/_sessiond/store', cookie)).body, {}, 'not in the HTTP API')
   assert.deepEqual((await getJson(d.url + '/lab/store?k=x', cookie)).body.keys, [], 'not in a worker\'s ctx.store')

@@ -4,12 +4,11 @@ import { pathToFileURL } from 'node:url'
 import { Type } from '@sinclair/typebox'
 import type { StaticDecode, TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { Duration, WorkerRealmFields, workerKind } from '@sessiond/supervisor'
+import { ACCOUNT_NAME_PATTERN, ByteSize, Duration, LISTEN_PATTERN, WorkerRealmFields, parseListenAddress, workerKind } from '@sessiond/supervisor'
 import { parse as parseYaml } from 'yaml'
-import { ByteSize } from './byte-size.ts'
 import { ConfigError } from './errors.ts'
 
-const LISTEN = '^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$'
+const LISTEN = LISTEN_PATTERN
 /** A path prefix such as /notes: no trailing slash, no empty or dot segments, unreserved characters only. */
 export const PATH_PREFIX = '^(/(?!\\.\\.?(/|$))[A-Za-z0-9._~-]+)+$'
 /** Headers a front server must not be allowed to speak for: the gateway reads or sets them itself. */
@@ -83,7 +82,7 @@ export const ConfigSchema = Type.Object({
     /** Who the users are: the users file, or the system's own accounts through PAM (pam-users.ts). */
     source: Type.Union([Type.Literal('file'), Type.Literal('pam')], { default: 'file' }),
     file: Type.Optional(Type.String({ minLength: 1 })),
-    demo: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_.-]{0,31}$', description: 'a user name' })),
+    demo: Type.Optional(Type.String({ pattern: ACCOUNT_NAME_PATTERN, description: 'a user name' })),
     /** source pam: the PAM service, a file in /etc/pam.d. */
     service: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$', default: 'sessiond', description: 'a PAM service name (a file in /etc/pam.d)' })
   }, { additionalProperties: false, default: {} }),
@@ -112,7 +111,8 @@ export const ConfigSchema = Type.Object({
     idleTimeout: Duration('2h')
   }, { additionalProperties: false, default: {} }),
   login: Type.Object({
-    attemptsPerUser: Type.Integer({ minimum: 1, default: 5, description: 'failed logins for one account before delays begin' }),
+    attemptsPerUser: Type.Integer({ minimum: 1, default: 5, description: 'failed logins for one account from one address (or one of its known browsers) before delays begin' }),
+    attemptsPerAccount: Type.Integer({ minimum: 1, default: 50, description: 'failed logins for one account from browsers it does not know, any address, before delays begin' }),
     attemptsPerIp: Type.Integer({ minimum: 1, default: 20, description: 'failed logins from one client address before delays begin' }),
     delay: Duration('1s'),
     maxDelay: Duration('15m')
@@ -285,11 +285,9 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
   if (cfg.httpRedirect && !cfg.tls) issues.push('/httpRedirect: expected tls to be set too (the redirect goes to the HTTPS listener)')
   if (issues.length > 0) fail(path, issues)
 
-  const [host, port] = hostPort(path, '/listen', cfg.listen)
-  const httpRedirect = cfg.httpRedirect && (() => {
-    const [host, port] = hostPort(path, '/httpRedirect/listen', cfg.httpRedirect.listen)
-    return { ...cfg.httpRedirect, host, port }
-  })()
+  const { host, port } = listenAddress(path, '/listen', cfg.listen)
+  const httpRedirect = cfg.httpRedirect && { ...cfg.httpRedirect, ...listenAddress(path, '/httpRedirect/listen', cfg.httpRedirect.listen) }
+  if (cfg.store.protocolListen !== undefined) listenAddress(path, '/store/protocolListen', cfg.store.protocolListen)
   const dataDir = isAbsolute(cfg.dataDir) ? cfg.dataDir : resolve(base, cfg.dataDir)
   const tls = cfg.tls && { ...cfg.tls, cert: resolve(base, cfg.tls.cert), key: resolve(base, cfg.tls.key) }
   const usersFile = cfg.users.file === undefined ? resolve(dataDir, 'users.json') : resolve(base, cfg.users.file)
@@ -309,11 +307,13 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
   })
 }
 
-function hostPort (file: string, key: string, listen: string): [string, number] {
-  const colon = listen.lastIndexOf(':')
-  const port = Number(listen.slice(colon + 1))
-  if (port > 65535) fail(file, [`${key}: expected a port from 0 to 65535, got ${port}`])
-  return [listen.slice(0, colon).replace(/^\[|\]$/g, ''), port]
+/** The one HOST:PORT parser (parseListenAddress), its complaint reported with the file and the key. */
+function listenAddress (file: string, key: string, listen: string | number): { host: string, port: number } {
+  try {
+    return parseListenAddress(listen)
+  } catch (err) {
+    fail(file, [`${key}: ${(err as Error).message}`])
+  }
 }
 
 /** An object of named values (a YAML mapping): not a list, not a scalar. */

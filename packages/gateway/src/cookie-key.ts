@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Stats } from 'node:fs'
-import { readFile, rename, stat, writeFile } from 'node:fs/promises'
+import { readFile, stat, writeFile } from 'node:fs/promises'
+import writeFileAtomic from 'write-file-atomic'
 import { join } from 'node:path'
 import { KeyFileError } from './errors.ts'
 
@@ -48,14 +49,12 @@ async function readKeys (file: string): Promise<Buffer[]> {
  * Puts a new key first and keeps `keep` keys in all: cookies sealed under
  * the previous key still open (and are re-sealed), those under a key that
  * falls off the end do not. Answers the keys now in the file. The file is
- * replaced whole (write, then rename), so a running daemon never reads half.
+ * replaced whole (write-file-atomic), so a running daemon never reads half.
  */
 export async function rotateCookieKeys (dataDir: string, keep = 2): Promise<Buffer[]> {
   if (!Number.isInteger(keep) || keep < 1) throw new RangeError(`keep must be a positive integer, got ${keep}`)
   const file = cookieKeyFile(dataDir)
   const keys = [randomBytes(COOKIE_KEY_BYTES), ...(await readKeys(file))].slice(0, keep)
-  const tmp = `${file}.${process.pid}.tmp`
-  await writeFile(tmp, Buffer.concat(keys), { mode: 0o600 })
-  await rename(tmp, file)
+  await writeFileAtomic(file, Buffer.concat(keys), { mode: 0o600 })
   return keys
 }

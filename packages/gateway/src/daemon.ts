@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { HttpLockTable, LineProtocolListener, openStore, readLineProtocolSecret, storeToken } from '@sessiond/session-store'
 import type { SessionStore } from '@sessiond/session-store'
-import { Supervisor } from '@sessiond/supervisor'
+import { Supervisor, parseListenAddress } from '@sessiond/supervisor'
 import type { Config, ConfigOverrides } from './config.ts'
 import { ConfigReloader } from './config-reload.ts'
 import type { ReloadSummary } from './config-reload.ts'
@@ -122,11 +122,9 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
     }
     if (config.store.protocolListen) {
       // A bare port listens on loopback: without protocolAuth, anyone who reaches the port reaches every session it can name.
-      const at = config.store.protocolListen.lastIndexOf(':')
       const { protocolAuth, protocolLimits: limits = {} } = config.store
       lineProtocol = await LineProtocolListener.listen(store, {
-        host: at === -1 ? '127.0.0.1' : config.store.protocolListen.slice(0, at).replace(/^\[|\]$/g, ''),
-        port: Number(config.store.protocolListen.slice(at + 1)),
+        ...parseListenAddress(config.store.protocolListen),
         ttlMs: config.session.maxAge,
         secret: protocolAuth === undefined ? undefined : await readLineProtocolSecret(resolve(dirname(config.file), protocolAuth)),
         maxConnections: limits.connections,

@@ -68,13 +68,8 @@ export async function listenHttpRedirect (opts: HttpRedirectOptions): Promise<Ht
     res.end()
   })
   server.maxConnections = limits.maxConnections
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
+  server.listen(opts.port, opts.host)
+  await once(server, 'listening')
   const addr = server.address() as AddressInfo
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
   return {

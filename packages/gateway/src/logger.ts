@@ -1,13 +1,10 @@
-import pino from 'pino'
 import type { Logger } from 'pino'
+import { LOG_REDACT, redactingLogger } from '@sessiond/worker-sdk/internal'
 
-/** Never logged, wherever they appear in a log object. */
-export const REDACT = [
-  'password', '*.password', 'req.headers.cookie', 'req.headers.authorization',
-  'headers.cookie', 'headers.authorization', 'res.headers["set-cookie"]', 'sessionId', '*.sessionId'
-]
+/** Never logged, wherever they appear in a log object: the one list, shared with the worker runtimes. */
+export const REDACT = LOG_REDACT
 
 /** The root logger: created once by the CLI and handed down. */
 export function createLogger (level: string): Logger {
-  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' } })
+  return redactingLogger(level)
 }

@@ -1,3 +1,4 @@
+import { exponentialDelay } from '@sessiond/supervisor'
 export interface LoginThrottleOptions {
   /** Failures allowed before the first delay. */
   freeAttempts: number
@@ -51,8 +52,7 @@ export class LoginThrottle {
     e.failures++
     e.last = now
     const over = e.failures - freeAttempts
-    // 2 ** over overflows to Infinity long after maxDelayMs caps it.
-    if (over > 0) e.blockedUntil = now + Math.min(delayMs * 2 ** (over - 1), maxDelayMs)
+    if (over > 0) e.blockedUntil = now + exponentialDelay(delayMs, maxDelayMs, over - 1)
     this.#entries.set(key, e)
     if (this.#entries.size > maxKeys) this.#entries.delete(this.#entries.keys().next().value as string)
   }

@@ -2,11 +2,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { SessionStore } from '@sessiond/session-store'
 import type { Config } from './config.ts'
 import { CSRF_FIELD, csrfGuard, csrfToken } from './csrf-guard.ts'
-import { TooManyLoginsError } from './errors.ts'
+import { LoginFailedError, NotAuthenticatedError, TooManyLoginsError } from './errors.ts'
 import { escapeHtml, page } from './html.ts'
 import { MAX_PASSWORD_BYTES } from './password-hash.ts'
 import { endSession, startLoginSession } from './login-session.ts'
-import { LoginThrottle } from './login-throttle.ts'
+import { LoginGuard } from './login-guard.ts'
+import type { AttemptKeys } from './login-guard.ts'
+import type { DeviceCookies } from './device-cookie.ts'
 import { safeNext } from './safe-next.ts'
 import { SerialByKey } from './serial-by-key.ts'
 import { activeSessionId, clearSession, readSessionId } from './session-cookie.ts'
@@ -16,9 +18,12 @@ export interface LoginOptions {
   config: Config
   store: SessionStore
   users: UserDirectory
+  /** Known browsers of each account: their logins are throttled on their own (login-guard.ts). */
+  devices: DeviceCookies
 }
 
-const LOGIN_FAILED = 'invalid username or password'
+/** The page's words for a failed login: the same as the JSON answer's (LoginFailedError). */
+const LOGIN_FAILED = new LoginFailedError().message
 
 function wantsHtml (request: FastifyRequest): boolean {
   return request.headers.accept?.includes('text/html') ?? false
@@ -46,17 +51,16 @@ export function denyUnauthenticated (request: FastifyRequest, reply: FastifyRepl
     const prefix = request.publicPrefix
     return reply.redirect(`${prefix}/login?next=` + encodeURIComponent(prefix + request.url), 302)
   }
-  return reply.code(401).send({ error: 'GW_ERR_NOT_AUTHENTICATED', message: 'login required', requestId: request.id })
+  throw new NotAuthenticatedError()
 }
 
 interface LoginBody { username?: unknown, password?: unknown, next?: unknown }
 
-interface Attempt { form: boolean, next: string, username: string, password: string, userKey: string, ipKey: string }
+interface Attempt { form: boolean, next: string, username: string, password: string, keys: AttemptKeys }
 
-export async function loginRoutes (app: FastifyInstance, { config, store, users }: LoginOptions): Promise<void> {
-  const { attemptsPerUser, attemptsPerIp, delay, maxDelay } = config.login
-  const perUser = new LoginThrottle({ freeAttempts: attemptsPerUser, delayMs: delay, maxDelayMs: maxDelay })
-  const perIp = new LoginThrottle({ freeAttempts: attemptsPerIp, delayMs: delay, maxDelayMs: maxDelay })
+export async function loginRoutes (app: FastifyInstance, { config, store, users, devices }: LoginOptions): Promise<void> {
+  const { attemptsPerUser, attemptsPerAccount, attemptsPerIp, delay, maxDelay } = config.login
+  const guard = new LoginGuard({ attemptsPerUser, attemptsPerAccount, attemptsPerIp, delayMs: delay, maxDelayMs: maxDelay })
   const inTurn = new SerialByKey()
 
   app.post('/logout', { preHandler: csrfGuard }, async (request, reply) => {
@@ -97,15 +101,13 @@ export async function loginRoutes (app: FastifyInstance, { config, store, users 
     const next = safeNext(body.next, request.publicPrefix)
     const username = typeof body.username === 'string' ? body.username : ''
     const password = typeof body.password === 'string' ? body.password : ''
-    // Unknown names are throttled like real ones, so a lockout tells nothing about who exists.
-    const userKey = 'u:' + username.slice(0, 64)
-    const ipKey = 'ip:' + request.ip
+    const keys = LoginGuard.keys(username, request.ip, devices.read(request, username))
     // One account's attempts are checked in turn: each sees the failures of those before it.
-    return inTurn.run(userKey, () => attempt(request, reply, { form, next, username, password, userKey, ipKey }))
+    return inTurn.run(keys.account, () => attempt(request, reply, { form, next, username, password, keys }))
   })
 
-  async function attempt (request: FastifyRequest, reply: FastifyReply, { form, next, username, password, userKey, ipKey }: Attempt): Promise<FastifyReply> {
-    const wait = Math.max(perUser.retryAfter(userKey), perIp.retryAfter(ipKey))
+  async function attempt (request: FastifyRequest, reply: FastifyReply, { form, next, username, password, keys }: Attempt): Promise<FastifyReply> {
+    const wait = guard.retryAfter(keys)
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000)
       request.log.info({ event: 'login-throttled' }, 'login throttled')
@@ -117,15 +119,14 @@ export async function loginRoutes (app: FastifyInstance, { config, store, users 
       ? await users.verify(username, password)
       : null
     if (!user) {
-      perUser.fail(userKey)
-      perIp.fail(ipKey)
+      guard.failed(keys)
       request.log.info({ event: 'login-failed' }, 'login failed')
       if (form) return reply.code(401).type('text/html; charset=utf-8').send(loginPage(request.publicPrefix, next, csrfToken(request), LOGIN_FAILED))
-      return reply.code(401).send({ error: 'GW_ERR_LOGIN_FAILED', message: LOGIN_FAILED, requestId: request.id })
+      throw new LoginFailedError()
     }
-    // The address keeps its count: one good account must not wipe the guesses made against others.
-    perUser.succeed(userKey)
+    guard.succeeded(keys)
     await startLoginSession(request, user, { store, maxAge: config.session.maxAge })
+    devices.issue(request, reply, user)
     request.log.info({ event: 'login', user }, 'login')
     if (form) return reply.redirect(next, 303)
     return reply.send({ user })

@@ -8,6 +8,7 @@ import { ConfigError, PamUnavailableError } from './errors.ts'
 import { MAX_PASSWORD_BYTES } from './password-hash.ts'
 import { SystemGroups } from './system-groups.ts'
 import type { UserDirectory } from './user-directory.ts'
+import { ACCOUNT_NAME } from '@sessiond/supervisor'
 
 const run = promisify(execFile)
 
@@ -15,7 +16,6 @@ const run = promisify(execFile)
 type Authenticate = (user: string, password: string, done: (err?: string) => void, options?: { serviceName?: string, remoteHost?: string }) => void
 
 /** POSIX-portable account names, as for the users file: anything else is no account of ours. */
-const ACCOUNT = /^[a-z_][a-z0-9_.-]{0,31}$/
 /** authenticate-pam copies name and password into 128-byte C buffers: longer would be cut, not refused. */
 const PAM_MAX_BYTES = 127
 /**
@@ -87,7 +87,7 @@ export class PamUsers implements UserDirectory {
   async #check (name: string, password: string): Promise<boolean> {
     const authenticate = this.#authenticate ?? (this.#authenticate = loadPam())
     // A NUL would end the C string early and a long password would be cut: either way PAM would check another password.
-    const usable = ACCOUNT.test(name) && !password.includes('\0') &&
+    const usable = ACCOUNT_NAME.test(name) && !password.includes('\0') &&
       Buffer.byteLength(password) <= Math.min(PAM_MAX_BYTES, MAX_PASSWORD_BYTES)
     const right = await new Promise<boolean>((resolve) => {
       // An unusable name still goes through PAM (as a name no account has), so that it costs what any failure costs.

@@ -9,10 +9,11 @@ import type { Dispatcher } from '@sessiond/supervisor'
 import { basePathRewriter } from './base-path.ts'
 import type { Config } from './config.ts'
 import { errorReply } from './error-reply.ts'
-import { BadFramingError } from './errors.ts'
+import { BadFramingError, NotFoundError } from './errors.ts'
 import { registerFrontAuth } from './front-auth.ts'
 import type { RenewSession } from './front-auth.ts'
 import { loginRoutes } from './login.ts'
+import { DeviceCookies } from './device-cookie.ts'
 import { nodeHttpLimits } from './node-http-limits.ts'
 import { registerPublicPrefix } from './public-prefix.ts'
 import { realmRouter } from './realm-router.ts'
@@ -20,6 +21,7 @@ import { RealmUpgrades } from './realm-upgrade.ts'
 import { SocketHub } from './socket-hub.ts'
 import { routeUpgrades } from './upgrade-listener.ts'
 import { requestIdGenerator } from './request-id.ts'
+import { clientErrorHandler } from './client-error.ts'
 import { framingProblem } from './request-framing.ts'
 import { isCanonicalPath } from './request-path.ts'
 import { registerSecurityHeaders } from './security-headers.ts'
@@ -56,16 +58,20 @@ declare module 'fastify' {
 export async function buildServer ({ config, logger, store, dispatcher, users, cookieKey, previousCookieKeys = [], tls, storeTokenKey, storeLocks }: ServerOptions): Promise<FastifyInstance> {
   const basePath = config.basePath === undefined ? null : basePathRewriter(config.basePath)
   // One code path for both listeners; Fastify's types split on http2, the instance's API does not.
+  // One id sequence for requests and for what the parser refuses before there is a request.
+  const nextRequestId = requestIdGenerator()
+  const gatewayLog = logger.child({ component: 'gateway' }) as FastifyBaseLogger
   const app = Fastify({
     ...(basePath && { rewriteUrl: basePath.rewriteUrl }),
     ...(tls && {
       http2: true,
       https: { allowHTTP1: true, cert: tls.cert, key: tls.key, settings: { maxHeaderListSize: config.limits.maxHeaderSize } }
     }),
-    loggerInstance: logger.child({ component: 'gateway' }) as FastifyBaseLogger,
+    loggerInstance: gatewayLog,
     // The hot path logs nothing at info: errors log themselves in errorReply.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
-    genReqId: requestIdGenerator(),
+    genReqId: nextRequestId,
+    clientErrorHandler: clientErrorHandler(nextRequestId, gatewayLog),
     return503OnClosing: true,
     ...edgeOptions(config.limits),
     // proxy-addr's list: only these peers' X-Forwarded-* set request.ip, protocol and host.
@@ -76,7 +82,7 @@ export async function buildServer ({ config, logger, store, dispatcher, users, c
   } as FastifyHttpOptions<Server>) as unknown as FastifyInstance
   app.server.maxConnections = config.limits.maxConnections
   app.setErrorHandler(errorReply)
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'GW_ERR_NOT_FOUND', message: 'no such path', requestId: request.id }))
+  app.setNotFoundHandler((request, reply) => errorReply(new NotFoundError(), request, reply))
 
   // Before anything else reads the request: refuse what could be framed or routed two ways.
   app.addHook('onRequest', async (request, reply) => {
@@ -114,7 +120,7 @@ export async function buildServer ({ config, logger, store, dispatcher, users, c
   await app.register(async (gatewayOwn) => {
     await registerSecurityHeaders(gatewayOwn)
     await gatewayOwn.register(fastifyFormbody, { bodyLimit: 8 * 1024 })
-    await loginRoutes(gatewayOwn, { config, store, users })
+    await loginRoutes(gatewayOwn, { config, store, users, devices: new DeviceCookies(cookieKey) })
   })
   // The session's data by URL: a store token (exec workers' SESSIOND_STORE_URL) or the browser's own cookie,
   // which must not write from another site's page.

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { readFile, rename, stat, writeFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
+import writeFileAtomic from 'write-file-atomic'
 import { InvalidUserNameError, PasswordPolicyError, UserExistsError } from './errors.ts'
 import { MAX_PASSWORD_BYTES, MIN_PASSWORD_BYTES, OWASP_COST, hashPassword, verifyPassword } from './password-hash.ts'
 import type { HashCost } from './password-hash.ts'
 import type { UserDirectory } from './user-directory.ts'
+import { ACCOUNT_NAME } from '@sessiond/supervisor'
 
 export interface UserRecord {
   password: string
@@ -13,7 +15,6 @@ export interface UserRecord {
 interface FileShape { users: Record<string, UserRecord> }
 
 /** POSIX-portable account names, so that a login can map to a system user. */
-const USER_NAME = /^[a-z_][a-z0-9_.-]{0,31}$/
 
 /**
  * File timestamps are coarse (a few ms on ext4, 1 s or 2 s elsewhere): two
@@ -23,7 +24,7 @@ const USER_NAME = /^[a-z_][a-z0-9_.-]{0,31}$/
 const RACY_MS = 2000
 
 export function checkUserName (name: string): void {
-  if (!USER_NAME.test(name)) throw new InvalidUserNameError()
+  if (!ACCOUNT_NAME.test(name)) throw new InvalidUserNameError()
 }
 
 export function checkPassword (password: string): void {
@@ -86,7 +87,7 @@ export class UsersFile implements UserDirectory {
   /** The user name when the password is right, else null; the same work either way. */
   async verify (name: string, password: string): Promise<string | null> {
     await this.#refresh()
-    const known = USER_NAME.test(name) && Object.hasOwn(this.#users, name)
+    const known = ACCOUNT_NAME.test(name) && Object.hasOwn(this.#users, name)
     const hash = known ? this.#users[name].password : await this.prepare()
     const ok = await verifyPassword(password, hash)
     return ok && known ? name : null
@@ -98,9 +99,7 @@ export class UsersFile implements UserDirectory {
     await this.#refresh()
     if (!replace && Object.hasOwn(this.#users, name)) throw new UserExistsError(name)
     const users = { ...this.#users, [name]: { ...this.#users[name], password: await hashPassword(password, cost) } }
-    const tmp = `${this.path}.${process.pid}.tmp`
-    await writeFile(tmp, JSON.stringify({ users }, null, 2) + '\n', { mode: 0o600 })
-    await rename(tmp, this.path)
+    await writeFileAtomic(this.path, JSON.stringify({ users }, null, 2) + '\n', { mode: 0o600 })
     this.#users = users
     this.#remember((await stat(this.path)).mtimeMs)
   }

@@ -1,6 +1,9 @@
 import createError from '@fastify/error'
 
+// The store's coded errors: each code once, with its HTTP status (docs/errors.md;
+// test/errors.test.ts holds the two together).
 export const NoSessionError = createError('STORE_ERR_NO_SESSION', 'no such session', 404)
+export const KeyMissingError = createError('STORE_ERR_KEY_MISSING', 'key does not exist', 404)
 export const KeyInvalidError = createError('STORE_ERR_KEY_INVALID', 'key must be 1 to %d bytes of UTF-8 text', 400)
 export const ValueTooLargeError = createError('STORE_ERR_VALUE_TOO_LARGE', 'value exceeds %d bytes', 413)
 export const ValueInvalidError = createError('STORE_ERR_VALUE_INVALID', 'value must be a string', 400)

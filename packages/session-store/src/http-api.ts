@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { LockWaitInvalidError, ModeInvalidError, ReadOnlyError, StoreAuthError, ValueInvalidError, ValueTooLargeError } from './errors.ts'
+import { KeyMissingError, LockWaitInvalidError, ModeInvalidError, ReadOnlyError, StoreAuthError, ValueInvalidError, ValueTooLargeError } from './errors.ts'
 import { HttpLockTable } from './http-lock-table.ts'
 import { MAX_VALUE_BYTES } from './limits.ts'
 import { readStoreToken } from './store-token.ts'
@@ -63,15 +63,14 @@ export async function storeHttpApi (app: FastifyInstance, { store, tokenKey, ses
   // Values are text whatever the client calls them; put_all parses its own JSON.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => done(null, body))
-  app.setErrorHandler((err: FastifyError, request, reply) => {
+  // Errors go up to the host's error reply (the gateway's error-reply.ts), the one shape
+  // every error takes; here they only become the store's own.
+  app.setErrorHandler((err: FastifyError, request) => {
     // A value's body is the value: past the limit it is the store's own error, whichever check saw it first.
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && request.routeOptions.url?.endsWith('/keys/*')) err = new ValueTooLargeError(MAX_VALUE_BYTES)
-    const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
-    const coded = typeof err.code === 'string' && /^(STORE|FST)_ERR_/.test(err.code)
-    if (status >= 500) request.log.error({ err }, 'store request failed')
     // Locked (423) and unavailable (503) are worth another try soon; the client picks its own wait.
-    if (status === 423 || status === 503) reply.header('retry-after', '1')
-    return reply.code(status).send({ error: coded ? err.code : 'STORE_ERR_INTERNAL', message: coded ? err.message : 'internal error' })
+    if (err.statusCode === 423 || err.statusCode === 503) Object.assign(err, { retryAfter: 1 })
+    throw err
   })
 
   /** The caller's session, and the worker its token names, if any. */
@@ -108,7 +107,7 @@ export async function storeHttpApi (app: FastifyInstance, { store, tokenKey, ses
     const id = sessionOf(request)
     const key = keyOf(request)
     const value = await read(request, id, h => h.get(key))
-    if (value === undefined) return reply.code(404).send({ error: 'STORE_ERR_KEY_MISSING', message: 'key does not exist' })
+    if (value === undefined) throw new KeyMissingError()
     return reply.type('text/plain; charset=utf-8').send(value)
   })
 

@@ -95,13 +95,8 @@ export class LineProtocolListener {
   static async listen (store: SessionStore, opts: LineProtocolOptions = {}): Promise<LineProtocolListener> {
     const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined))
     const l = new LineProtocolListener(store, { ...DEFAULTS, secret: undefined, ...given })
-    await new Promise<void>((resolve, reject) => {
-      l.#server.once('error', reject)
-      l.#server.listen(l.#opts.port, l.#opts.host, () => {
-        l.#server.off('error', reject)
-        resolve()
-      })
-    })
+    l.#server.listen(l.#opts.port, l.#opts.host)
+    await once(l.#server, 'listening')
     return l
   }
 
@@ -155,11 +150,9 @@ export class LineProtocolListener {
     /** Writes an answer; waits while the client is not reading them (or until it is gone). */
     const write = async (text: string): Promise<void> => {
       if (gone || socket.write(text)) return
-      await new Promise<void>(resolve => {
-        const done = () => { socket.off('drain', done); socket.off('close', done); resolve() }
-        socket.on('drain', done)
-        socket.on('close', done)
-      })
+      const settled = new AbortController()
+      // Whichever comes first; the other wait is called off, so no listener outlives it.
+      await Promise.race([once(socket, 'drain', { signal: settled.signal }), once(socket, 'close', { signal: settled.signal })]).finally(() => settled.abort())
     }
     const hangUp = async (answer: string) => {
       pending = Buffer.alloc(0)

@@ -1,3 +1,7 @@
+// The data operations are the SDK's own (what ctx.store is): declared once, there. A type only:
+// nothing of the worker-sdk is loaded by the store.
+import type { SessionDataOps } from '@sessiond/worker-sdk'
+
 /** A session as the store knows it. Times are milliseconds since the epoch. */
 export interface SessionRecord {
   id: string
@@ -34,18 +38,12 @@ export interface WorkerStateOptions {
  * session's current one (else STORE_ERR_LOCK_LOST). Reads in `rw` see the
  * handle's own writes; reads in `r` see the last committed data.
  */
-export interface SessionHandle {
+export interface SessionHandle extends SessionDataOps {
   /** The session id; changes after `regenerateId`. */
   readonly id: string
   readonly mode: LockMode
   /** When a `rw` handle's lease ends, in milliseconds since the epoch: its writes are refused from then on. 0 in `r`. */
   readonly leaseEnd: number
-  get (key: string): Promise<string | undefined>
-  put (key: string, value: string): Promise<void>
-  remove (key: string): Promise<void>
-  exists (key: string): Promise<boolean>
-  keys (): Promise<string[]>
-  getAll (): Promise<Record<string, string>>
   /** Replaces all of the session's data. */
   putAll (data: Record<string, string>): Promise<void>
   /** Writes pending changes and releases the lock: rw → r. A no-op in `r`. */

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify from 'fastify'
+import { errorReply } from '@sessiond/gateway'
 import type { FastifyRequest } from 'fastify'
 import { MAX_LOCK_WAIT_MS, storeHttpApi } from '../src/http-api.ts'
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from '../src/limits.ts'
@@ -27,6 +28,8 @@ async function serve (t: TestContext, timings: Partial<LockTimings> = {}, sessio
 async function serveStore<S extends SessionStore> (t: TestContext, store: S, sessionFromRequest?: (r: FastifyRequest) => string | undefined) {
   const tokenKey = randomBytes(32)
   const app = Fastify()
+  // The API as the gateway serves it: its errors take the gateway's one reply shape.
+  app.setErrorHandler(errorReply)
   await app.register(storeHttpApi, { prefix: PREFIX, store, tokenKey, sessionFromRequest })
   await app.listen({ host: '127.0.0.1', port: 0 })
   t.after(async () => {

@@ -3,15 +3,42 @@ import type { Logger } from 'pino'
 
 const MAX_LINE = 8 * 1024
 const LINES_PER_SECOND = 100
+/** pino's numeric levels, as the SDK's runtime writes them. */
+const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' }
+/** What the daemon's own logger sets: a line's copies of them are dropped, never believed. */
+const OURS = new Set(['level', 'time', 'pid', 'hostname', 'realm', 'session', 'msg', 'stream', 'dropped'])
+
+/**
+ * A pino line from the SDK's process runtime, as an object and a level to
+ * log it with again: logged as a string, it would be JSON inside JSON.
+ */
+function pinoLine (line: string): { level: typeof LEVELS[number], fields: Record<string, unknown>, msg: string } | null {
+  if (line.charCodeAt(0) !== 123 /* { */) return null
+  let obj: unknown
+  try {
+    obj = JSON.parse(line)
+  } catch {
+    return null
+  }
+  const o = obj as Record<string, unknown>
+  const level = typeof o.level === 'number' ? LEVELS[o.level] : undefined
+  if (!level) return null
+  const fields: Record<string, unknown> = {}
+  for (const k in o) if (!OURS.has(k)) fields[k] = o[k]
+  return { level, fields, msg: typeof o.msg === 'string' ? o.msg : '' }
+}
 
 /**
  * A child's stdout or stderr as log lines bound to its realm and session
  * (a getter: a spare learns its session when it is claimed).
  * Lines are cut at MAX_LINE (a child that never writes a newline cannot make
  * us buffer without end) and limited to LINES_PER_SECOND per stream; what is
- * dropped is counted in the next line that gets through.
+ * dropped is counted in the next line that gets through. With `structured`
+ * (the SDK's own runtime, whose logger writes pino JSON), such a line keeps
+ * its level and fields; any other child's output is text, logged as text.
+ * stderr is logged at info: a child's diagnostics are not the daemon's warnings.
  */
-export function logChildOutput (stream: Readable, log: () => Logger, name: 'stdout' | 'stderr'): void {
+export function logChildOutput (stream: Readable, log: () => Logger, name: 'stdout' | 'stderr', structured = false): void {
   let partial = ''
   let windowStart = Date.now()
   let sent = 0
@@ -29,7 +56,8 @@ export function logChildOutput (stream: Readable, log: () => Logger, name: 'stdo
     sent++
     const extra = dropped > 0 ? { dropped } : undefined
     dropped = 0
-    if (name === 'stderr') log().warn({ stream: name, ...extra }, line)
+    const parsed = structured ? pinoLine(line) : null
+    if (parsed) log()[parsed.level]({ ...parsed.fields, stream: name, ...extra }, parsed.msg)
     else log().info({ stream: name, ...extra }, line)
   }
   stream.setEncoding('utf8')

@@ -1,15 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import type { StaticDecode, StaticEncode } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { DURATION_PATTERN, parseDuration } from './duration.ts'
-
-/** A duration in a config file: milliseconds, or a number with a unit. */
-export const Duration = (defaultValue: string) => Type.Transform(
-  Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: DURATION_PATTERN })], {
-    default: defaultValue,
-    description: 'a duration: milliseconds, or a number followed by ms, s, m, h or d'
-  })
-).Decode(parseDuration).Encode((ms: number) => ms)
+import { Duration } from './duration.ts'
 
 /** What the supervisor needs to know of a realm. The gateway adds mount and auth. */
 export const WorkerRealmFields = {
@@ -40,9 +32,7 @@ export const WorkerRealmFields = {
    * A thread or process worker then hibernates with its sockets kept open at
    * the gateway; an exec worker's sockets close with 1001.
    */
-  socketIdleTimeout: Type.Optional(Type.Transform(Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: DURATION_PATTERN })], {
-    description: 'a duration: milliseconds, or a number followed by ms, s, m, h or d'
-  })).Decode(parseDuration).Encode((ms: number) => ms)),
+  socketIdleTimeout: Type.Optional(Duration()),
   /** A worker this old is recycled (hibernating) once it is next idle between requests. 0: no limit. */
   maxLifetime: Duration('0ms'),
   startTimeout: Duration('10s'),

@@ -1,3 +1,4 @@
+import { exponentialDelay } from './exponential-delay.ts'
 export interface CrashBackoffOptions {
   /** Crashes within `windowMs` that start a backoff. */
   limit: number
@@ -25,14 +26,18 @@ export class CrashBackoff {
     this.#opts = opts
   }
 
-  record (key: string, now = Date.now()): void {
+  /** Counts a crash; answers the backoff it starts (ms), or 0 when the slot may start again at once. */
+  record (key: string, now = Date.now()): number {
     const { limit, windowMs, baseMs, maxMs } = this.#opts
     let slot = this.#slots.get(key)
     if (!slot) this.#slots.set(key, slot = { crashes: [], until: 0 })
     slot.crashes = slot.crashes.filter(t => now - t < windowMs)
     slot.crashes.push(now)
     const over = slot.crashes.length - limit
-    if (over >= 0) slot.until = now + Math.min(maxMs, baseMs * 2 ** over)
+    if (over < 0) return 0
+    const wait = exponentialDelay(baseMs, maxMs, over)
+    slot.until = now + wait
+    return wait
   }
 
   /** Milliseconds until the slot may start a worker again; 0 when it may now. */

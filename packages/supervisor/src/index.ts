@@ -6,9 +6,15 @@ export type {
   WorkerRequest, WorkerResponse, WorkerSocket
 } from './dispatcher.ts'
 export type { WorkerLimits } from './worker-limits.ts'
-export { Duration, WORKER_REALM_KEYS, WorkerRealmFields, WorkerRealmSchema, workerRealm } from './config.ts'
+export { WORKER_REALM_KEYS, WorkerRealmFields, WorkerRealmSchema, workerRealm } from './config.ts'
 export type { WorkerRealm } from './config.ts'
 export { workerKind } from './kinds/index.ts'
 export type { WorkerDescription } from './kinds/worker-kind.ts'
-export { parseDuration } from './duration.ts'
+// The config file's vocabulary, for every role's schema.
+export { Duration, parseDuration } from './duration.ts'
+export { ACCOUNT_NAME, ACCOUNT_NAME_PATTERN } from './account-name.ts'
+export { exponentialDelay } from './exponential-delay.ts'
+export { ByteSize, parseByteSize } from './byte-size.ts'
+export { LISTEN_PATTERN, parseListenAddress } from './listen-address.ts'
+export type { ListenAddress } from './listen-address.ts'
 export * from './errors.ts'

@@ -48,6 +48,8 @@ export interface Watched {
   pid: number | undefined
   limitMb: number
   kill: (rssMb: number) => void
+  /** Where the kernel enforces the limit: whether it acted (it ended one process; the rest must go too). */
+  oomKilled?: () => boolean
 }
 
 /**
@@ -75,6 +77,10 @@ export class MemoryWatchdog {
     try {
       for (const t of this.#targets()) {
         if (t.pid === undefined) continue
+        if (t.oomKilled?.()) {
+          t.kill(t.limitMb)
+          continue
+        }
         const mb = await groupRssMb(t.pid)
         if (mb > t.limitMb) t.kill(Math.round(mb))
       }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { WorkerRealm } from './config.ts'
 import type { Worker } from './kinds/worker-kind.ts'
+import { exponentialDelay } from './exponential-delay.ts'
 
 /** A worker booted without a session: it can be claimed once, or stopped. */
 export type Spare = Worker
@@ -22,7 +23,8 @@ interface RealmSpares {
   failed: number
   /** After a failed boot, no new one before this; doubles on each failure. */
   retryAt: number
-  retryMs: number
+  /** Failures in a row: the next retry waits exponentialDelay of it. */
+  failuresInRow: number
   timer: NodeJS.Timeout | null
 }
 
@@ -70,7 +72,7 @@ export class SparePool {
     }
     for (const realm of wanted.values()) {
       if (this.#byRealm.has(realm.name)) continue
-      const slot: RealmSpares = { realm, ready: [], booting: 0, failed: 0, retryAt: 0, retryMs: RETRY_FIRST_MS, timer: null }
+      const slot: RealmSpares = { realm, ready: [], booting: 0, failed: 0, retryAt: 0, failuresInRow: 0, timer: null }
       this.#byRealm.set(realm.name, slot)
       this.#fill(slot)
     }
@@ -112,7 +114,7 @@ export class SparePool {
         slot.booting--
         if (this.#closed || this.#byRealm.get(slot.realm.name) !== slot) return void w.stop('replaced')
         slot.ready.push(w)
-        slot.retryMs = RETRY_FIRST_MS
+        slot.failuresInRow = 0
       }, (err: Error) => {
         slot.booting--
         this.#failed(slot, err)
@@ -122,9 +124,9 @@ export class SparePool {
 
   #failed (slot: RealmSpares, err: Error): void {
     slot.failed++
-    this.#log.error({ err, realm: slot.realm.name, retryInMs: slot.retryMs }, 'spare worker failed')
-    slot.retryAt = Date.now() + slot.retryMs
-    slot.retryMs = Math.min(RETRY_MAX_MS, slot.retryMs * 2)
+    const retryInMs = exponentialDelay(RETRY_FIRST_MS, RETRY_MAX_MS, slot.failuresInRow++)
+    this.#log.error({ err, realm: slot.realm.name, retryInMs }, 'spare worker failed')
+    slot.retryAt = Date.now() + retryInMs
     this.#fill(slot)
   }
 

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
+import { ACCOUNT_NAME } from './account-name.ts'
 import { RunAsUnknownUserError } from './errors.ts'
 import type { TransientAccount, TransientAccounts } from './transient-accounts.ts'
 
@@ -20,7 +21,6 @@ export interface SpawnIdentity {
 /** A realm's `runAs`: the login's own account, a uid of its own per worker, or one fixed account. */
 export type RunAs = 'session-user' | 'transient' | { user: string, group?: string }
 
-const ACCOUNT = /^[a-z_][a-z0-9_.-]{0,31}$/
 
 /**
  * Who a worker of the realm runs as on this host. A supervisor running as
@@ -58,7 +58,7 @@ export async function resolveSpawnIdentity (runAs: RunAs, loginName: string, tra
     return { uid: transient.uid, gid: transient.gid, transient }
   }
   const user = runAs === 'session-user' ? loginName : runAs.user
-  if (!ACCOUNT.test(user)) throw new RunAsUnknownUserError(user)
+  if (!ACCOUNT_NAME.test(user)) throw new RunAsUnknownUserError(user)
   try {
     const [, , uid, gid, , home] = await getent('passwd', user)
     const group = typeof runAs === 'object' && runAs.group ? Number((await getent('group', runAs.group))[2]) : Number(gid)

@@ -1,6 +1,6 @@
 import type { SessionHandle, SessionStore } from '@sessiond/session-store'
-import { SessionLockClient } from '@sessiond/worker-sdk'
-import type { LockBackend, ReleasableSessionData } from '@sessiond/worker-sdk'
+import { SessionLockClient } from '@sessiond/worker-sdk/internal'
+import type { LockBackend, ReleasableSessionData } from '@sessiond/worker-sdk/internal'
 
 /**
  * A thread worker's ctx.store: the SDK's one lock client over the session

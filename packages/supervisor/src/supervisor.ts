@@ -17,7 +17,7 @@ import { isDeepStrictEqual } from 'node:util'
 import type { Logger } from 'pino'
 import type { StopReason } from '@sessiond/worker-sdk/transport'
 import type { SessionStore } from '@sessiond/session-store'
-import { sessionHash } from '@sessiond/worker-sdk'
+import { sessionHash } from '@sessiond/worker-sdk/internal'
 import { WORKER_REALM_KEYS } from './config.ts'
 import type { WorkerRealm } from './config.ts'
 import { CrashBackoff, DEFAULT_CRASH_BACKOFF } from './crash-backoff.ts'
@@ -38,6 +38,7 @@ import { workerKind } from './kinds/index.ts'
 import { TransientAccounts } from './transient-accounts.ts'
 import { closeInheritedFds } from './inherited-fds.ts'
 import { ChildRegistry } from './child-registry.ts'
+import { KernelMemoryLimits } from './kernel-memory-limit.ts'
 import type { KindHost, StoreAccess, Worker } from './kinds/worker-kind.ts'
 import { RequestGate } from './request-gate.ts'
 import { SparePool } from './spare-pool.ts'
@@ -105,7 +106,7 @@ export class Supervisor implements Dispatcher {
     this.#log = logger
     const children = stateDir === undefined ? null : new ChildRegistry(join(stateDir, 'workers.json'))
     const transientAccounts = new TransientAccounts(transientRange, (uid, leased) => children?.uid(uid, leased))
-    this.#host = { store, runDir: () => this.#runDir(), storeAccess: (sid) => storeAccess?.(sid), logLevel: logger.level, transientAccounts, children }
+    this.#host = { store, runDir: () => this.#runDir(), storeAccess: (sid) => storeAccess?.(sid), logLevel: logger.level, transientAccounts, children, memoryLimits: new KernelMemoryLimits() }
     // What a crashed predecessor left running goes before any worker of ours starts.
     this.#startup = (children?.reapLeftovers() ?? Promise.resolve(0)).then((reaped) => {
       if (reaped > 0) logger.warn({ reaped }, 'killed the workers a previous supervisor left running')
@@ -286,8 +287,10 @@ export class Supervisor implements Dispatcher {
       const logger = this.#log.child({ realm: realm.name, session: sessionHash(sessionId) })
       const onExit = (err: Error) => {
         this.#counts.crashed++
-        this.#backoff.record(WorkerTable.key(sessionId, realm.name))
+        const backoffMs = this.#backoff.record(WorkerTable.key(sessionId, realm.name))
         logger.error({ err }, 'worker exited unexpectedly')
+        // Once per backoff: the requests it turns away meanwhile are logged at debug only (error-reply.ts).
+        if (backoffMs > 0) logger.warn({ backoffMs }, 'worker keeps crashing: no new one for a while, its requests get 503 with Retry-After')
         if (this.#table.delete(entry)) entry.gate.close()
       }
       const resume = kind.hibernates ? await this.#hibernation.load(sessionId, realm.name, logger) : undefined
@@ -325,7 +328,7 @@ export class Supervisor implements Dispatcher {
       const limitMb = entry.config.maxRssMb
       const pid = w?.describe().pid
       if (limitMb === undefined || pid === undefined || !w?.killForMemory) continue
-      yield { pid, limitMb, kill: (mb) => w.killForMemory!(mb) }
+      yield { pid, limitMb, kill: (mb) => w.killForMemory!(mb), ...(w.kernelOomKilled && { oomKilled: w.kernelOomKilled.bind(w) }) }
     }
   }
 
@@ -393,6 +396,7 @@ export class Supervisor implements Dispatcher {
     await this.#table.allStopped()
     // The record of stopped workers reaches the state directory before close resolves: a caller may remove it next.
     await this.#host.children?.flush()
+    await this.#host.memoryLimits.close()
     if (this.#runDirReady && this.#runDirOption === undefined) await rm(await this.#runDirReady, { recursive: true, force: true })
   }
 }

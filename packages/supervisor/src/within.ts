@@ -1,10 +1,12 @@
-/** Settles with the promise, or rejects with `timeoutError()` once `ms` have passed. */
-export async function within<T> (promise: Promise<T>, ms: number, timeoutError: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(timeoutError()), ms) })
-  try {
-    return await Promise.race([promise, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
+import { once } from 'node:events'
+
+/**
+ * Settles with the promise, or rejects with `timeoutError()` once `ms` have
+ * passed (AbortSignal.timeout: an unref'd timer of Node's own).
+ */
+export function within<T> (promise: Promise<T>, ms: number, timeoutError: () => Error): Promise<T> {
+  const timeout = AbortSignal.timeout(ms)
+  const settled = new AbortController()
+  const expired = once(timeout, 'abort', { signal: settled.signal }).then(() => { throw timeoutError() })
+  return Promise.race([promise, expired]).finally(() => settled.abort())
 }

@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import { chown, mkdir, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
@@ -40,14 +41,12 @@ export function removePrivateDir (dir: string): Promise<void> {
 }
 
 /** A port the kernel just gave us on 127.0.0.1; the child binds it right after. */
-function freeLoopbackPort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.unref()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => resolve(port))
-    })
-  })
+async function freeLoopbackPort (): Promise<number> {
+  const srv = createServer().unref()
+  srv.listen(0, '127.0.0.1')
+  await once(srv, 'listening')
+  const { port } = srv.address() as { port: number }
+  srv.close()
+  await once(srv, 'close')
+  return port
 }

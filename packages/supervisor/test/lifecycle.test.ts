@@ -1,6 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { eventually, fixture, realm, setupKinds } from './helpers.ts'
 
 test('kind process: an idle stop hibernates through the store and the next worker resumes the count', async (t) => {
@@ -78,4 +81,24 @@ test('memory limits end only the worker over them: thread resourceLimits, proces
   // The other session's workers kept their state throughout.
   for (const r of ['t', 'p']) assert.equal(JSON.parse((await call(bystander.id, 'bob', r)).text).count, 2)
   assert.equal(supervisor.stats().crashed, 3)
+})
+
+test('maxRssMb is held by the kernel: a worker allocating fast stops at its limit, not a sampling period later', async (t) => {
+  // Issue 15, finding 10: sampling every 0.5 s let maxRssMb: 150 reach 327 MB before the kill.
+  const hog = fileURLToPath(new URL('./fixtures/fast-hog.py', import.meta.url))
+  const dir = await mkdtemp(join(tmpdir(), 'sd-hog-'))
+  await chmod(dir, 0o777)
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const report = join(dir, 'held-mb')
+  const limitMb = 128
+  const { store, call } = await setupKinds(t, [
+    // A fixed account without a private /tmp, so that the report is where the test can read it.
+    realm({ name: 'x', kind: 'exec', handler: undefined, command: ['/usr/bin/python3', hog, report], maxRssMb: limitMb, runAs: { user: 'nobody' } })
+  ])
+  const s = await store.create('alice', 60_000)
+  await assert.rejects(call(s.id, 'alice', 'x', '/flood'), { statusCode: 502 })
+  const held = Number(await readFile(report, 'utf8'))
+  // Allocating 16 MiB a step, far faster than one step per sample: only a limit the kernel enforces stops it this close.
+  assert.ok(held <= limitMb + 32, `the worker held ${held} MiB against a limit of ${limitMb} MiB`)
+  assert.equal((await call(s.id, 'alice', 'x', '/')).text, '0', 'its session gets a new worker')
 })

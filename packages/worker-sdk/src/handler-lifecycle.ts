@@ -3,7 +3,7 @@
 import type { Logger } from 'pino'
 import { SESSION_DATA_ARITY } from './context.ts'
 import type { HandlerContext, SessionData } from './context.ts'
-import { SdkError } from './errors.ts'
+import { storeUnavailable, workerStopping } from './errors.ts'
 import type { Handler } from './handler.ts'
 import { SessionSockets } from './session-sockets.ts'
 import type { StopReason } from './transport/messages.ts'
@@ -44,7 +44,7 @@ export async function startOrResume (handler: Handler, ctx: HandlerContext, resu
  * session goes on) or closes them, then runs `stop`. Answers the state.
  */
 export async function stopHandler (handler: Handler, ctx: HandlerContext, stopping: AbortController, reason: StopReason, stateWanted = true, sockets?: SessionSockets): Promise<{ state: unknown } | undefined> {
-  stopping.abort(new SdkError('SDK_ERR_STOPPING', `worker stopping: ${reason}`, 503))
+  stopping.abort(workerStopping(`worker stopping: ${reason}`))
   const hibernating = stateWanted && HIBERNATING_STOPS.has(reason)
   let hibernated: { state: unknown } | undefined
   try {
@@ -60,6 +60,6 @@ export async function stopHandler (handler: Handler, ctx: HandlerContext, stoppi
 
 /** A store that answers every call with one coded error: for a worker that has none. */
 export function unavailableStore (message: string): SessionData {
-  const unavailable = (): Promise<never> => Promise.reject(new SdkError('SDK_ERR_STORE_UNAVAILABLE', message, 503))
+  const unavailable = (): Promise<never> => Promise.reject(storeUnavailable(message))
   return Object.fromEntries(Object.keys(SESSION_DATA_ARITY).map(op => [op, unavailable])) as unknown as SessionData
 }

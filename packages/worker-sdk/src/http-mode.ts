@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
@@ -5,6 +6,10 @@ import type { HandlerContext } from './context.ts'
 import type { Handler } from './handler.ts'
 import type { HttpUpgrades } from './http-upgrades.ts'
 import { isStreaming, wholeOrStream } from './whole-or-stream.ts'
+import type { StreamingBody } from './whole-or-stream.ts'
+import { pipeline } from 'node:stream/promises'
+import { SdkError, badResponse, handlerFailed } from './errors.ts'
+import { SDK_ERROR_HEADER, encodeError } from './transport/error-codec.ts'
 
 export interface HttpModeOptions {
   /** A unix socket path, or a loopback port. */
@@ -31,17 +36,10 @@ function toRequest (req: IncomingMessage, signal: AbortSignal): Request {
   })
 }
 
-/** Resolves once the response can take more, or is gone. */
-function writable (res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done)
-      res.off('close', done)
-      resolve()
-    }
-    res.on('drain', done)
-    res.on('close', done)
-  })
+/** The rest of a streaming body as a Node stream: its first chunk, then whatever the reader has. */
+async function * chunksOf ({ first, next }: StreamingBody, reader: ReadableStreamDefaultReader<Uint8Array>): AsyncGenerator<Uint8Array> {
+  yield first
+  for (let r = await next; !r.done; r = await reader.read()) yield r.value
 }
 
 async function respond (res: ServerResponse, response: Response): Promise<void> {
@@ -57,17 +55,10 @@ async function respond (res: ServerResponse, response: Response): Promise<void> 
     return void res.writeHead(response.status, headers).end(start)
   }
   res.writeHead(response.status, headers)
-  let more = res.write(start.first)
-  let next = start.next
-  for (;;) {
-    if (!more) await writable(res)
-    if (res.destroyed) return void reader.cancel().catch(() => { /* already errored */ })
-    const r = await next
-    if (r.done) break
-    more = res.write(r.value)
-    next = reader.read()
-  }
-  res.end()
+  // pipeline does the backpressure, and on a client gone mid-body ends the generator (cancelling the reader).
+  await pipeline(Readable.from(chunksOf(start, reader), { objectMode: false }), res).catch(() => {
+    reader.cancel().catch(() => { /* already errored */ })
+  })
 }
 
 /**
@@ -85,22 +76,23 @@ export async function serveHttp (handler: Handler, ctx: HandlerContext, { socket
     Promise.resolve()
       .then(() => handler.fetch(toRequest(req, abort.signal), ctx))
       .then(response => {
-        if (!(response instanceof Response)) throw new TypeError('handler did not return a Response')
+        if (!(response instanceof Response)) throw badResponse(response === null ? 'null' : typeof response)
         return respond(res, response)
       })
       .catch((err: unknown) => {
         if (abort.signal.aborted) return
         ctx.log.error({ err }, 'handler failed')
         if (res.headersSent) return void res.destroy()
-        res.writeHead(500, { 'content-type': 'application/json' })
-        res.end(JSON.stringify({ error: 'SDK_ERR_HANDLER', message: 'handler failed' }))
+        // As a thread's port carries it: the coded error as data, which the supervisor rebuilds
+        // (SDK_ERROR_HEADER) so that the gateway answers it in its one shape, request id included.
+        const coded = encodeError(err instanceof SdkError ? err : handlerFailed(err))
+        res.writeHead(coded.statusCode, { 'content-type': 'application/json', [SDK_ERROR_HEADER]: coded.code })
+        res.end(JSON.stringify(coded))
       })
   })
   if (upgrades) server.on('upgrade', (req, sock, head) => upgrades.handle(handler, ctx, req, sock, head))
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    if (socket) server.listen(socket, resolve)
-    else server.listen(port ?? 0, '127.0.0.1', resolve)
-  })
+  if (socket) server.listen(socket)
+  else server.listen(port ?? 0, '127.0.0.1')
+  await once(server, 'listening')
   return server
 }

@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { Agent, Server, createServer, request as httpRequest } from 'node:http'
 import type { RequestListener } from 'node:http'
@@ -51,10 +52,8 @@ export function fromNodeListener (app: RequestListener | Server): Handler {
     dir = mkdtempSync(join(tmpdir(), 'sessiond-app-'))
     socketPath = join(dir, 'app.sock')
     const s = app instanceof Server ? app : createServer(app)
-    await new Promise<void>((resolve, reject) => {
-      s.once('error', reject)
-      s.listen(socketPath, resolve)
-    })
+    s.listen(socketPath)
+    await once(s, 'listening')
     server = s
   }
 

@@ -6,8 +6,8 @@
 // until the claim arrives it has loaded the runtime and, when it will not
 // change accounts, the handler's module, and nothing else.
 import { once } from 'node:events'
-import pino from 'pino'
-import { SdkError } from './errors.ts'
+import { redactingLogger } from './log-redact.ts'
+import { ProtocolError, notStartedBySupervisor } from './errors.ts'
 import { handlerFromModule } from './handler.ts'
 import { handlerContext, startOrResume, stopHandler, unavailableStore } from './handler-lifecycle.ts'
 import { serveHttp } from './http-mode.ts'
@@ -20,10 +20,10 @@ import type { FromProcess, ToProcess } from './transport/process-messages.ts'
 const env = process.env
 const required = (name: string): string => {
   const v = env[name]
-  if (!v) throw new SdkError('SDK_ERR_ENV', `${name} is not set: this entry is started by the sessiond supervisor`, 500)
+  if (!v) throw notStartedBySupervisor(`${name} is not set`)
   return v
 }
-if (!process.send) throw new SdkError('SDK_ERR_ENV', 'no IPC channel: this entry is started by the sessiond supervisor', 500)
+if (!process.send) throw notStartedBySupervisor('no IPC channel')
 const send = (m: FromProcess): Promise<void> => new Promise((resolve, reject) => process.send!(m, undefined, {}, err => err ? reject(err) : resolve()))
 // The supervisor went away: nobody can reach this worker any more.
 process.once('disconnect', () => process.exit(0))
@@ -32,13 +32,13 @@ const handlerPath = required('SESSIOND_HANDLER')
 const realm = required('SESSIOND_REALM')
 let handlerModule = env.SESSIOND_PRELOAD === '1' ? await import(handlerPath) : undefined
 // Made at boot, so that a claim only adds the session to it.
-const realmLog = pino({ level: env.SESSIOND_LOG_LEVEL ?? 'info', base: { realm } })
+const realmLog = redactingLogger(env.SESSIOND_LOG_LEVEL ?? 'info', { realm })
 if (env.SESSIOND_SPARE === '1') await warmHttpPath()
 await send({ t: 'booted' })
 
 const [claim] = await once(process, 'message') as [ToProcess]
 if (claim.t === 'stop') process.exit(0)
-if (claim.t !== 'claim') throw new SdkError('SDK_ERR_PROTOCOL', `expected claim, got ${(claim as { t: string }).t}`, 500)
+if (claim.t !== 'claim') throw new ProtocolError(`expected claim, got ${(claim as { t: string }).t}`)
 Object.assign(env, claim.env)
 // Started as root for a realm with runAs: become the account first, with its
 // supplementary groups, before any handler code is loaded.

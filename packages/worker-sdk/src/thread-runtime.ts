@@ -3,15 +3,15 @@
 // transferred port, so every request after the first costs one message
 // rather than one piscina task (see bench/thread-transport.ts for the
 // comparison that chose this).
-import pino from 'pino'
+import { redactingLogger } from './log-redact.ts'
 import { handlerFromModule } from './handler.ts'
 import { handlerContext, startOrResume, stopHandler } from './handler-lifecycle.ts'
 import { PROTOCOL_VERSION } from './transport/protocol-version.ts'
 import type { ClaimMessage, StopMessage, StopReason, ThreadTask, ThreadTaskResult } from './transport/messages.ts'
-import { ProtocolError, parseToWorker } from './transport/parse.ts'
+import { parseToWorker } from './transport/parse.ts'
 import { PortServer } from './transport/port-server.ts'
 import { PortStoreClient } from './store-client.ts'
-import { SdkError } from './errors.ts'
+import { ProtocolError } from './errors.ts'
 import { warmPortPath } from './warm-up.ts'
 import type { MessagePort } from 'node:worker_threads'
 
@@ -32,14 +32,14 @@ function claimed (port: MessagePort): Promise<ClaimMessage | StopMessage> {
 
 export default async function runThreadWorker (task: ThreadTask): Promise<ThreadTaskResult> {
   if (task.version !== PROTOCOL_VERSION) {
-    throw new SdkError('SDK_ERR_PROTOCOL', `supervisor speaks protocol ${task.version}, this worker-sdk ${PROTOCOL_VERSION}`, 500)
+    throw new ProtocolError(`supervisor speaks protocol ${task.version}, this worker-sdk ${PROTOCOL_VERSION}`)
   }
   const port = task.port as MessagePort
   // Booting (the thread, the runtime, the handler's module) is all a spare
   // does ahead of time: nothing session-specific runs before the claim.
   const handler = handlerFromModule(await import(task.handler), task.handler)
   // Made at boot, so that a claim only adds the session to it.
-  const realmLog = pino({ level: task.logLevel, base: { realm: task.realm } })
+  const realmLog = redactingLogger(task.logLevel, { realm: task.realm })
   if (task.spare) await warmPortPath()
   port.postMessage({ t: 'booted' })
   const claim = await claimed(port)

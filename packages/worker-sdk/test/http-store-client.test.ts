@@ -10,6 +10,7 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify from 'fastify'
+import { errorReply } from '@sessiond/gateway'
 import { HttpLockTable, MAX_KEY_BYTES, MAX_VALUE_BYTES, MemoryStore, SqliteStore, storeHttpApi, storeToken } from '@sessiond/session-store'
 import type { SessionStore } from '@sessiond/session-store'
 import { HttpStoreClient } from '../src/http-store-client.ts'
@@ -27,6 +28,8 @@ const code = (c: string, status?: number) => (err: unknown) => {
 async function serve (t: TestContext, store: SessionStore) {
   const tokenKey = randomBytes(32)
   const app = Fastify()
+  // The API as the gateway serves it: its errors take the gateway's one reply shape.
+  app.setErrorHandler(errorReply)
   const locks = new HttpLockTable(store)
   await app.register(storeHttpApi, { prefix: '/_sessiond/store', store, tokenKey, locks })
   await app.listen({ host: '127.0.0.1', port: 0 })

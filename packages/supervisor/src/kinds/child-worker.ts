@@ -21,8 +21,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { Pool } from 'undici'
 import type { Dispatcher } from 'undici'
-import { SOCKET_HEADER, SOCKET_UPGRADE, STOP_CLOSE_CODES, socketOverStream } from '@sessiond/worker-sdk/transport'
-import type { FromProcess, ProcessClaim, StopReason, ToProcess } from '@sessiond/worker-sdk/transport'
+import { SDK_ERROR_HEADER, SOCKET_HEADER, SOCKET_UPGRADE, STOP_CLOSE_CODES, decodeError, socketOverStream } from '@sessiond/worker-sdk/transport'
+import type { EncodedError, FromProcess, ProcessClaim, StopReason, ToProcess } from '@sessiond/worker-sdk/transport'
 import { serialize } from 'node:v8'
 import { logChildOutput } from '../child-output.ts'
 import type { WorkerRealm } from '../config.ts'
@@ -32,6 +32,7 @@ import { removePrivateDir } from '../worker-endpoint.ts'
 import { sandboxedArgv } from './child-sandbox.ts'
 import type { Sandbox } from './child-sandbox.ts'
 import type { ChildRegistry } from '../child-registry.ts'
+import type { KernelMemoryLimits, MemoryCgroup } from '../kernel-memory-limit.ts'
 import type { WorkerEndpoint } from '../worker-endpoint.ts'
 import type { UpgradeResult, WorkerRequest, WorkerResponse } from '../dispatcher.ts'
 import { upgradeChild } from './child-upgrade.ts'
@@ -81,6 +82,8 @@ export interface ChildClaim {
   onExit: (err: Error) => void
   /** process kind: the claim message sent over IPC. */
   message?: ProcessClaim
+  /** The worker speaks the SDK: an answer marked with SDK_ERROR_HEADER is a coded error to rebuild. */
+  sdkErrors?: boolean
   /** Gives back what the session's worker held once it is gone. */
   release?: () => Promise<void>
 }
@@ -90,6 +93,8 @@ export interface ChildBoot {
   spawn: ChildSpawn
   /** Records the child's process group until it is gone, for the supervisor that starts after a crash. */
   registry: ChildRegistry | null
+  /** Where the kernel can hold the child to its realm's maxRssMb. */
+  memory?: KernelMemoryLimits
   logger: Logger
   /** Called once if the child ends without being asked to stop; `claim` replaces it. */
   onExit: (err: Error) => void
@@ -144,6 +149,8 @@ export class ChildWorker implements Worker {
   #messages = new Map<FromProcess['t'], PromiseWithResolvers<FromProcess>>()
   #releases: Array<() => Promise<void>>
   #sockets = new Set<ChildSocket>()
+  #sdkErrors = false
+  #cgroup: MemoryCgroup | null = null
 
   /** exec: spawned for its session; ready once its endpoint accepts a connection. */
   static async start (boot: ChildBoot, claim: ChildClaim): Promise<ChildWorker> {
@@ -183,7 +190,7 @@ export class ChildWorker implements Worker {
     this.#lastActivity = Date.now()
   }
 
-  private constructor ({ realm, spawn: how, registry, logger, onExit }: ChildBoot) {
+  private constructor ({ realm, spawn: how, registry, memory, logger, onExit }: ChildBoot) {
     this.#realm = realm
     this.#log = logger
     this.#onExit = onExit
@@ -203,10 +210,16 @@ export class ChildWorker implements Worker {
       void registry.add(pid)
       this.#releases.push(async () => registry.remove(pid))
     }
+    // The kernel enforces maxRssMb where it can: the worker stops at its limit, not at the next sample.
+    if (memory && realm.maxRssMb !== undefined && pid !== undefined) {
+      const attached = memory.attach(pid, realm.maxRssMb).then(cg => { this.#cgroup = cg })
+      this.#releases.push(async () => { await attached; await this.#cgroup?.remove() })
+    }
     this.#child.on('error', (err) => this.#log.error({ err }, 'worker process error'))
     this.#child.on('message', (m: FromProcess) => this.#messages.get(m?.t)?.resolve(m))
-    logChildOutput(this.#child.stdout!, () => this.#log, 'stdout')
-    logChildOutput(this.#child.stderr!, () => this.#log, 'stderr')
+    // A process runtime logs pino JSON; an exec command's output is whatever it prints.
+    logChildOutput(this.#child.stdout!, () => this.#log, 'stdout', how.ipc)
+    logChildOutput(this.#child.stderr!, () => this.#log, 'stderr', how.ipc)
     this.#exited = once(this.#child, 'exit')
     this.#channelClosed = how.ipc ? once(this.#child, 'disconnect').catch(() => undefined) : Promise.resolve()
     this.#child.once('exit', (code, signal) => {
@@ -214,6 +227,7 @@ export class ChildWorker implements Worker {
       const gone = new WorkerStartError(realm.name, { cause: new Error(`exited with ${code ?? signal}`) })
       for (const waiter of this.#messages.values()) waiter.reject(gone)
       if (this.#stopping) return
+      if (!this.#killedFor && signal === 'SIGKILL' && this.kernelOomKilled()) this.#killedFor = this.#memoryError()
       const err = this.#killedFor ?? new WorkerExitedError(realm.name)
       if (!this.#killedFor) this.#log.error({ code, signal }, 'worker process exited')
       // Whatever it started goes with it: a worker given up on never leaves helpers behind.
@@ -222,6 +236,17 @@ export class ChildWorker implements Worker {
       this.#pool?.destroy(err).catch(() => { /* already destroyed */ })
       this.#onExit(err)
     })
+  }
+
+  /** Whether the kernel's OOM killer acted in the worker's memory cgroup (false where it has none). */
+  kernelOomKilled (): boolean {
+    return this.#cgroup?.oomKilled() ?? false
+  }
+
+  #memoryError (): Error {
+    const limit = this.#realm.maxRssMb ?? 0
+    this.#log.error({ limitMb: limit }, 'worker exceeded its memory limit; the kernel stopped it')
+    return new WorkerMemoryError(this.#realm.name, limit)
   }
 
   get inFlight (): number { return this.#inFlight }
@@ -237,7 +262,8 @@ export class ChildWorker implements Worker {
     return { kind: this.#realm.kind, ...(this.pid !== undefined && { pid: this.pid }) }
   }
 
-  #attach ({ endpoint, headers, logger, onExit, release }: ChildClaim): void {
+  #attach ({ endpoint, headers, logger, onExit, release, sdkErrors = false }: ChildClaim): void {
+    this.#sdkErrors = sdkErrors
     if (release) this.#releases.push(release)
     this.#endpoint = endpoint
     this.#headers = headers
@@ -297,6 +323,14 @@ export class ChildWorker implements Worker {
     } catch (err) {
       this.#done()
       throw this.#mapError(err, req)
+    }
+    // A process worker's coded error (its handler threw): rebuilt, as from a thread's port.
+    if (this.#sdkErrors && res.statusCode >= 400 && typeof res.headers[SDK_ERROR_HEADER] === 'string') {
+      try {
+        throw decodeError(await res.body.json() as EncodedError)
+      } finally {
+        this.#done()
+      }
     }
     const headers = toHeaderList(res.headers)
     const length = res.headers['content-length']

@@ -29,7 +29,7 @@ export const execKind: WorkerKind = {
   async start (realm: WorkerRealm, host: KindHost, { identity, logger, onExit }: SessionStart): Promise<Worker> {
     const session = await childSession(realm, host, identity)
     return ChildWorker.start(
-      { realm, spawn: execSpawn(realm, identity, session), registry: host.children, logger, onExit },
+      { realm, spawn: execSpawn(realm, identity, session), registry: host.children, memory: host.memoryLimits, logger, onExit },
       { endpoint: session.endpoint, headers: ['x-sessiond-user', identity.user], logger, onExit })
   }
 }

@@ -8,7 +8,7 @@
 // the switch.
 import { fileURLToPath } from 'node:url'
 import type { ProcessClaim } from '@sessiond/worker-sdk/transport'
-import { sessionHash } from '@sessiond/worker-sdk'
+import { sessionHash } from '@sessiond/worker-sdk/internal'
 import type { WorkerRealm } from '../config.ts'
 import { childEnv, sessionEnv } from './child-env.ts'
 import { checkChildRealm, childRealmProblems, childSession, reserveTransient } from './child-session.ts'
@@ -36,7 +36,7 @@ export const processKind: WorkerKind = {
   async start (realm: WorkerRealm, host: KindHost, { identity, logger, onExit, resume }: SessionStart, spare?: Worker): Promise<Worker> {
     const worker = (spare as ChildWorker | undefined) ?? await bootProcess(realm, host, logger, onExit, false)
     const session = await childSession(realm, host, identity, reservations.get(worker))
-    await worker.claim({ endpoint: session.endpoint, headers: [], logger, onExit, message: processClaim(realm, identity, session, resume), release: session.release })
+    await worker.claim({ endpoint: session.endpoint, headers: [], logger, onExit, message: processClaim(realm, identity, session, resume), release: session.release, sdkErrors: true })
     return worker
   }
 }
@@ -59,7 +59,7 @@ async function bootProcess (realm: WorkerRealm, host: KindHost, logger: Logger, 
     sandbox: { privateTmp: reserved !== undefined },
     ...(reserved && { release: reserved.release })
   }
-  const worker = await ChildWorker.boot({ realm, spawn, registry: host.children, logger, onExit })
+  const worker = await ChildWorker.boot({ realm, spawn, registry: host.children, memory: host.memoryLimits, logger, onExit })
   if (reserved) reservations.set(worker, reserved)
   return worker
 }

@@ -11,6 +11,7 @@ import type { Logger } from 'pino'
 import type { SessionStore } from '@sessiond/session-store'
 import type { StopReason } from '@sessiond/worker-sdk/transport'
 import type { ChildRegistry } from '../child-registry.ts'
+import type { KernelMemoryLimits } from '../kernel-memory-limit.ts'
 import type { TransientAccounts } from '../transient-accounts.ts'
 import type { WorkerRealm } from '../config.ts'
 import type { DispatchUpgrade, Identity, UpgradeResult, WorkerRequest, WorkerResponse } from '../dispatcher.ts'
@@ -64,6 +65,8 @@ export interface Worker {
    * be measured from outside (a process tree) have it.
    */
   killForMemory?: (rssMb: number) => void
+  /** Whether the kernel's OOM killer acted in the worker's memory cgroup: it went over its limit. */
+  kernelOomKilled?: () => boolean
 }
 
 /** The store HTTP API for one worker of a session. */
@@ -87,6 +90,8 @@ export interface KindHost {
   transientAccounts: TransientAccounts
   /** Where child workers' process groups are recorded, for the next supervisor after a crash. */
   children: ChildRegistry | null
+  /** Where the kernel holds child workers to their realm's maxRssMb, when the machine allows. */
+  memoryLimits: KernelMemoryLimits
 }
 
 /** Booting a worker ahead of any session (a spare). */

@@ -25,3 +25,10 @@ export class RemoteError extends Error {
 export function decodeError (e: EncodedError): RemoteError {
   return new RemoteError(e)
 }
+
+/**
+ * The response header with which a process worker's HTTP mode marks an
+ * answer that is a coded error (its body is the EncodedError), so that the
+ * supervisor rebuilds the error as it does from a thread's port.
+ */
+export const SDK_ERROR_HEADER = 'x-sessiond-error'

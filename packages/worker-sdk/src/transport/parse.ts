@@ -1,3 +1,4 @@
+import { ProtocolError } from '../errors.ts'
 import { SESSION_DATA_ARITY } from '../context.ts'
 import type { FromWorker, ToWorker } from './messages.ts'
 
@@ -16,10 +17,7 @@ const FROM_WORKER: Record<FromWorker['t'], boolean> = {
   booted: false, ready: false, res: true, error: true, open: true, chunk: true, end: true, ack: true, abort: true, frame: true, close: true, store: true
 }
 
-export class ProtocolError extends Error {
-  readonly code = 'SDK_ERR_PROTOCOL'
-  readonly statusCode = 502
-}
+export { ProtocolError }
 
 function check (m: unknown, table: Record<string, boolean>): void {
   if (typeof m !== 'object' || m === null) throw new ProtocolError('message is not an object')

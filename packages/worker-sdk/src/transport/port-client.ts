@@ -9,7 +9,7 @@ import { Inflow } from './inflow.ts'
 import type { ControlFromWorker, ControlToWorker, FromWorker, HeaderList, Parked, StoreCallMessage } from './messages.ts'
 import { Outflow } from './outflow.ts'
 import { ProtocolError, parseFromWorker } from './parse.ts'
-import { SocketChannel, drop, receive } from './socket-channel.ts'
+import { SocketChannel, deliverToSocket, drop } from './socket-channel.ts'
 
 /** One request for the worker; the URL is what the handler's Request gets. */
 export interface ClientRequest {
@@ -177,6 +177,7 @@ export class PortClient {
   }
 
   #onMessage (m: FromWorker): void {
+    if (deliverToSocket(this.#sockets, m)) return
     switch (m.t) {
       case 'booted':
       case 'ready': return this.#opts.onControl(m)
@@ -218,9 +219,7 @@ export class PortClient {
         return
       }
       case 'ack': {
-        const ex = this.#exchanges.get(m.id)
-        if (ex) ex.outflow?.acked(m.bytes)
-        else this.#sockets.get(m.id)?.[receive](m)
+        this.#exchanges.get(m.id)?.outflow?.acked(m.bytes)
         return
       }
       case 'error': {
@@ -231,12 +230,12 @@ export class PortClient {
       case 'abort': {
         const ex = this.#exchanges.get(m.id)
         if (ex) this.#fail(m.id, ex, m.error ? decodeError(m.error) : peerAborted())
-        else this.#sockets.get(m.id)?.[receive](m)
         return
       }
       case 'open': return this.#onOpen(m.id, m.headers)
+      // Delivered to their channel before the switch (deliverToSocket), or for one long gone.
       case 'frame':
-      case 'close': return this.#sockets.get(m.id)?.[receive](m)
+      case 'close': return
       case 'store': return this.#onStoreCall(m)
       default: {
         const never: never = m
@@ -267,7 +266,7 @@ export class PortClient {
     }
     result.then(
       value => this.#port.postMessage({ t: 'store-result', id: m.id, value }),
-      (err: unknown) => this.#port.postMessage({ t: 'store-result', id: m.id, error: encodeError(err, 'STORE_ERR_FAILED') })
+      (err: unknown) => this.#port.postMessage({ t: 'store-result', id: m.id, error: encodeError(err, 'SDK_ERR_STORE') })
     )
   }
 

@@ -11,7 +11,7 @@ import { Inflow } from './inflow.ts'
 import type { HeaderList, Parked, RequestMessage, StopReason, ToWorker } from './messages.ts'
 import { Outflow } from './outflow.ts'
 import { ProtocolError, parseToWorker } from './parse.ts'
-import { SocketChannel, receive } from './socket-channel.ts'
+import { SocketChannel, deliverToSocket } from './socket-channel.ts'
 
 interface Exchange {
   abort: AbortController
@@ -86,6 +86,7 @@ export class PortServer {
   }
 
   #onMessage (m: ToWorker): void {
+    if (deliverToSocket(this.#sockets, m)) return
     switch (m.t) {
       case 'req': return this.#onRequest(m)
       case 'chunk': {
@@ -102,19 +103,17 @@ export class PortServer {
         return
       }
       case 'ack': {
-        const ex = this.#exchanges.get(m.id)
-        if (ex) ex.outflow?.acked(m.bytes)
-        else this.#sockets.get(m.id)?.[receive](m)
+        this.#exchanges.get(m.id)?.outflow?.acked(m.bytes)
         return
       }
       case 'abort': {
         const ex = this.#exchanges.get(m.id)
         if (ex) this.#finish(m.id, ex, new DOMException('client went away', 'AbortError'))
-        else this.#sockets.get(m.id)?.[receive](m)
         return
       }
+      // Delivered to their channel before the switch (deliverToSocket), or for one long gone.
       case 'frame':
-      case 'close': return this.#sockets.get(m.id)?.[receive](m)
+      case 'close': return
       case 'store-result': return this.#store.settle(m)
       // The runtime took the one claim before this server existed; another is a confused peer.
       case 'claim': throw new ProtocolError('worker already claimed')

@@ -46,6 +46,18 @@ export const drop = Symbol('drop')
 type ChannelMessage = FrameMessage | CloseMessage | AckMessage | AbortMessage
 
 /**
+ * Hands a message to the socket channel its id names, if there is one: the
+ * first step of both ends' dispatch, before the request exchanges see it.
+ * Answers whether it was a channel's.
+ */
+export function deliverToSocket (sockets: ReadonlyMap<number, SocketChannel>, m: { t: string, id?: number }): boolean {
+  if (m.t !== 'frame' && m.t !== 'close' && m.t !== 'ack' && m.t !== 'abort') return false
+  const socket = sockets.get(m.id as number)
+  if (socket) socket[receive](m as ChannelMessage)
+  return socket !== undefined || m.t === 'frame' || m.t === 'close'
+}
+
+/**
  * One end of a socket channel: a long-lived stream id carrying message
  * frames both ways, each direction under its own window, like a body.
  * The same class serves both ends; the supervisor's end gets it from

@@ -59,7 +59,7 @@ export class StreamPort implements MessageSink {
       try {
         m = deserialize(buf.subarray(4, 4 + length))
       } catch (err) {
-        return this.#onError(new ProtocolError('undecodable stream message', { cause: err }))
+        return this.#onError(new ProtocolError(`undecodable stream message: ${(err as Error).message}`))
       }
       buf = buf.subarray(4 + length)
       this.#onMessage(m)

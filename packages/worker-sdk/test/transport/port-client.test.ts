@@ -281,7 +281,7 @@ test('store calls reach the callback and their value or coded error goes back', 
   assert.deepEqual(await worker.take(forId(1, 'store-result')), { t: 'store-result', id: 1, value: 'dark' })
   assert.deepEqual(await worker.take(forId(2, 'store-result')), { t: 'store-result', id: 2, error: { code: 'STORE_ERR_LOCK_LOST', message: 'lock lost', statusCode: 409 } })
   const third = await worker.take(forId(3, 'store-result'))
-  assert.equal(third.t === 'store-result' && third.error?.code, 'STORE_ERR_FAILED')
+  assert.equal(third.t === 'store-result' && third.error?.code, 'SDK_ERR_STORE')
   assert.deepEqual(calls.map(m => [m.op, m.args]), [['get', ['theme']], ['put', ['k', 'v']], ['keys', []]])
 })
 
