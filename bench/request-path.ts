@@ -89,6 +89,8 @@ async function run (opts: BenchOptions): Promise<SummaryRow[]> {
     servers.push(bare)
     const daemon = await startSessiond({ realms: kindRealms(), nodeArgs: opts.cpuProf ? ['--inspect=127.0.0.1:0'] : [] })
     servers.push(daemon)
+    // Read now: the daemon's logins (a line each) soon push the inspector's address out of the kept tail.
+    const inspector = opts.cpuProf ? inspectorUrl(daemon.tail()) : ''
     const cookies = await loginMany(daemon.url, opts.sessions)
     for (const k of SESSIOND_KINDS) for (const c of cookies) await getHello(daemon.url, c, `/${k.realm.name}`)
     print(`bare fastify ${bare.url}; sessiond ${daemon.url} (pid ${daemon.pid}): ${cookies.length} sessions, each with a worker in ${SESSIOND_KINDS.map(k => `/${k.realm.name}`).join(', ')}`)
@@ -163,7 +165,7 @@ async function run (opts: BenchOptions): Promise<SummaryRow[]> {
     rows.push({ benchmark: 'request-path', metric: `${diag.label}: req/s (p50 / p99 ms); / bare`, value: `${reqs(diag.key)}; ${fmt(ratio(diag.key, BARE, rps), 3)}`, note: `diagnosis: 1 worker, ${opts.sessions} in flight` })
 
     if (opts.cpuProf) {
-      const ws = inspectorUrl(daemon.tail())
+      const ws = inspector
       const profiles = join(ROOT, 'bench/results/profiles', `request-path-${new Date().toISOString().replaceAll(':', '-')}`)
       for (const k of SESSIOND_KINDS) {
         const v = variants.find(x => x.key === k.realm.name)!

@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url'
 import { runBenchmarks } from './benchmark.ts'
 import { coldStart } from './cold-start.ts'
+import { contextCompile } from './context-compile.ts'
 import { density } from './density.ts'
 import { requestPath } from './request-path.ts'
 import { soak } from './soak.ts'
@@ -18,6 +19,6 @@ const LATEST = fileURLToPath(new URL('./results/latest.md', import.meta.url))
 // The in-process transport bench goes last: its threads live in this process.
 // The soak runs only when asked for (--only soak): it takes half an hour.
 const argv = process.argv.slice(2)
-const all = [requestPath, coldStart, workerRss, workerKinds, density, storeOps, webSockets, threadTransport]
+const all = [requestPath, coldStart, workerRss, workerKinds, density, contextCompile, storeOps, webSockets, threadTransport]
 const ok = await runBenchmarks(argv.some(a => a.includes('soak')) ? [...all, soak] : all, argv, { writeTo: LATEST })
 process.exitCode = ok ? 0 : 1

@@ -94,15 +94,28 @@ test('form posts need the token bound to their cookie; the pages carry it', asyn
   assert.equal((await getJson(d.url + '/lab/count', cookie)).status, 401)
 })
 
+/** A browser's form login from `ip` (the daemon believes X-Forwarded-For from loopback), with the cookies it holds. */
+async function formLoginFrom (url: string, ip: string, user: string, password: string, device?: string): Promise<Response> {
+  const page = await fetch(url + '/login', { headers: { 'x-forwarded-for': ip, ...(device && { cookie: device }) } })
+  const session = page.headers.getSetCookie().find(c => c.startsWith('sessiond='))!.split(';', 1)[0]
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1]
+  return fetch(url + '/login', {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip, cookie: [session, device].filter(Boolean).join('; ') },
+    body: new URLSearchParams({ username: user, password, csrf }).toString()
+  })
+}
+
 test('an attacker cannot lock a user out: her own browser, and addresses that did not guess, log in at once', async (t) => {
   // Issue 15, finding 11. The daemon believes X-Forwarded-For from loopback, so that a test can be several addresses.
   const d = await startDaemon(t, { extra: { trustProxy: ['127.0.0.1'], login: { attemptsPerUser: 3, attemptsPerAccount: 20, attemptsPerIp: 10, delay: '30s' } } })
-  const from = (ip: string, cookie?: string) => ({ 'x-forwarded-for': ip, ...(cookie && { cookie }) })
+  const from = (ip: string) => ({ 'x-forwarded-for': ip })
   // Alice logged in from her browser once: it is her device from now on.
-  const first = await attempt(d.url, 'alice', 'alice-password', from('10.0.0.7'))
-  assert.equal(first.status, 200)
+  const first = await formLoginFrom(d.url, '10.0.0.7', 'alice', 'alice-password')
+  assert.equal(first.status, 303)
   const device = first.headers.getSetCookie().find(c => c.startsWith('sessiond-device='))
-  assert.ok(device, 'a good login leaves a device cookie')
+  assert.ok(device, 'a good login from the form leaves a device cookie')
   assert.match(device, /HttpOnly/i)
   assert.match(device, /SameSite=Strict/i)
   assert.match(device, /Path=\/login/)
@@ -111,17 +124,16 @@ test('an attacker cannot lock a user out: her own browser, and addresses that di
   // The attacker guesses from alice's own address (a shared NAT), and from many others.
   for (let i = 0; i < 12; i++) await attempt(d.url, 'alice', 'guess-' + i, from('10.0.0.7'))
   for (let i = 0; i < 30; i++) await attempt(d.url, 'alice', 'guess-' + i, from(`198.51.100.${i}`))
-  const guessing = await attempt(d.url, 'alice', 'alice-password', from('10.0.0.7'))
-  assert.equal(guessing.status, 429, 'guesses from that address without the device cookie are slowed down')
+  assert.equal((await attempt(d.url, 'alice', 'alice-password', from('10.0.0.7'))).status, 429, 'guesses from that address without the device cookie are slowed down')
+  assert.equal((await formLoginFrom(d.url, '10.0.0.7', 'alice', 'alice-password')).status, 429, 'a browser that is not hers too')
 
-  const mine = await attempt(d.url, 'alice', 'alice-password', from('10.0.0.7', deviceCookie))
-  assert.equal(mine.status, 200, 'alice\'s own browser logs in at once, from the very address the attacker used')
+  assert.equal((await formLoginFrom(d.url, '10.0.0.7', 'alice', 'alice-password', deviceCookie)).status, 303, 'alice\'s own browser logs in at once, from the very address the attacker used')
   // Wrong passwords from her device are throttled on its own count: three free, then a delay.
-  for (let i = 0; i < 4; i++) assert.equal((await attempt(d.url, 'alice', 'typo', from('10.0.0.7', deviceCookie))).status, 401)
-  assert.equal((await attempt(d.url, 'alice', 'alice-password', from('10.0.0.7', deviceCookie))).status, 429)
+  for (let i = 0; i < 4; i++) assert.equal((await formLoginFrom(d.url, '10.0.0.7', 'alice', 'typo', deviceCookie)).status, 401)
+  assert.equal((await formLoginFrom(d.url, '10.0.0.7', 'alice', 'alice-password', deviceCookie)).status, 429)
   // Bob, whom nobody guessed at, logs in from an address the attacker did not use.
   assert.equal((await attempt(d.url, 'bob', 'bob-password', from('10.0.0.9'))).status, 200)
   // A device cookie of alice's vouches for nobody else.
   for (let i = 0; i < 12; i++) await attempt(d.url, 'bob', 'guess', from('10.0.0.7'))
-  assert.equal((await attempt(d.url, 'bob', 'bob-password', from('10.0.0.7', deviceCookie))).status, 429)
+  assert.equal((await formLoginFrom(d.url, '10.0.0.7', 'bob', 'bob-password', deviceCookie)).status, 429)
 })

@@ -60,7 +60,7 @@ test('a handshake passes the realm\'s rules: refused by the worker is its answer
   assert.equal(await refusedWith(wsUrl(d.url, '/nowhere'), { cookie }), 404)
 })
 
-for (const kind of ['thread', 'process']) {
+for (const kind of ['thread', 'process', 'context']) {
   test(`${kind}: an idle worker hibernates with its socket open, pings are no activity, and the next message resumes it with the socket's attachment`, async (t) => {
     const { d, cookie, url } = await daemon(t, { kind, idleTimeout: '10m', socketIdleTimeout: '600ms' })
     const s = await openSocket(url, { cookie })

@@ -31,6 +31,9 @@ export interface NginxPerSession {
   stop (): Promise<void>
 }
 
+/** Backends started together; each then has the whole listen deadline. */
+const BACKENDS_AT_ONCE = 8
+
 async function accepts (target: NetConnectOpts): Promise<boolean> {
   return new Promise(resolve => {
     const s = connect(target, () => { s.destroy(); resolve(true) })
@@ -116,13 +119,18 @@ export async function startNginxPerSession (sessions: readonly string[]): Promis
     dir.remove()
   }
   try {
-    await Promise.all(sessions.map((_s, i) => {
-      const socket = join(dir.path, `s${i}.sock`)
-      const child = spawn(process.execPath, [BACKEND], { env: { ...process.env, SESSIOND_SOCKET: socket }, stdio: 'ignore' })
-      trackChild(child)
-      children.push(child)
-      return waitForListener({ path: socket }, child, `backend ${i}`)
-    }))
+    // A few at a time: fifty Node processes starting at once on a loaded two-core machine took
+    // longer than the listen deadline (seen while the daemon's 150 workers were live).
+    for (let from = 0; from < sessions.length; from += BACKENDS_AT_ONCE) {
+      await Promise.all(sessions.slice(from, from + BACKENDS_AT_ONCE).map((_s, k) => {
+        const i = from + k
+        const socket = join(dir.path, `s${i}.sock`)
+        const child = spawn(process.execPath, [BACKEND], { env: { ...process.env, SESSIOND_SOCKET: socket }, stdio: 'ignore' })
+        trackChild(child)
+        children.push(child)
+        return waitForListener({ path: socket }, child, `backend ${i}`)
+      }))
+    }
     const port = await freePort()
     const conf = join(dir.path, 'nginx.conf')
     await writeFile(conf, nginxConf(dir.path, port, sessions))

@@ -53,7 +53,7 @@ export default defineHandler({
         : 'This worker started fresh for your session. Leave it idle past the realm\'s idleTimeout and it hibernates: the next request starts a new worker, which carries the count on.'}</p>
 <p>Open the demo in another browser (or a private window) and log in again: that session gets a worker of its own,
 with another worker id and its own count. The process id is the daemon's for every session, because a
-<code>thread</code> worker runs inside the daemon; the <a href="../whoami/">whoami</a> realm is a process of its own.</p>`
+<code>context</code> or <code>thread</code> worker runs inside the daemon; the <a href="../whoami/">whoami</a> realm is a process of its own.</p>`
     })
   },
 

@@ -5,7 +5,7 @@ import { getJson, startDaemon } from '../../test/helpers/daemon.ts'
 
 const HANDLER = fileURLToPath(new URL('./handler.ts', import.meta.url))
 
-for (const kind of ['thread', 'process'] as const) {
+for (const kind of ['context', 'thread', 'process'] as const) {
   test(`an unchanged Express app runs per session in a ${kind} worker`, async (t) => {
     const d = await startDaemon(t, { realms: [{ name: 'shop', mount: '/shop', kind, handler: HANDLER }] })
     const alice = await d.login('alice', 'alice-password')

@@ -24,9 +24,9 @@ function upload (size: number, hash: ReturnType<typeof createHash>): ReadableStr
   }, { highWaterMark: 0 })
 }
 
-test('200 MiB up and 200 MiB down stream through a worker; the daemon\'s RSS grows by less than 64 MiB', async (t) => {
+async function streamBothWays (t: import('node:test').TestContext, kind: 'thread' | 'context'): Promise<void> {
   // Far past the default 10 MiB body limit: this realm accepts big uploads.
-  const d = await startDaemon(t, { realms: [{ name: 'lab', mount: '/lab', bodyLimit: '1GiB' }] })
+  const d = await startDaemon(t, { realms: [{ name: 'lab', mount: '/lab', kind, bodyLimit: '1GiB' }] })
   const cookie = await d.login('alice', 'alice-password')
   // Warm up: the worker exists and both directions have streamed once.
   const warm = createHash('sha256')
@@ -52,7 +52,11 @@ test('200 MiB up and 200 MiB down stream through a worker; the daemon\'s RSS gro
   const growth = await tracker.peak() - tracker.baseline
   t.diagnostic(`daemon RSS growth: ${(growth / MiB).toFixed(1)} MiB over ${(tracker.baseline / MiB).toFixed(1)} MiB`)
   assert.ok(growth < LIMIT, `RSS grew ${(growth / MiB).toFixed(1)} MiB`)
-})
+}
+
+test('200 MiB up and 200 MiB down stream through a worker; the daemon\'s RSS grows by less than 64 MiB', (t) => streamBothWays(t, 'thread'))
+
+test('kind context: 200 MiB up and 200 MiB down stream through a session on a shared thread; the daemon\'s RSS grows by less than 64 MiB', (t) => streamBothWays(t, 'context'))
 
 test('a slow reader slows the worker down instead of filling memory', async (t) => {
   // Far past the default 10 MiB body limit: this realm accepts big uploads.

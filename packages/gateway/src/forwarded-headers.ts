@@ -22,13 +22,14 @@ function connectionTokens (value: string | string[] | undefined): Set<string> | 
   return tokens.length > 0 ? new Set(tokens) : null
 }
 
+const isOurs = (name: string): boolean => name === COOKIE_NAME || name === SECURE_COOKIE_NAME || name === PREFIXED_SECURE_COOKIE_NAME
+
 /** Drops our own session cookies from a Cookie header, keeping the realm's cookies. */
 function withoutSessionCookie (cookie: string): string {
   if (!cookie.includes(COOKIE_NAME)) return cookie
-  return cookie.split(';').filter(part => {
-    const name = part.trim().split('=', 1)[0]
-    return name !== COOKIE_NAME && name !== SECURE_COOKIE_NAME && name !== PREFIXED_SECURE_COOKIE_NAME
-  }).join(';').trim()
+  // The common case, a client that holds only our cookie, without splitting and joining.
+  if (!cookie.includes(';')) return isOurs(cookie.slice(0, cookie.indexOf('=')).trim()) ? '' : cookie
+  return cookie.split(';').filter(part => !isOurs(part.trim().split('=', 1)[0])).join(';').trim()
 }
 
 /**

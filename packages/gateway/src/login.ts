@@ -126,7 +126,8 @@ export async function loginRoutes (app: FastifyInstance, { config, store, users,
     }
     guard.succeeded(keys)
     await startLoginSession(request, user, { store, maxAge: config.session.maxAge })
-    devices.issue(request, reply, user)
+    // A browser (the form) becomes the account's known device; an API client stays a client.
+    if (form) devices.issue(request, reply, user)
     request.log.info({ event: 'login', user }, 'login')
     if (form) return reply.redirect(next, 303)
     return reply.send({ user })

@@ -14,7 +14,8 @@ import { realmCspHeader } from './realm-csp.ts'
 import { checkRealmCsrf } from './realm-csrf.ts'
 import { keepContentTypeMissing } from './missing-content-type.ts'
 import { RealmMatcher } from './realm-matcher.ts'
-import { activeSessionId, readSessionUser, writeSession, writeSessionUser } from './session-cookie.ts'
+import { CookieRenewals } from './cookie-renewals.ts'
+import { activeSessionId, readSessionUser, renewalWindow, writeSession, writeSessionUser } from './session-cookie.ts'
 import type { RealmUpgrades } from './realm-upgrade.ts'
 import { takeUpgrade } from './upgrade-listener.ts'
 import { sendWorkerReply } from './worker-reply.ts'
@@ -75,6 +76,7 @@ export async function realmRouter (app: FastifyInstance, { config, store, dispat
   keepContentTypeMissing(app)
 
   const maxAge = config.session.maxAge
+  const renewals = new CookieRenewals(renewalWindow(config.session.idleTimeout))
   const form = config.auth.mode === 'form'
   // The front server's user header never reaches a worker (forwarded-headers.ts).
   const userHeader = form ? '' : config.auth.header
@@ -107,7 +109,7 @@ export async function realmRouter (app: FastifyInstance, { config, store, dispat
     if (request.raw.destroyed) return reply.hijack()
     checkRealmCsrf(realm.csrf, request)
     const body = bodyOf(request, realm.bodyLimit ?? config.limits.bodyLimit)
-    let sessionId = activeSessionId(request, config.session.idleTimeout)
+    let sessionId = activeSessionId(request, config.session.idleTimeout, renewals)
     if (sessionId === undefined) {
       if (realm.auth !== 'anonymous') return denyUnauthenticated(request, reply, form)
       sessionId = await newAnonymousSession(request)

@@ -20,12 +20,13 @@ import { realmRouter } from './realm-router.ts'
 import { RealmUpgrades } from './realm-upgrade.ts'
 import { SocketHub } from './socket-hub.ts'
 import { routeUpgrades } from './upgrade-listener.ts'
+import { lazyChildLogger } from './request-logger.ts'
 import { requestIdGenerator } from './request-id.ts'
 import { clientErrorHandler } from './client-error.ts'
 import { framingProblem } from './request-framing.ts'
 import { isCanonicalPath } from './request-path.ts'
 import { registerSecurityHeaders } from './security-headers.ts'
-import { readSessionId, registerSessionCookie } from './session-cookie.ts'
+import { cookieSchemes, readSessionId, registerSessionCookie } from './session-cookie.ts'
 import { storeCsrfGuard } from './store-csrf-guard.ts'
 import type { UserDirectory } from './user-directory.ts'
 
@@ -72,6 +73,7 @@ export async function buildServer ({ config, logger, store, dispatcher, users, c
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     genReqId: nextRequestId,
     clientErrorHandler: clientErrorHandler(nextRequestId, gatewayLog),
+    childLoggerFactory: lazyChildLogger as never,
     return503OnClosing: true,
     ...edgeOptions(config.limits),
     // proxy-addr's list: only these peers' X-Forwarded-* set request.ip, protocol and host.
@@ -85,13 +87,16 @@ export async function buildServer ({ config, logger, store, dispatcher, users, c
   app.setNotFoundHandler((request, reply) => errorReply(new NotFoundError(), request, reply))
 
   // Before anything else reads the request: refuse what could be framed or routed two ways.
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: every request runs it, and a promise per request is work for nothing.
+  app.addHook('onRequest', (request, reply, done) => {
     // A client that breaks its body (a bad chunk) or goes away before a handler reads it makes
     // Node destroy the request with an error; with no listener yet, that error would end the process.
     request.raw.on('error', ignoreClientError)
     const problem = framingProblem(request.raw)
-    if (problem) throw new BadFramingError(problem)
-    if (!isCanonicalPath(request.url) || basePath?.isOutside(request.raw)) return reply.callNotFound()
+    if (problem) return done(new BadFramingError(problem))
+    // Answered here: the chain stops without done().
+    if (!isCanonicalPath(request.url) || basePath?.isOutside(request.raw)) return void reply.callNotFound()
+    done()
   })
 
   // Only a TLS listener or a trusted proxy can make request.protocol https: elsewhere the hook could never add anything.
@@ -102,7 +107,8 @@ export async function buildServer ({ config, logger, store, dispatcher, users, c
     })
   }
 
-  await registerSessionCookie(app, [cookieKey, ...previousCookieKeys], config.session.maxAge)
+  await registerSessionCookie(app, [cookieKey, ...previousCookieKeys], config.session.maxAge,
+    cookieSchemes({ tls: tls !== undefined, trustProxy: config.trustProxy.length > 0, basePath: config.basePath !== undefined }))
   // Both read the session cookie, so their hooks come after its own.
   registerPublicPrefix(app, { basePath: config.basePath, trustProxy: config.trustProxy })
   let renewSession: RenewSession | undefined

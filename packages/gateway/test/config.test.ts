@@ -109,7 +109,7 @@ test('every problem is reported at once with the file, its path and what was exp
   assert.ok(issues.includes('/colour: unknown key'))
   assert.ok(issues.includes('/realms/0/port: unknown key'))
   assert.ok(issues.includes('/listen: expected HOST:PORT, got "nowhere"'))
-  assert.ok(issues.includes('/realms/0/kind: expected one of "thread", "process", "exec", got "fork"'))
+  assert.ok(issues.includes('/realms/0/kind: expected one of "context", "thread", "process", "exec", got "fork"'))
   assert.match(message, /\/log\/level: expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent", got "loud"/)
   assert.match(message, /\/realms\/1\/mount: expected a path prefix such as \/notes.*, got "no-slash"/)
   assert.match(message, /\/realms\/1\/idleTimeout: expected a duration.*, got "soon"/)

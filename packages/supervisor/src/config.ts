@@ -7,8 +7,8 @@ import { Duration } from './duration.ts'
 export const WorkerRealmFields = {
   name: Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$', description: 'a lower-case name: letters, digits and dashes' }),
   /** Each kind is a file under kinds/ (kinds/index.ts lists them). */
-  kind: Type.Union([Type.Literal('thread'), Type.Literal('process'), Type.Literal('exec')], { default: 'thread' }),
-  /** thread and process: the handler module. */
+  kind: Type.Union([Type.Literal('context'), Type.Literal('thread'), Type.Literal('process'), Type.Literal('exec')], { default: 'thread' }),
+  /** context, thread and process: the handler module. */
   handler: Type.Optional(Type.String({ minLength: 1, description: 'the path of the handler module' })),
   /** exec: the argv to run; $PORT and $SESSIOND_SOCKET are substituted. */
   command: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'an argv array such as ["python3", "app.py", "$PORT"]' })),
@@ -49,9 +49,17 @@ export const WorkerRealmFields = {
   queueTimeout: Duration('10s'),
   /** Ready workers kept per realm for new sessions to claim, so that a first request skips the cold start. */
   spares: Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
+  /** context: the realm's shared threads, each serving many sessions in contexts of their own (default: cores − 1, at least 1). */
+  threads: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
+  /**
+   * context and thread: call the handler's `hibernate` this often while the
+   * worker runs and save the state, so that losing the worker unplanned (its
+   * shared thread recycled, a crash) loses at most this much. 0: never.
+   */
+  checkpoint: Duration('0ms'),
   /** process and exec: the worker's process group is killed when its resident memory exceeds this. */
   maxRssMb: Type.Optional(Type.Integer({ minimum: 8 })),
-  /** thread: the thread's V8 limits; process: maxOldGenerationSizeMb becomes the child's heap limit. */
+  /** thread: the thread's V8 limits; context: each shared thread's, for all its sessions; process: maxOldGenerationSizeMb becomes the child's heap limit. */
   resourceLimits: Type.Optional(Type.Object({
     maxOldGenerationSizeMb: Type.Optional(Type.Integer({ minimum: 8 })),
     maxYoungGenerationSizeMb: Type.Optional(Type.Integer({ minimum: 1 })),

@@ -9,6 +9,9 @@ export type { WorkerLimits } from './worker-limits.ts'
 export { WORKER_REALM_KEYS, WorkerRealmFields, WorkerRealmSchema, workerRealm } from './config.ts'
 export type { WorkerRealm } from './config.ts'
 export { workerKind } from './kinds/index.ts'
+/** The context kind's bundle of a realm's handler: for checking a handler ahead, and for bench/context-compile.ts. */
+export { contextBundle } from './kinds/context-bundle.ts'
+export type { ContextBundle } from './kinds/context-bundle.ts'
 export type { WorkerDescription } from './kinds/worker-kind.ts'
 // The config file's vocabulary, for every role's schema.
 export { Duration, parseDuration } from './duration.ts'

@@ -34,7 +34,8 @@ import { LifecycleSweeper } from './lifecycle-sweeper.ts'
 import type { StopPolicy } from './lifecycle-sweeper.ts'
 import { MemoryWatchdog } from './memory-watchdog.ts'
 import type { Watched } from './memory-watchdog.ts'
-import { workerKind } from './kinds/index.ts'
+import { workerKind, workerKinds } from './kinds/index.ts'
+import { Checkpointer } from './checkpointer.ts'
 import { TransientAccounts } from './transient-accounts.ts'
 import { closeInheritedFds } from './inherited-fds.ts'
 import { ChildRegistry } from './child-registry.ts'
@@ -84,6 +85,7 @@ export class Supervisor implements Dispatcher {
   #sweeper: LifecycleSweeper
   #spares: SparePool
   #watchdog: MemoryWatchdog
+  #checkpoints: Checkpointer
   #closed = false
   #hibernation: HibernationStore
   #backoff: CrashBackoff
@@ -106,7 +108,7 @@ export class Supervisor implements Dispatcher {
     this.#log = logger
     const children = stateDir === undefined ? null : new ChildRegistry(join(stateDir, 'workers.json'))
     const transientAccounts = new TransientAccounts(transientRange, (uid, leased) => children?.uid(uid, leased))
-    this.#host = { store, runDir: () => this.#runDir(), storeAccess: (sid) => storeAccess?.(sid), logLevel: logger.level, transientAccounts, children, memoryLimits: new KernelMemoryLimits() }
+    this.#host = { store, runDir: () => this.#runDir(), storeAccess: (sid) => storeAccess?.(sid), logLevel: logger.level, logger, transientAccounts, children, memoryLimits: new KernelMemoryLimits() }
     // What a crashed predecessor left running goes before any worker of ours starts.
     this.#startup = (children?.reapLeftovers() ?? Promise.resolve(0)).then((reaped) => {
       if (reaped > 0) logger.warn({ reaped }, 'killed the workers a previous supervisor left running')
@@ -118,6 +120,9 @@ export class Supervisor implements Dispatcher {
       else this.#counts.recycled++
       void this.#retire(entry, reason)
     }, Supervisor.#sweepPeriod(realms))
+    this.#checkpoints = new Checkpointer(this.#table, (entry, state) => this.#hibernation.save(entry.sessionId, entry.realm, state, this.#log))
+    this.#checkpoints.reschedule(realms.map(r => r.checkpoint))
+    this.#syncKinds(realms)
     this.#spares = new SparePool((realm, onExit) => this.#bootSpare(realm, onExit), logger.child({ component: 'spares' }))
     this.#spares.sync(realms)
     this.#watchdog = new MemoryWatchdog(() => this.#memoryTargets(), MEMORY_SAMPLE_MS)
@@ -132,6 +137,11 @@ export class Supervisor implements Dispatcher {
       kind.check(realm)
       if (realm.spares > 0 && !kind.boot) throw new SparesNeedBootableKindError(realm.name)
     }
+  }
+
+  /** Kinds with resources shared by their workers learn the current realm definitions. */
+  #syncKinds (realms: readonly WorkerRealm[]): void {
+    for (const kind of workerKinds()) kind.sync?.(realms, this.#host)
   }
 
   static #sweepPeriod (realms: readonly WorkerRealm[]): number {
@@ -175,8 +185,10 @@ export class Supervisor implements Dispatcher {
     }
     for (const name of this.#realms.keys()) if (!next.has(name)) summary.removed.push(name)
     this.#realms = next
+    this.#syncKinds([...next.values()])
     this.#spares.sync(next.values())
     this.#sweeper.reschedule(Supervisor.#sweepPeriod(realms))
+    this.#checkpoints.reschedule(realms.map(r => r.checkpoint))
     this.#drainStale()
     return Promise.resolve(summary)
   }
@@ -354,6 +366,7 @@ export class Supervisor implements Dispatcher {
     entry.gate.close()
     const done = entry.ready.then(
       async (w) => {
+        await this.#checkpoints.settled(entry)
         const hibernated = await w.stop(reason)
         if (hibernated) await this.#hibernation.save(entry.sessionId, entry.realm, hibernated, this.#log)
       },
@@ -390,12 +403,14 @@ export class Supervisor implements Dispatcher {
     this.#closed = true
     this.#sweeper.close()
     this.#watchdog.close()
+    this.#checkpoints.close()
     if (this.#drainTimer) clearInterval(this.#drainTimer)
     const entries = [...this.#table.entries()]
     await Promise.all([...entries.map(e => this.#retire(e, 'shutdown')), this.#spares.close()])
     await this.#table.allStopped()
     // The record of stopped workers reaches the state directory before close resolves: a caller may remove it next.
     await this.#host.children?.flush()
+    await Promise.all([...workerKinds()].map(k => k.close?.(this.#host)))
     await this.#host.memoryLimits.close()
     if (this.#runDirReady && this.#runDirOption === undefined) await rm(await this.#runDirReady, { recursive: true, force: true })
   }

@@ -19,6 +19,7 @@ export const SDK_ERROR_STATUS = {
   SDK_ERR_NOT_UPGRADABLE: 500,
   SDK_ERR_NOT_WEBSOCKET: 500,
   SDK_ERR_ATTACHMENT_TOO_LARGE: 500,
+  SDK_ERR_CONTEXT_UNSUPPORTED: 500,
   // The store's own codes (session-store's errors.ts, with the same statuses), raised here where
   // the lock client decides without asking the store: a worker of any kind sees the same code.
   STORE_ERR_READ_ONLY: 409,
@@ -56,6 +57,8 @@ export const peerAborted = (): SdkError => sdkError('SDK_ERR_ABORTED', 'the othe
 export const notUpgradable = (): SdkError => sdkError('SDK_ERR_NOT_UPGRADABLE', 'not an upgrade request still waiting for its answer')
 export const notWebSocket = (): SdkError => sdkError('SDK_ERR_NOT_WEBSOCKET', 'upgradeWebSocket needs a request with Upgrade: websocket that is still waiting for its answer')
 export const attachmentTooLarge = (bytes: number, limit: number): SdkError => sdkError('SDK_ERR_ATTACHMENT_TOO_LARGE', `a socket attachment of ${bytes} bytes is over the limit of ${limit}`)
+export const contextUnsupported = (what: string): SdkError =>
+  sdkError('SDK_ERR_CONTEXT_UNSUPPORTED', `kind context: ${what}; the handler's modules are bundled when the daemon starts (use kind thread for code that loads modules at run time)`)
 export const storeUnavailable = (why: string): SdkError => sdkError('SDK_ERR_STORE_UNAVAILABLE', why)
 
 export const storeReadOnly = (): SdkError => sdkError('STORE_ERR_READ_ONLY', 'session is open read-only; open it rw to write')

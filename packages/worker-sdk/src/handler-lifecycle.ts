@@ -58,6 +58,15 @@ export async function stopHandler (handler: Handler, ctx: HandlerContext, stoppi
   return hibernated
 }
 
+/**
+ * The handler's state without stopping it (a realm's periodic `checkpoint`):
+ * what `hibernate` returns, or nothing when it has none. The worker goes on
+ * serving, so `hibernate` must only describe its state, not release it.
+ */
+export async function checkpointHandler (handler: Handler, ctx: HandlerContext): Promise<{ state: unknown } | undefined> {
+  return handler.hibernate ? { state: await handler.hibernate(ctx) } : undefined
+}
+
 /** A store that answers every call with one coded error: for a worker that has none. */
 export function unavailableStore (message: string): SessionData {
   const unavailable = (): Promise<never> => Promise.reject(storeUnavailable(message))

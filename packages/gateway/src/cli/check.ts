@@ -1,6 +1,7 @@
 import { accessSync, constants } from 'node:fs'
 import { delimiter, isAbsolute, join, relative } from 'node:path'
 import { parseArgs } from 'node:util'
+import { contextBundle } from '@sessiond/supervisor'
 import { loadConfig } from '../config.ts'
 import type { Config } from '../config.ts'
 import { HandlerLoadError } from '../errors.ts'
@@ -32,6 +33,17 @@ function findCommand (command: string, base: string): string | null {
   return null
 }
 
+/** A context realm's handler must bundle, as the daemon bundles it at start: false, with the reason in `failed`, when it does not. */
+function bundles (realm: Config['realms'][number], failed: string[]): boolean {
+  try {
+    contextBundle(realm)
+    return true
+  } catch (err) {
+    failed.push((err as Error).message)
+    return false
+  }
+}
+
 export async function check (argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -56,6 +68,8 @@ export async function check (argv: string[]): Promise<void> {
     }
     const file = handlerPath(realm.handler!)
     const problem = problems.find(p => p.realm === realm.name)
+    // A context realm's refusal says what the kind cannot take (a native addon), before what loading it ran into.
+    if (realm.kind === 'context' && !bundles(realm, failed)) continue
     if (problem) failed.push(`realm ${realm.name}: handler ${problem.file}: ${problem.message}`)
     else out(`${where}: handler ${relative(process.cwd(), file) || file} loads${realm.runAs === undefined ? '' : ' (linked, not run: runAs)'}`)
   }

@@ -12,13 +12,14 @@ import type { ChildSession } from './child-session.ts'
 import { ChildWorker } from './child-worker.ts'
 import type { ChildSpawn } from './child-worker.ts'
 import type { KindHost, SessionStart, Worker, WorkerKind } from './worker-kind.ts'
+import { unreadSettings } from './kind-settings.ts'
 
 export const execKind: WorkerKind = {
   name: 'exec',
   hibernates: false,
 
   validate (realm) {
-    const out = childRealmProblems(realm)
+    const out = [...childRealmProblems(realm), ...unreadSettings(realm)]
     if (realm.command === undefined) out.push(['command', 'an argv array such as ["python3", "app.py"] for kind exec'])
     if (realm.handler !== undefined) out.push(['handler', 'no handler for kind exec (it runs command)'])
     return out

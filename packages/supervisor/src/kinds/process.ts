@@ -20,6 +20,7 @@ import type { BootOptions, Hibernated, KindHost, SessionStart, Worker, WorkerKin
 import { runsAsSupervisor } from '../spawn-identity.ts'
 import type { Logger } from 'pino'
 import type { Identity } from '../dispatcher.ts'
+import { unreadSettings } from './kind-settings.ts'
 
 const PROCESS_RUNTIME = fileURLToPath(import.meta.resolve('@sessiond/worker-sdk/process-runtime'))
 
@@ -27,7 +28,7 @@ export const processKind: WorkerKind = {
   name: 'process',
   hibernates: true,
 
-  validate: (realm) => [...moduleRealmProblems(realm), ...childRealmProblems(realm)],
+  validate: (realm) => [...moduleRealmProblems(realm), ...childRealmProblems(realm), ...unreadSettings(realm)],
 
   check: checkChildRealm,
 

@@ -15,8 +15,8 @@ import { MessageChannel } from 'node:worker_threads'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Piscina } from 'piscina'
 import type { Logger } from 'pino'
-import { PROTOCOL_VERSION, PortClient, SocketChannel } from '@sessiond/worker-sdk/transport'
-import type { StopReason, StoreCallMessage, ThreadTask, ThreadTaskResult } from '@sessiond/worker-sdk/transport'
+import { PROTOCOL_VERSION, type PortClient } from '@sessiond/worker-sdk/transport'
+import type { CheckpointedMessage, ControlFromWorker, StopReason, ThreadTask, ThreadTaskResult } from '@sessiond/worker-sdk/transport'
 import { sessionHash } from '@sessiond/worker-sdk/internal'
 import type { ReleasableSessionData } from '@sessiond/worker-sdk/internal'
 import { ClientAbortedError, WorkerExitedError, WorkerStartError, WorkerStartTimeoutError, WorkerStoppedError, WorkerTimeoutError } from '../errors.ts'
@@ -24,6 +24,7 @@ import type { WorkerRealm } from '../config.ts'
 import { within } from '../within.ts'
 import type { Identity, UpgradeResult, WorkerRequest, WorkerResponse } from '../dispatcher.ts'
 import type { Hibernated, Worker, WorkerDescription, WorkerUpgrade } from './worker-kind.ts'
+import { upgradePortClient, workerPortClient } from './worker-port.ts'
 
 const THREAD_RUNTIME = import.meta.resolve('@sessiond/worker-sdk/thread-runtime')
 
@@ -57,6 +58,7 @@ export class ThreadWorker implements Worker {
   #task: Promise<ThreadTaskResult>
   #booted: PromiseWithResolvers<void> = Promise.withResolvers()
   #ready: PromiseWithResolvers<void> = Promise.withResolvers()
+  #checkpointing: PromiseWithResolvers<CheckpointedMessage | null> | null = null
   #onExit: (err: Error) => void
 
   /** A worker for one session, booted and claimed in one go. */
@@ -124,14 +126,13 @@ export class ThreadWorker implements Worker {
       if (this.#stopping) void this.#pool.destroy().catch(() => { /* already gone */ })
     })
     const { port1, port2 } = new MessageChannel()
-    this.#client = new PortClient(port1, {
-      onControl: (m) => m.t === 'booted' ? this.#booted.resolve() : this.#ready.resolve(),
-      onStoreCall: (m) => this.#onStoreCall(m),
-      onProtocolError: (err) => {
-        this.#log.error({ err }, 'worker broke the protocol')
-        void this.stop('crash')
-      },
-      timeout: { ms: realm.requestTimeout, onTimeout: (fail) => this.#timedOut(fail) }
+    this.#client = workerPortClient(port1, {
+      realm,
+      log: () => this.#log,
+      onControl: (m) => this.#onControl(m),
+      store: () => this.#store,
+      onBroken: () => void this.stop('crash'),
+      onTimeout: (fail) => this.#timedOut(fail)
     })
     const task: ThreadTask = {
       version: PROTOCOL_VERSION,
@@ -153,6 +154,31 @@ export class ThreadWorker implements Worker {
     })
   }
 
+  #onControl (m: ControlFromWorker): void {
+    switch (m.t) {
+      case 'booted': return this.#booted.resolve()
+      case 'ready': return this.#ready.resolve()
+      case 'checkpointed': return this.#checkpointing?.resolve(m)
+      // A thread worker's end is its task's result, never this message.
+      case 'stopped': return
+      default: {
+        const never: never = m
+        throw new Error(`unhandled message ${(never as { t: string }).t}`)
+      }
+    }
+  }
+
+  /** The handler's state while it goes on serving (a realm's checkpoint); a handler that takes too long is left to finish. */
+  async checkpoint (): Promise<Hibernated | undefined> {
+    if (this.#stopping || this.#checkpointing || this.#claimedAt === 0) return undefined
+    const pending = this.#checkpointing = Promise.withResolvers()
+    this.#client.control({ t: 'checkpoint' })
+    const m = await Promise.race([pending.promise, sleep(this.#realm.stopTimeout, null, { ref: false })])
+    this.#checkpointing = null
+    if (m === null) this.#log.warn('checkpoint got no answer in time')
+    return m?.hibernated
+  }
+
   get inFlight (): number { return this.#client.inFlight }
   get sockets (): number { return this.#client.openSockets }
   get lastActivity (): number { return Math.max(this.#claimedAt, this.#client.lastActivity) }
@@ -163,6 +189,7 @@ export class ThreadWorker implements Worker {
   }
 
   #exited (err: Error): void {
+    this.#checkpointing?.resolve(null)
     this.#stopping = this.#pool.destroy().then(() => undefined, () => undefined)
     this.#client.failAll(err)
     this.#releaseStore()
@@ -192,18 +219,9 @@ export class ThreadWorker implements Worker {
     return this.#client.request(req)
   }
 
-  async upgrade ({ method, url, headers, resumed, sendBuffer }: WorkerUpgrade): Promise<UpgradeResult> {
-    if (this.#stopping) throw new WorkerStoppedError(this.#realm.name)
-    const answer = await this.#client.upgrade({ method, url, headers, ...(resumed && { resumed }) })
-    if (!(answer instanceof SocketChannel)) return { type: 'refused', response: answer }
-    answer.queueLimit = sendBuffer
-    return { type: 'socket', socket: answer }
-  }
-
-  async #onStoreCall (m: StoreCallMessage): Promise<unknown> {
-    if (!this.#store) throw new Error('store call before the worker was claimed')
-    const fn = this.#store[m.op] as (...args: string[]) => Promise<unknown>
-    return fn.apply(this.#store, m.args)
+  upgrade (req: WorkerUpgrade): Promise<UpgradeResult> {
+    if (this.#stopping) return Promise.reject(new WorkerStoppedError(this.#realm.name))
+    return upgradePortClient(this.#client, req)
   }
 
   stop (reason: StopReason): Promise<Hibernated | undefined> {
@@ -221,6 +239,7 @@ export class ThreadWorker implements Worker {
     // The sockets it parked or closed on its way out, before what is left is failed.
     this.#client.drain()
     this.#client.failAll(new WorkerStoppedError(this.#realm.name))
+    this.#checkpointing?.resolve(null)
     this.#client.close()
     await this.#pool.destroy()
     this.#releaseStore()

@@ -5,6 +5,7 @@ import { storeSessionData } from '../store-session-data.ts'
 import { moduleRealmProblems } from './module-realm.ts'
 import { ThreadWorker } from './thread-worker.ts'
 import type { BootOptions, KindHost, SessionStart, Worker, WorkerKind } from './worker-kind.ts'
+import { unreadSettings } from './kind-settings.ts'
 
 export const threadKind: WorkerKind = {
   name: 'thread',
@@ -12,6 +13,7 @@ export const threadKind: WorkerKind = {
 
   validate: (realm) => [
     ...moduleRealmProblems(realm),
+    ...unreadSettings(realm),
     ...(realm.runAs !== undefined ? [['runAs', 'no runAs for kind thread (a thread runs as the daemon; use kind process)'] as [string, string]] : [])
   ],
 

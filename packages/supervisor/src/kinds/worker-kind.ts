@@ -4,9 +4,10 @@
 // handed its session, reached, stopped) lives behind WorkerKind and Worker.
 //
 //   supervisor ── check(realm) at start and reload
+//              ── sync(realms) at start and reload, close() at the end (kinds with resources shared by workers)
 //              ── boot(realm) ─────────▶ Worker (a spare: no session yet; kinds with `boot` only)
 //              ── start(realm, session, spare?) ─▶ Worker serving one (session, realm)
-//   Worker     ── request / upgrade / stop(reason) → hibernated state / describe()
+//   Worker     ── request / upgrade / stop(reason) → hibernated state / checkpoint() → state / describe()
 import type { Logger } from 'pino'
 import type { SessionStore } from '@sessiond/session-store'
 import type { StopReason } from '@sessiond/worker-sdk/transport'
@@ -60,6 +61,12 @@ export interface Worker {
   stop (reason: StopReason): Promise<Hibernated | undefined>
   describe (): WorkerDescription
   /**
+   * The handler's state while it goes on serving (`hibernate` without the
+   * stop), for the realm's `checkpoint`; undefined when it has none. Kinds
+   * that can ask a running handler for it have it.
+   */
+  checkpoint?: () => Promise<Hibernated | undefined>
+  /**
    * Ends the worker at once for using more memory than its realm allows; its
    * requests fail with SUP_ERR_WORKER_MEMORY. Only workers whose memory can
    * be measured from outside (a process tree) have it.
@@ -86,6 +93,8 @@ export interface KindHost {
   storeAccess (sessionId: string): StoreAccess | undefined
   /** The daemon's log level, for runtimes that make their own logger. */
   logLevel: string
+  /** The supervisor's logger, for what a kind does apart from any one worker (its shared threads). */
+  logger: Logger
   /** Where workers with `runAs: transient` get their uids. */
   transientAccounts: TransientAccounts
   /** Where child workers' process groups are recorded, for the next supervisor after a crash. */
@@ -127,4 +136,13 @@ export interface WorkerKind {
   boot?: (realm: WorkerRealm, host: KindHost, opts: BootOptions) => Promise<Worker>
   /** A worker for one session: the spare claimed when one is given, else booted now. */
   start (realm: WorkerRealm, host: KindHost, session: SessionStart, spare?: Worker): Promise<Worker>
+  /**
+   * Kinds whose workers share resources (the context kind's threads) learn
+   * the current definitions of their realms at start and at every reload:
+   * they may prepare for these and let go of what served older definitions
+   * once no worker of those is left.
+   */
+  sync?: (realms: readonly WorkerRealm[], host: KindHost) => void
+  /** Releases what `sync` kept, once every worker of the kind has stopped (the supervisor closing). */
+  close?: (host: KindHost) => Promise<void>
 }

@@ -17,10 +17,12 @@
 //     workers' sockets: stream-port.ts.
 //   - the process kind's control messages (its requests travel as HTTP;
 //     only the lifecycle uses Node's IPC channel): process-messages.ts.
+//   - the context kind's thread-level messages (a shared thread's control
+//     port: attach a session's port, ping): context-messages.ts.
 //   - the lifecycle both kinds share: StopReason, ThreadTask.
 export type {
-  Parked, ClaimMessage, ControlFromWorker, ControlToWorker, EncodedError, FromWorker, HeaderList, StopMessage, StopReason,
-  StoreCallMessage, StoreOp, StoreResultMessage, ThreadTask, ThreadTaskResult, ToWorker
+  CheckpointedMessage, ClaimMessage, ControlFromWorker, ControlToWorker, EncodedError, FromWorker, HeaderList, Parked, StopMessage, StopReason,
+  StoppedMessage, StoreCallMessage, StoreOp, StoreResultMessage, ThreadTask, ThreadTaskResult, ToWorker
 } from './messages.ts'
 export { PROTOCOL_VERSION } from './protocol-version.ts'
 export { PortClient } from './port-client.ts'
@@ -34,3 +36,5 @@ export type { SocketChannelEvents, SocketClose, SocketData } from './socket-chan
 export { RemoteError, SDK_ERROR_HEADER, decodeError } from './error-codec.ts'
 export { ProtocolError } from './parse.ts'
 export type { FromProcess, ProcessClaim, ProcessStop, ToProcess } from './process-messages.ts'
+export type { AttachMessage, ContextThreadTask, FromContextThread, ToContextThread } from './context-messages.ts'
+export { parseFromContextThread } from './context-messages.ts'

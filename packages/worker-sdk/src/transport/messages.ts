@@ -20,7 +20,10 @@
 //                                ◀─────────────── error {id, error}
 //                                ◀─────────────── store {id, op, args}
 //   store-result {id, …}         ───────────────▶
-//   stop {reason}                ───────────────▶ (worker answers by ending its task)
+//   checkpoint                   ───────────────▶ (hibernate without stopping: a periodic save)
+//                                ◀─────────────── checkpointed {hibernated? | error?}
+//   stop {reason}                ───────────────▶ (a thread worker answers by ending its task…)
+//                                ◀─────────────── stopped {hibernated? | error?} (…a session on a shared thread with this)
 //
 // A socket channel (an upgraded connection: a WebSocket relayed by the gateway):
 //   req {id, head, upgrade: true} ──────────────▶ (the handler may accept it)
@@ -84,6 +87,16 @@ export interface ErrorMessage { t: 'error', id: number, error: EncodedError }
 export interface StopMessage { t: 'stop', reason: StopReason }
 export interface ReadyMessage { t: 'ready' }
 export interface BootedMessage { t: 'booted' }
+/** Asks for the handler's state without stopping (a realm's `checkpoint`). */
+export interface CheckpointMessage { t: 'checkpoint' }
+/** What `hibernate` returned (nothing when the handler has none), or why it failed. */
+export interface CheckpointedMessage { t: 'checkpointed', hibernated?: { state: unknown }, error?: EncodedError }
+/**
+ * A session on a shared thread (the context kind) has ended: asked to
+ * (`stop`), or on its own, with `error` (its start failed, or its code
+ * threw where nobody caught it). A thread worker's task result says the same.
+ */
+export interface StoppedMessage { t: 'stopped', stopped: StopReason, hibernated?: { state: unknown }, error?: EncodedError }
 
 /** The worker took an upgrade request as a socket channel; `headers` go into the 101 answer. */
 export interface OpenMessage { t: 'open', id: number, headers: HeaderList }
@@ -115,8 +128,8 @@ export interface StoreCallMessage { t: 'store', id: number, op: StoreOp, args: s
 export interface StoreResultMessage { t: 'store-result', id: number, value?: unknown, error?: EncodedError }
 
 /** The lifecycle messages, apart from the exchanges. */
-export type ControlToWorker = ClaimMessage | StopMessage
-export type ControlFromWorker = BootedMessage | ReadyMessage
+export type ControlToWorker = ClaimMessage | StopMessage | CheckpointMessage
+export type ControlFromWorker = BootedMessage | ReadyMessage | CheckpointedMessage | StoppedMessage
 
 /** What flows on a stream id in both directions: a body or a socket channel. */
 export type StreamMessage = ChunkMessage | EndMessage | AckMessage | AbortMessage | FrameMessage | CloseMessage

@@ -11,10 +11,10 @@ import type { FromWorker, ToWorker } from './messages.ts'
 
 /** Per message type: whether it carries a numeric `id`. */
 const TO_WORKER: Record<ToWorker['t'], boolean> = {
-  claim: false, stop: false, req: true, chunk: true, end: true, ack: true, abort: true, frame: true, close: true, 'store-result': true
+  claim: false, stop: false, checkpoint: false, req: true, chunk: true, end: true, ack: true, abort: true, frame: true, close: true, 'store-result': true
 }
 const FROM_WORKER: Record<FromWorker['t'], boolean> = {
-  booted: false, ready: false, res: true, error: true, open: true, chunk: true, end: true, ack: true, abort: true, frame: true, close: true, store: true
+  booted: false, ready: false, checkpointed: false, stopped: false, res: true, error: true, open: true, chunk: true, end: true, ack: true, abort: true, frame: true, close: true, store: true
 }
 
 export { ProtocolError }

@@ -31,7 +31,7 @@ export interface ClientResponse {
 export type UpgradeRequest = Omit<ClientRequest, 'body'> & { resumed?: Parked }
 
 export interface PortClientOptions {
-  /** The worker's lifecycle messages: booted, ready. */
+  /** The worker's lifecycle messages: booted, ready, checkpointed, stopped. */
   onControl: (m: ControlFromWorker) => void
   /** A store call of the worker's handler: what it resolves with, or its error, goes back as the result. */
   onStoreCall: (call: StoreCallMessage) => Promise<unknown>
@@ -46,8 +46,8 @@ export interface PortClientOptions {
 }
 
 interface Exchange {
-  /** Armed until the response head arrives. */
-  timer: NodeJS.Timeout | null
+  /** When the answer's head is due (Date.now() ms); 0 once it came, or with no timeout. */
+  due: number
   resolve: (r: ClientResponse | SocketChannel) => void
   reject: (e: Error) => void
   /** The response body while it streams. */
@@ -73,6 +73,13 @@ export class PortClient {
   #sockets = new Map<number, SocketChannel>()
   #nextId = 1
   #lastActivity = Date.now()
+  /**
+   * One timer for the client, armed for the oldest exchange still waiting
+   * for its head, rather than a timer per request set and cleared on the
+   * hot path: exchanges are kept in the order they began, and all have the
+   * same timeout, so the first one due is the first one waiting.
+   */
+  #timer: NodeJS.Timeout | null = null
 
   constructor (port: MessagePort, opts: PortClientOptions) {
     this.#port = port
@@ -143,6 +150,8 @@ export class PortClient {
   }
 
   close (): void {
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = null
     this.#port.close()
   }
 
@@ -150,10 +159,10 @@ export class PortClient {
     const id = this.#nextId++
     this.#lastActivity = Date.now()
     return new Promise((resolve, reject) => {
-      const ex: Exchange = { timer: null, resolve, reject, stream: null, inflow: null, body: req.body, outflow: null, upgrade }
+      const ms = this.#opts.timeout?.ms ?? 0
+      const ex: Exchange = { due: ms > 0 ? this.#lastActivity + ms : 0, resolve, reject, stream: null, inflow: null, body: req.body, outflow: null, upgrade }
       this.#exchanges.set(id, ex)
-      const timeout = this.#opts.timeout
-      if (timeout && timeout.ms > 0) ex.timer = setTimeout(() => this.#timedOut(id, ex), timeout.ms).unref()
+      if (ms > 0 && this.#timer === null) this.#arm(ms)
       if (upgrade) {
         const { resumed } = req as UpgradeRequest
         this.#port.postMessage({ t: 'req', id, method: req.method, url: req.url, headers: req.headers, body: null, more: false, upgrade: true, ...(resumed && { resumed }) })
@@ -171,20 +180,34 @@ export class PortClient {
     })
   }
 
-  #timedOut (id: number, ex: Exchange): void {
-    if (this.#exchanges.get(id) !== ex) return
-    this.#opts.timeout!.onTimeout((err) => this.#fail(id, ex, err))
+  #arm (ms: number): void {
+    this.#timer = setTimeout(() => this.#sweep(), ms)
+    this.#timer.unref()
+  }
+
+  /** Times out every exchange whose head is overdue, and arms the timer for the next one due. */
+  #sweep (): void {
+    this.#timer = null
+    const now = Date.now()
+    for (const [id, ex] of this.#exchanges) {
+      if (ex.due === 0) continue
+      if (ex.due > now) return this.#arm(ex.due - now)
+      ex.due = 0
+      this.#opts.timeout!.onTimeout((err) => { if (this.#exchanges.get(id) === ex) this.#fail(id, ex, err) })
+    }
   }
 
   #onMessage (m: FromWorker): void {
     if (deliverToSocket(this.#sockets, m)) return
     switch (m.t) {
       case 'booted':
-      case 'ready': return this.#opts.onControl(m)
+      case 'ready':
+      case 'checkpointed':
+      case 'stopped': return this.#opts.onControl(m)
       case 'res': {
         const ex = this.#exchanges.get(m.id)
         if (!ex) return
-        if (ex.timer) clearTimeout(ex.timer)
+        ex.due = 0
         if (!m.more) {
           ex.resolve({ status: m.status, headers: m.headers, body: m.body })
           return this.#finish(m.id, ex)
@@ -273,7 +296,7 @@ export class PortClient {
   /** The exchange is over from the worker's side. */
   #finish (id: number, ex: Exchange): void {
     this.#exchanges.delete(id)
-    if (ex.timer) clearTimeout(ex.timer)
+    ex.due = 0
     this.#lastActivity = Date.now()
     if (ex.outflow) {
       ex.outflow.close(new Error('exchange finished'))

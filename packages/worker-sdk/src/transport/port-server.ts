@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads'
 import type { HandlerContext } from '../context.ts'
 import type { Handler } from '../handler.ts'
+import { checkpointHandler } from '../handler-lifecycle.ts'
 import { SdkError, badRequest, badResponse, handlerFailed, notUpgradable, workerStopping } from '../errors.ts'
 import type { PortStoreClient } from '../store-client.ts'
 import { isStreaming, wholeOrStream } from '../whole-or-stream.ts'
@@ -117,6 +118,7 @@ export class PortServer {
       case 'store-result': return this.#store.settle(m)
       // The runtime took the one claim before this server existed; another is a confused peer.
       case 'claim': throw new ProtocolError('worker already claimed')
+      case 'checkpoint': return void this.#checkpoint()
       case 'stop': {
         this.#stopping = true
         return this.#onStop(m.reason)
@@ -125,6 +127,17 @@ export class PortServer {
         const never: never = m
         throw new Error(`unhandled message ${(never as { t: string }).t}`)
       }
+    }
+  }
+
+  /** Answers the handler's state while it goes on serving; a state that cannot be cloned is an error, as for a stop. */
+  async #checkpoint (): Promise<void> {
+    try {
+      const hibernated = await checkpointHandler(this.#handler, this.#ctx)
+      this.#port.postMessage({ t: 'checkpointed', ...(hibernated && { hibernated }) })
+    } catch (err) {
+      this.#ctx.log.error({ err }, 'checkpoint failed')
+      this.#port.postMessage({ t: 'checkpointed', error: encodeError(err) })
     }
   }
 
