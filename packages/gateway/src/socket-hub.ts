@@ -29,6 +29,8 @@ export class SocketHub {
   #bySession = new Map<string, Set<HeldSocket>>()
   #timer: NodeJS.Timeout | null = null
   #closing = false
+  /** The (session, realm)s whose parked sockets are on their way back to a worker. */
+  #waking = new Set<string>()
 
   constructor (pingIntervalMs: number) {
     if (pingIntervalMs > 0) {
@@ -71,8 +73,19 @@ export class SocketHub {
    * first message (a broadcast reaches every one).
    */
   wake (sessionId: string, realm: string): void {
+    const key = realm + '\n' + sessionId
     const parked = [...this.#bySession.get(sessionId) ?? []].filter(s => s.realm === realm && s.parked)
-    void Promise.allSettled(parked.map(s => s.wake())).then(() => { for (const s of parked) s.flush() })
+    this.#waking.add(key)
+    void Promise.allSettled(parked.map(s => s.wake())).then(() => {
+      this.#waking.delete(key)
+      for (const s of parked) s.flush()
+    })
+  }
+
+  /** A socket was parked: if its session's sockets are being woken meanwhile, it goes back with them. */
+  parked (socket: HeldSocket): void {
+    if (!this.#waking.has(socket.realm + '\n' + socket.sessionId)) return
+    void socket.wake().then(() => socket.flush())
   }
 
   sessions (): string[] {

@@ -179,8 +179,10 @@ export class WebSocketRelay implements HeldSocket {
       this.#parkedWith = close.parked
       // What was sent while the worker stopped never reached it: first in line for the next one.
       if (close.unsent && close.unsent.length > 0) this.#inbox.unshift(...close.unsent)
-      // A message came while the worker was on its way out: it wakes the next one at once.
-      if (this.#inbox.length > 0) this.#hub.wake(this.sessionId, this.realm)
+      // A message came while the worker was on its way out: it wakes the next one at once, after the
+      // other sockets' parks that arrived with this one (setImmediate), so that they all go back together.
+      if (this.#inbox.length > 0) setImmediate(() => { if (this.#state === 'parked') this.#hub.wake(this.sessionId, this.realm) })
+      else this.#hub.parked(this)
       return
     }
     if (close.error) return this.#closeClient(1011, 'worker went away')

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import { WebSocket } from 'ws'
+import type { WebSocket } from 'ws'
 import type { HandlerContext } from './context.ts'
 import { sendableCode } from './web-socket.ts'
 
@@ -21,7 +21,9 @@ async function answerOf (res: IncomingMessage): Promise<Response> {
  * (ctx.upgradeWebSocket) and the app's are joined, message for message.
  * An app that refuses gives its answer to the client as it is.
  */
-export function bridgeUpgrade (request: Request, ctx: HandlerContext, socketPath: string, path: string, open: Set<WebSocket>): Promise<Response> {
+export async function bridgeUpgrade (request: Request, ctx: HandlerContext, socketPath: string, path: string, open: Set<WebSocket>): Promise<Response> {
+  // Loaded on the first handshake only: every worker imports the SDK, few of them bridge a Node app's sockets.
+  const { WebSocket } = await import('ws')
   const headers: Record<string, string> = {}
   for (const [k, v] of request.headers) if (!OWN.has(k)) headers[k] = v
   headers['x-sessiond-user'] = ctx.user
