@@ -134,6 +134,9 @@ const SYSTEM_PACKAGES = {
     // (Debian's packages start no service here: policy-rc.d, or no init).
     nginx: 'nginx',
     apache2: 'apache2',
+    // test/web-socket-exec.test.ts: an unmodified Python WebSocket server as an exec worker
+    // (a library, so the proof is its file).
+    '/usr/lib/python3/dist-packages/websockets/__init__.py': 'python3-websockets',
     // test/demo-pages.test.ts looks at the demo as a person would, and takes the README's screenshots.
     chromium: 'chromium',
     // test/pam-login.test.ts sets real system passwords (chpasswd) for its accounts.

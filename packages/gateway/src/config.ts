@@ -41,6 +41,19 @@ export const RealmSchema = Type.Object({
       Type.String({ pattern: '^(\\s*allow-(forms|modals|orientation-lock|pointer-lock|popups|popups-to-escape-sandbox|presentation|scripts|top-navigation|top-navigation-by-user-activation|downloads))*\\s*$', description: 'sandbox allowances such as "allow-scripts allow-forms" (never allow-same-origin)' })
     ]))
   }, { additionalProperties: false })),
+  /** WebSockets to the realm's workers (see web-socket-relay.ts). */
+  webSocket: Type.Object({
+    /** Open sockets one session may have in this realm, those of a hibernated worker included; past it, 429. */
+    maxPerSession: Type.Integer({ minimum: 1, default: 16 }),
+    /** A client message larger than this closes its socket with 1009. */
+    maxMessage: ByteSize('1MiB'),
+    /** Bytes of the worker's messages that may wait for a slow client; past it, the socket closes with 1013. */
+    sendBuffer: ByteSize('4MiB'),
+    /** From the handshake's arrival to the worker's answer, its start included; past it, 504. */
+    handshakeTimeout: Duration('10s'),
+    /** Origins besides the gateway's own that may open sockets here (https://app.example.org); others get 403. */
+    origins: Type.Array(Type.String({ pattern: '^https?://[^/\\s]+$', description: 'an origin such as https://example.org' }), { default: [] })
+  }, { additionalProperties: false, default: {} }),
   /** Only these users and members of these groups reach the realm; others get 403. */
   allow: Type.Optional(Type.Object({
     users: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
@@ -57,7 +70,9 @@ const LimitsSchema = Type.Object({
   keepAliveTimeout: Duration('5s'),
   connectionTimeout: Duration('2m'),
   maxRequestsPerSocket: Type.Integer({ minimum: 0, default: 1000, description: 'an integer >= 0 (0: unlimited)' }),
-  maxConnections: Type.Integer({ minimum: 1, default: 10_000 })
+  maxConnections: Type.Integer({ minimum: 1, default: 10_000 }),
+  /** How often the gateway pings each WebSocket client; one that has not answered the last ping by the next is cut. 0: never. */
+  webSocketPing: Duration('30s')
 }, { additionalProperties: false, default: {} })
 
 export const ConfigSchema = Type.Object({

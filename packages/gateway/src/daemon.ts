@@ -128,7 +128,7 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
   }, GC_EVERY_MS)
   gc.unref()
   const orphanSweep = setInterval(() => {
-    stopOrphanedWorkers(supervisor, store, logger).catch(err => logger.warn({ err }, 'checking live workers against the store failed'))
+    stopOrphanedWorkers(supervisor, store, logger, app.webSockets).catch(err => logger.warn({ err }, 'checking live workers against the store failed'))
   }, ORPHAN_SWEEP_EVERY_MS)
   orphanSweep.unref()
 

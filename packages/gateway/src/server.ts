@@ -28,6 +28,9 @@ import { DeviceCookies } from './device-cookie.ts'
 import { nodeHttpLimits } from './node-http-limits.ts'
 import { registerPublicPrefix } from './public-prefix.ts'
 import { realmRouter } from './realm-router.ts'
+import { RealmUpgrades } from './realm-upgrade.ts'
+import { SocketHub } from './socket-hub.ts'
+import { routeUpgrades } from './upgrade-listener.ts'
 import { lazyChildLogger } from './request-logger.ts'
 import { requestIdGenerator } from './request-id.ts'
 import { clientErrorHandler } from './client-error.ts'
@@ -80,6 +83,13 @@ export function gatewayOps ({ config, store, dispatcher, reload }: Pick<ServerOp
     readiness: new Readiness(store),
     adminTokens: new AdminTokens(adminTokensFile(config.dataDir)),
     reload: reload ?? (() => Promise.reject(new Error('this gateway has no config file to reload')))
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The WebSockets the gateway holds open, parked ones included. */
+    webSockets: SocketHub
   }
 }
 
@@ -181,9 +191,20 @@ export async function buildServer ({ config, logger, store, dispatcher, users, c
     storeApi.addHook('onRequest', storeCsrfGuard(storeTokenKey))
     await storeApi.register(storeHttpApi, { prefix: '/_sessiond/store', store, tokenKey: storeTokenKey, sessionFromRequest: readSessionId, locks: storeLocks })
   })
+  // WebSockets: handshakes go through the same hooks and the realm route; a session's end closes its sockets (1008),
+  // shutdown closes them all (1001) before the server waits for its connections.
+  const hub = new SocketHub(config.limits.webSocketPing)
+  app.decorate('webSockets', hub)
+  const unsubscribe = store.onSessionEnd(id => hub.endSession(id))
+  app.addHook('preClose', async () => {
+    unsubscribe()
+    await hub.close()
+  })
+  routeUpgrades(app)
+  const upgrades = new RealmUpgrades({ config, store, dispatcher, users, hub, log: app.log.child({ component: 'websockets' }) })
   await app.register(async (realms) => {
     observeRealmRequests(realms, { accessLog: config.log.access })
-    await realmRouter(realms, { config, store, dispatcher, users, renewSession, requests: ops.requests, progress: new SpawnProgress({ dispatcher }) })
+    await realmRouter(realms, { config, store, dispatcher, users, renewSession, requests: ops.requests, progress: new SpawnProgress({ dispatcher }), upgrades })
   })
   return app
 }

@@ -6,10 +6,17 @@
 //
 //   gateway ── dispatch({ identity, realm, head, body }) ──▶ Dispatcher ──▶ worker
 //           ◀──────────── { status, headers, body } ───────────────┘
+//           ── upgrade({ identity, realm, head, resumed? }) ──▶ (a WebSocket handshake)
+//           ◀── refused { response } | socket { messages both ways } | tunnel { bytes both ways }
 //           ── stopSession / sessions / reconfigure ──▶ (the same seam)
 //           ── workers / workerAction / status / startWorker ──▶ what operators see and do (operator-views.ts)
-import type { Readable } from 'node:stream'
-import type { StopReason } from '@sessiond/worker-sdk/transport'
+//
+// An upgrade is data plus streams too: a `socket` is a stream of messages
+// (text or bytes) each way with a close code, which a remote dispatcher
+// carries over its own connection as stream-port.ts carries it to a child;
+// a `tunnel` is a byte stream each way.
+import type { Duplex, Readable } from 'node:stream'
+import type { Parked, SocketChannel, StopReason } from '@sessiond/worker-sdk/transport'
 import type { WorkerRealm } from './config.ts'
 import type { SpareCounts } from './spare-pool.ts'
 import type { SupervisorStatus, WorkerAction, WorkerActionResult, WorkerFilter, WorkerInfo, WorkerTarget } from './operator-views.ts'
@@ -54,6 +61,31 @@ export interface StartRequest {
   realm: string
 }
 
+/** A WebSocket handshake for one (session, realm): no body. */
+export interface DispatchUpgrade extends Omit<DispatchRequest, 'body'> {
+  /** A socket the gateway kept open while its worker hibernated, offered again with what it was parked with. */
+  resumed?: Parked
+  /** Bytes of the worker's messages that may wait for a slow client; past them the socket closes with 1013. */
+  sendBuffer: number
+}
+
+/**
+ * A WebSocket the worker took, as the gateway relays it to the client:
+ * messages both ways, each direction under a window (`send` answers false
+ * once the worker has a window's worth to read: wait for 'drain'; `pause`
+ * stops acknowledging what the worker sends). 'close' carries the code;
+ * with `parked`, the worker hibernated and the client's socket stays open.
+ */
+export type WorkerSocket = Pick<SocketChannel, 'headers' | 'state' | 'send' | 'close' | 'abort' | 'pause' | 'resume' | 'on' | 'once' | 'off'>
+
+export type UpgradeResult =
+  /** The worker answered the handshake with an ordinary response. */
+  | { type: 'refused', response: WorkerResponse }
+  /** A worker of an SDK kind took it: the gateway completes the handshake and relays messages. */
+  | { type: 'socket', socket: WorkerSocket }
+  /** An exec worker answered 101 itself: its headers go to the client, then bytes flow both ways unchanged. */
+  | { type: 'tunnel', headers: string[], stream: Duplex }
+
 /** What a reconfigure changed in the workers' definitions, by realm name. */
 export interface ReconfigureSummary {
   added: string[]
@@ -86,6 +118,12 @@ export interface Dispatcher {
    * `retryAfter` in seconds.
    */
   dispatch (req: DispatchRequest): Promise<WorkerResponse>
+  /**
+   * A WebSocket handshake through the (session, realm)'s worker, started
+   * (or resumed) if need be, with the same admission and errors as
+   * `dispatch`.
+   */
+  upgrade (req: DispatchUpgrade): Promise<UpgradeResult>
   /** Stops every worker of a session (logout, expiry, destroy); resolves once they have stopped. */
   stopSession (sessionId: string, reason?: StopReason): Promise<void>
   /** The sessions that have a worker, starting or live: for checking them against the store. */

@@ -2,7 +2,8 @@
 export { Supervisor } from './supervisor.ts'
 export type { SupervisorOptions } from './supervisor.ts'
 export type {
-  DispatchRequest, Dispatcher, Identity, ReconfigureSummary, StartRequest, SupervisorStats, WorkerRequest, WorkerResponse
+  DispatchRequest, DispatchUpgrade, Dispatcher, Identity, ReconfigureSummary, StartRequest, SupervisorStats, UpgradeResult,
+  WorkerRequest, WorkerResponse, WorkerSocket
 } from './dispatcher.ts'
 export { WORKER_STATES } from './operator-views.ts'
 export type {

@@ -22,7 +22,7 @@ import { WORKER_REALM_KEYS } from './config.ts'
 import type { WorkerRealm } from './config.ts'
 import { CrashBackoff, DEFAULT_CRASH_BACKOFF } from './crash-backoff.ts'
 import type { CrashBackoffOptions } from './crash-backoff.ts'
-import type { DispatchRequest, Dispatcher, Identity, ReconfigureSummary, StartRequest, SupervisorStats, WorkerRequest, WorkerResponse } from './dispatcher.ts'
+import type { DispatchRequest, DispatchUpgrade, Dispatcher, Identity, ReconfigureSummary, StartRequest, SupervisorStats, UpgradeResult, WorkerRequest, WorkerResponse } from './dispatcher.ts'
 import {
   RealmInvalidError, SessionNotFoundError, SparesNeedBootableKindError, SupervisorClosedError, UnknownRealmError,
   WorkerBackoffError, WorkerExitedError, WorkerLimitError, WorkerNotFoundError, withRetryAfter
@@ -154,7 +154,7 @@ export class Supervisor implements Dispatcher {
   }
 
   static #sweepPeriod (realms: readonly WorkerRealm[]): number {
-    return LifecycleSweeper.period(realms.flatMap(r => [r.idleTimeout, r.maxLifetime]))
+    return LifecycleSweeper.period(realms.flatMap(r => [r.idleTimeout, r.socketIdleTimeout, r.maxLifetime]))
   }
 
   /** Why a live, unoccupied worker should stop now. */
@@ -162,7 +162,8 @@ export class Supervisor implements Dispatcher {
     const realm = this.#realms.get(entry.realm)
     // A reload changed or removed its realm: it drained, it goes.
     if (realm !== entry.config) return 'replaced'
-    if (now - worker.lastActivity >= realm.idleTimeout) return 'idle'
+    const idleTimeout = worker.sockets > 0 ? realm.socketIdleTimeout ?? realm.idleTimeout : realm.idleTimeout
+    if (now - worker.lastActivity >= idleTimeout) return 'idle'
     if (realm.maxLifetime > 0 && now - entry.startedAt >= realm.maxLifetime) return 'replaced'
     return null
   }
@@ -224,7 +225,24 @@ export class Supervisor implements Dispatcher {
     const worker = entry?.worker
     // The hot path: a live worker with room, no awaits before the message is posted.
     if (worker && entry!.gate.tryEnter()) return Supervisor.#send(entry!.gate, worker, req)
-    return this.#dispatchSlow(req)
+    return this.#dispatchSlow(req, Supervisor.#send)
+  }
+
+  /** A handshake takes a slot of the worker's gate until it is answered; an open socket holds none. */
+  upgrade (req: DispatchUpgrade): Promise<UpgradeResult> {
+    return this.#dispatchSlow(req, Supervisor.#upgrade)
+  }
+
+  static #upgrade (gate: RequestGate, worker: Worker, req: DispatchUpgrade): Promise<UpgradeResult> {
+    return worker.upgrade(req).then((res) => {
+      const body = res.type === 'refused' ? res.response.body : null
+      if (body !== null && !(body instanceof Uint8Array)) (body as Readable).once('close', () => gate.leave())
+      else gate.leave()
+      return res
+    }, (err: unknown) => {
+      gate.leave()
+      throw err
+    })
   }
 
   /** The request through an admitted slot of the gate, which it gives back once the response is over. */
@@ -240,9 +258,9 @@ export class Supervisor implements Dispatcher {
     })
   }
 
-  async #dispatchSlow (req: DispatchRequest): Promise<WorkerResponse> {
+  async #dispatchSlow<R extends { identity: Identity, realm: string }, T> (req: R, exchange: (gate: RequestGate, worker: Worker, req: R) => Promise<T>): Promise<T> {
     try {
-      return await this.#dispatchWaiting(req)
+      return await this.#dispatchWaiting(req, exchange)
     } catch (err) {
       // Counted here, off the hot path: a live worker with room never gets here.
       if (this.#realms.has(req.realm)) this.#realmCounts.of(req.realm).reject(err)
@@ -250,7 +268,7 @@ export class Supervisor implements Dispatcher {
     }
   }
 
-  async #dispatchWaiting (req: DispatchRequest): Promise<WorkerResponse> {
+  async #dispatchWaiting<R extends { identity: Identity, realm: string }, T> (req: R, exchange: (gate: RequestGate, worker: Worker, req: R) => Promise<T>): Promise<T> {
     const { sessionId } = req.identity
     // Each turn either takes a slot, waits in the queue, or starts a worker;
     // a turn repeats only when the worker it waited for went away meanwhile.
@@ -265,9 +283,9 @@ export class Supervisor implements Dispatcher {
         entry = this.#spawn(req.identity, realm)
       }
       const worker = entry.worker ?? await entry.ready
-      if (entry.gate.tryEnter()) return Supervisor.#send(entry.gate, worker, req)
+      if (entry.gate.tryEnter()) return exchange(entry.gate, worker, req)
       if (!await entry.gate.wait()) continue
-      if (this.#table.get(sessionId, req.realm) === entry && entry.worker === worker) return Supervisor.#send(entry.gate, worker, req)
+      if (this.#table.get(sessionId, req.realm) === entry && entry.worker === worker) return exchange(entry.gate, worker, req)
       entry.gate.leave()
     }
     throw new WorkerExitedError(req.realm)
@@ -471,7 +489,10 @@ export class Supervisor implements Dispatcher {
       (filter.user === undefined || w.user === filter.user) && (hash === undefined || w.session === hash))
     if (filter.usage) {
       await Promise.all(picked.map(async (p) => {
-        if (p.worker) Object.assign(p.info, await p.worker.usage())
+        if (!p.worker) return
+        const usage = await p.worker.usage()
+        // A child's descriptor count when it has one, else the WebSockets the gateway holds to it.
+        Object.assign(p.info, usage, { openSockets: usage.openSockets ?? p.info.openSockets })
       }))
     }
     return picked.map(p => p.info)
@@ -502,7 +523,7 @@ export class Supervisor implements Dispatcher {
       heapUsedBytes: null,
       cpuSeconds: null,
       restarts: slot?.restarts ?? 0,
-      openSockets: null,
+      openSockets: e.worker?.sockets ?? null,
       backoffUntil: null
     }
   }
@@ -622,6 +643,8 @@ export class Supervisor implements Dispatcher {
     const entries = [...this.#table.entries()]
     await Promise.all([...entries.map(e => this.#retire(e, 'shutdown')), this.#spares.close()])
     await this.#table.allStopped()
+    // The record of stopped workers reaches the state directory before close resolves: a caller may remove it next.
+    await this.#host.children?.flush()
     await Promise.all([...workerKinds()].map(k => k.close?.(this.#host)))
     await this.#host.memoryLimits.close()
     if (this.#runDirReady && this.#runDirOption === undefined) await rm(await this.#runDirReady, { recursive: true, force: true })

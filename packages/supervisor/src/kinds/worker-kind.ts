@@ -7,7 +7,7 @@
 //              ── sync(realms) at start and reload, close() at the end (kinds with resources shared by workers)
 //              ── boot(realm) ─────────▶ Worker (a spare: no session yet; kinds with `boot` only)
 //              ── start(realm, session, spare?) ─▶ Worker serving one (session, realm)
-//   Worker     ── request / stop(reason) → hibernated state / checkpoint() → state / describe()
+//   Worker     ── request / upgrade / stop(reason) → hibernated state / checkpoint() → state / describe()
 import type { Logger } from 'pino'
 import type { SessionStore } from '@sessiond/session-store'
 import type { StopReason } from '@sessiond/worker-sdk/transport'
@@ -15,7 +15,7 @@ import type { ChildRegistry } from '../child-registry.ts'
 import type { KernelMemoryLimits } from '../kernel-memory-limit.ts'
 import type { TransientAccounts } from '../transient-accounts.ts'
 import type { WorkerRealm } from '../config.ts'
-import type { Identity, WorkerRequest, WorkerResponse } from '../dispatcher.ts'
+import type { DispatchUpgrade, Identity, UpgradeResult, WorkerRequest, WorkerResponse } from '../dispatcher.ts'
 
 /** State a handler handed over at an idle stop or shutdown, for `resume` next time. */
 export interface Hibernated {
@@ -47,18 +47,38 @@ export interface WorkerUsage {
   /** CPU time, user + system: the thread's own, or the process's and its waited-for children's. */
   cpuSeconds: number | null
   /**
-   * Open sockets: a child's socket descriptors. For SDK kinds the gateway's
-   * WebSockets to the worker (issue 12) belong here too once they exist.
+   * Open sockets: a child's socket descriptors. For SDK kinds the supervisor
+   * reports the WebSockets open to the worker (`Worker.sockets`) instead.
    */
   openSockets: number | null
 }
 
+/** A WebSocket handshake as it reaches a worker. */
+export type WorkerUpgrade = Omit<DispatchUpgrade, 'identity' | 'realm'>
+
 /** One worker, whatever its kind. */
 export interface Worker {
   readonly inFlight: number
-  /** When the worker last started or finished an exchange (ms, Date.now()). */
+  /**
+   * When the worker last started or finished an exchange, or a message of
+   * one of its sockets went either way (ms, Date.now()). Pings never reach
+   * a worker (the gateway answers them), so they are no activity.
+   */
   readonly lastActivity: number
+  /** Its open sockets: while there are any, the realm's `socketIdleTimeout` applies. */
+  readonly sockets: number
   request (req: WorkerRequest): Promise<WorkerResponse>
+  /**
+   * Offers the worker a WebSocket handshake. Kinds on the SDK's transport
+   * (thread, process, context) answer a `socket` (its messages relayed over
+   * the transport, under its window) or `refused`; `resumed` offers a socket
+   * that stayed open while the worker hibernated, which the runtime hands
+   * the handler through `fetch` again. At a hibernating stop the runtime
+   * parks its sockets (the channel closes with `parked`), else closes them
+   * with STOP_CLOSE_CODES. exec answers a `tunnel` of bytes, and closes its
+   * tunnels with STOP_CLOSE_CODES when it stops.
+   */
+  upgrade (req: WorkerUpgrade): Promise<UpgradeResult>
   /** Stops the worker; answers what its handler's `hibernate` returned, when it ran. */
   stop (reason: StopReason): Promise<Hibernated | undefined>
   describe (): WorkerDescription
