@@ -37,7 +37,7 @@ export const BENCH_USAGE = `options (flags win over the environment):
                           (default: thread 2000; quick 100)
   --warmup-max S          longest warm-up per variant (default 30, quick 4)  BENCH_WARMUP_MAX
   --only a,b              request-path, cold-start, worker-rss, worker-kinds, density, context-compile, store-ops,
-                          cluster, thread-transport, soak (only when named: 30 min, BENCH_SOAK_MINUTES; quick 2 min)
+                          web-sockets, cluster, thread-transport, soak (only when named: 30 min, BENCH_SOAK_MINUTES; quick 2 min)
   --cpu-prof              request-path: profile the daemon's main thread under load (bench/results/profiles/)`
 
 function positive (name: string, raw: string | undefined, fallback: number, min = 1): number {

@@ -35,7 +35,7 @@ export interface BenchRealm {
   command?: string[]
   spares?: number
   /** Any other realm settings, written as `key: <JSON>` (e.g. `{ threads: 1 }`). */
-  settings?: Readonly<Record<string, string | number | boolean>>
+  settings?: Readonly<Record<string, unknown>>
 }
 
 export const HELLO_REALM: BenchRealm = { name: 'hello', kind: 'thread' }
@@ -60,13 +60,15 @@ export interface SessiondOptions {
   nodeArgs?: string[]
   /** Extra environment; by default NO_COMPILE_CACHE. */
   env?: Readonly<Record<string, string>>
+  /** Top-level settings besides the realms, written as `key: <JSON>` (e.g. `{ limits: { maxConnections: 50000 } }`). */
+  config?: Readonly<Record<string, unknown>>
 }
 
-export async function startSessiond ({ realms = [HELLO_REALM], nodeArgs = [], env = NO_COMPILE_CACHE }: SessiondOptions = {}): Promise<SessiondDaemon> {
+export async function startSessiond ({ realms = [HELLO_REALM], nodeArgs = [], env = NO_COMPILE_CACHE, config: extra = {} }: SessiondOptions = {}): Promise<SessiondDaemon> {
   const dir = tempDir('sessiond')
   try {
     const config = join(dir.path, 'sessiond.yaml')
-    await writeFile(config, ['realms:', ...realms.flatMap(realmYaml), ''].join('\n'))
+    await writeFile(config, [...Object.entries(extra).map(([k, v]) => `${k}: ${JSON.stringify(v)}`), 'realms:', ...realms.flatMap(realmYaml), ''].join('\n'))
     const data = join(dir.path, 'data')
     await mkdir(data, { mode: 0o700 })
     const hash = await hashPassword(BENCH_PASSWORD, BENCH_COST)

@@ -134,6 +134,9 @@ const SYSTEM_PACKAGES = {
     // (Debian's packages start no service here: policy-rc.d, or no init).
     nginx: 'nginx',
     apache2: 'apache2',
+    // test/web-socket-exec.test.ts: an unmodified Python WebSocket server as an exec worker
+    // (a library, so the proof is its file).
+    '/usr/lib/python3/dist-packages/websockets/__init__.py': 'python3-websockets',
     // test/demo-pages.test.ts looks at the demo as a person would, and takes the README's screenshots.
     chromium: 'chromium',
     // test/pam-login.test.ts sets real system passwords (chpasswd) for its accounts.
@@ -141,7 +144,11 @@ const SYSTEM_PACKAGES = {
     // test/cli-launcher.test.ts runs the sessiond launcher under Debian's older Node.
     '/usr/bin/node': 'nodejs',
     // test/cluster-*.test.ts make hosts of their own: network namespaces and veth pairs.
-    ip: 'iproute2'
+    ip: 'iproute2',
+    // test/systemd.test.ts checks docs/deploy/sessiond.service with systemd-analyze verify (no running
+    // systemd needed) and the daemon's readiness through systemd-notify: both are Debian's systemd package.
+    'systemd-analyze': 'systemd',
+    'systemd-notify': 'systemd'
   },
   // bench/request-path.ts runs nginx → per-session processes as an anchor.
   bench: { wrk: 'wrk', 'redis-server': 'redis-server', nginx: 'nginx' },

@@ -16,7 +16,7 @@ const BIG = { limits: { bodyLimit: '64MiB' } }
 for (const mode of ['ProxyPass', 'mod_rewrite [P]']) {
   test(`through Apache (docs/deploy/apache.conf, ${mode}): form login, a realm's state, 8 MiB streamed both ways, logout`, { skip }, async (t) => {
     const d = await startDaemon(t, { extra: { trustProxy: ['127.0.0.1'], ...BIG } })
-    const apache = await startApache(t, (listen) => deployFile('apache.conf', { LISTEN: listen, UPSTREAM: new URL(d.url).host, HTPASSWD: '/nonexistent' }),
+    const apache = await startApache(t, (listen) => deployFile('apache.conf', { LISTEN: listen, UPSTREAM: new URL(d.url).host, HTPASSWD: '/nonexistent', CERT: '/nonexistent', KEY: '/nonexistent' }),
       mode === 'ProxyPass' ? [] : ['SESSIOND_REWRITE'])
     const c = client(apache.url, { localAddress: CLIENT })
     await browserFlow(c, { cookieName: 'sessiond', forwardedProto: 'http', forwardedFor: CLIENT, forwardedHost: `127.0.0.1:${apache.port}` })
@@ -39,7 +39,7 @@ test('through Apache with mod_auth_basic (SESSIOND_FRONT_AUTH) and auth.mode hea
       return `${user}:${hashed.stdout.trim()}`
     })
     await writeFile(file, lines.join('\n') + '\n', { mode: 0o644 })
-    return deployFile('apache.conf', { LISTEN: listen, UPSTREAM: new URL(d.url).host, HTPASSWD: file })
+    return deployFile('apache.conf', { LISTEN: listen, UPSTREAM: new URL(d.url).host, HTPASSWD: file, CERT: '/nonexistent', KEY: '/nonexistent' })
   }, ['SESSIOND_FRONT_AUTH'])
   const c = client(apache.url, { localAddress: CLIENT })
   const basic = (user: string, pw: string) => 'Basic ' + Buffer.from(`${user}:${pw}`).toString('base64')

@@ -30,6 +30,8 @@ export interface RealmSpec {
 export interface DaemonOptions {
   realms?: RealmSpec[]
   users?: Record<string, string>
+  /** Users' groups in the users file (`admin` opens the admin API). */
+  groups?: Record<string, string[]>
   extra?: Record<string, unknown>
   /** Reuse the data directory of an earlier daemon (its store, keys and users) instead of a fresh one. */
   dataDir?: string
@@ -48,9 +50,9 @@ export interface RunningDaemon {
 export async function startDaemon (t: TestContext, opts: DaemonOptions = {}): Promise<RunningDaemon> {
   const dir = await mkdtemp(join(tmpdir(), 'sessiond-test-'))
   const dataDir = opts.dataDir ?? join(dir, 'data')
-  const users: Record<string, { password: string }> = {}
+  const users: Record<string, { password: string, groups?: string[] }> = {}
   for (const [name, pw] of Object.entries(opts.users ?? { alice: 'alice-password', bob: 'bob-password' })) {
-    users[name] = { password: await hashPassword(pw, TEST_COST) }
+    users[name] = { password: await hashPassword(pw, TEST_COST), ...(opts.groups?.[name] && { groups: opts.groups[name] }) }
   }
   await mkdir(dataDir, { mode: 0o700, recursive: true })
   await writeFile(join(dataDir, 'users.json'), JSON.stringify({ users }), { mode: 0o600 })

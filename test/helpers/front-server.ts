@@ -110,12 +110,12 @@ http {
  * docs/deploy file, placeholders replaced by the caller plus @LISTEN@) as
  * apache.conf beside it, and `defines` passed as -D (the <IfDefine> options).
  */
-export async function startApache (t: TestContext, site: (listen: string, dir: string) => Promise<string>, defines: string[] = []): Promise<FrontServer> {
+export async function startApache (t: TestContext, site: (listen: string, dir: string) => Promise<string>, defines: string[] = [], { tls = false } = {}): Promise<FrontServer> {
   const dir = await workDir('sessiond-apache-')
   const port = await freePort()
   const listen = `127.0.0.1:${port}`
   await writeFile(join(dir, 'apache.conf'), await site(listen, dir))
   await writeFile(join(dir, 'httpd.conf'), await deployFile('apache-httpd.conf', { RUN_DIR: dir, LISTEN: listen }))
   const apache = findBinary('apache2')!
-  return run(t, [apache, '-f', join(dir, 'httpd.conf'), '-DFOREGROUND', ...defines.flatMap(d => ['-D', d])], dir, port, join(dir, 'error.log'), 'http')
+  return run(t, [apache, '-f', join(dir, 'httpd.conf'), '-DFOREGROUND', ...[...defines, ...(tls ? ['SESSIOND_TLS'] : [])].flatMap(d => ['-D', d])], dir, port, join(dir, 'error.log'), tls ? 'https' : 'http')
 }

@@ -11,10 +11,19 @@ import type { Daemon } from '@sessiond/gateway'
 /** `config` as a JSON config file, started on a free loopback port with a fresh data directory and a silent logger. */
 export async function startInProcessDaemon (t: TestContext, config: Record<string, unknown>): Promise<Daemon> {
   const dir = await mkdtemp(join(tmpdir(), 'sessiond-in-process-'))
-  t.after(() => rm(dir, { recursive: true, force: true }))
   const file = join(dir, 'sessiond.json')
-  await writeFile(file, JSON.stringify(config))
-  const d = await startDaemon(loadConfig(file, { listen: '127.0.0.1:0', dataDir: join(dir, 'data') }), createLogger('silent'))
-  t.after(() => d.close())
+  let d: Daemon
+  try {
+    await writeFile(file, JSON.stringify(config))
+    d = await startDaemon(loadConfig(file, { listen: '127.0.0.1:0', dataDir: join(dir, 'data') }), createLogger('silent'))
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true })
+    throw err
+  }
+  // after() hooks run in the order they were added: the daemon stops before its data directory goes.
+  t.after(async () => {
+    await d.close()
+    await rm(dir, { recursive: true, force: true })
+  })
   return d
 }

@@ -15,7 +15,7 @@ export const PATH_PREFIX = '^(/(?!\\.\\.?(/|$))[A-Za-z0-9._~-]+)+$'
 const GATEWAY_HEADERS = ['host', 'cookie', 'authorization', 'connection', 'content-length', 'transfer-encoding', 'forwarded',
   'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-prefix', 'x-sessiond-user', 'x-request-id']
 /** Paths the gateway itself answers; no realm may mount over them. */
-export const RESERVED_PATHS = ['/login', '/logout', '/healthz', '/_sessiond']
+export const RESERVED_PATHS = ['/login', '/logout', '/healthz', '/readyz', '/_sessiond']
 const RUNNING_AS_ROOT = process.getuid?.() === 0
 
 export const RealmSchema = Type.Object({
@@ -41,6 +41,19 @@ export const RealmSchema = Type.Object({
       Type.String({ pattern: '^(\\s*allow-(forms|modals|orientation-lock|pointer-lock|popups|popups-to-escape-sandbox|presentation|scripts|top-navigation|top-navigation-by-user-activation|downloads))*\\s*$', description: 'sandbox allowances such as "allow-scripts allow-forms" (never allow-same-origin)' })
     ]))
   }, { additionalProperties: false })),
+  /** WebSockets to the realm's workers (see web-socket-relay.ts). */
+  webSocket: Type.Object({
+    /** Open sockets one session may have in this realm, those of a hibernated worker included; past it, 429. */
+    maxPerSession: Type.Integer({ minimum: 1, default: 16 }),
+    /** A client message larger than this closes its socket with 1009. */
+    maxMessage: ByteSize('1MiB'),
+    /** Bytes of the worker's messages that may wait for a slow client; past it, the socket closes with 1013. */
+    sendBuffer: ByteSize('4MiB'),
+    /** From the handshake's arrival to the worker's answer, its start included; past it, 504. */
+    handshakeTimeout: Duration('10s'),
+    /** Origins besides the gateway's own that may open sockets here (https://app.example.org); others get 403. */
+    origins: Type.Array(Type.String({ pattern: '^https?://[^/\\s]+$', description: 'an origin such as https://example.org' }), { default: [] })
+  }, { additionalProperties: false, default: {} }),
   /** Only these users and members of these groups reach the realm; others get 403. */
   allow: Type.Optional(Type.Object({
     users: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
@@ -57,7 +70,9 @@ const LimitsSchema = Type.Object({
   keepAliveTimeout: Duration('5s'),
   connectionTimeout: Duration('2m'),
   maxRequestsPerSocket: Type.Integer({ minimum: 0, default: 1000, description: 'an integer >= 0 (0: unlimited)' }),
-  maxConnections: Type.Integer({ minimum: 1, default: 10_000 })
+  maxConnections: Type.Integer({ minimum: 1, default: 10_000 }),
+  /** How often the gateway pings each WebSocket client; one that has not answered the last ping by the next is cut. 0: never. */
+  webSocketPing: Duration('30s')
 }, { additionalProperties: false, default: {} })
 
 export const ConfigSchema = Type.Object({
@@ -103,7 +118,19 @@ export const ConfigSchema = Type.Object({
     maxDelay: Duration('15m')
   }, { additionalProperties: false, default: {} }),
   log: Type.Object({
-    level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l)), { default: 'info' })
+    level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l)), { default: 'info' }),
+    /** One line per realm request (request id, realm, status, duration, worker hash), at info: off by default, for the hot path's sake. */
+    access: Type.Boolean({ default: false, description: 'true or false' }),
+    /** Human-readable lines for a terminal (pino-pretty) instead of JSON. */
+    pretty: Type.Boolean({ default: false, description: 'true or false' })
+  }, { additionalProperties: false, default: {} }),
+  /** Who may use the admin API and page (/_sessiond/admin/) with their login: the members of this group. Bearer tokens: `sessiond admin token`. */
+  admin: Type.Object({
+    group: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]*$', default: 'admin', description: 'a group name' })
+  }, { additionalProperties: false, default: {} }),
+  /** Prometheus metrics: always at /_sessiond/metrics for admins; with `listen`, also at /metrics on that address with no authentication (a private network's scraper). */
+  metrics: Type.Object({
+    listen: Type.Optional(Type.String({ pattern: LISTEN, description: 'HOST:PORT' }))
   }, { additionalProperties: false, default: {} }),
   limits: LimitsSchema,
   /** Serve HTTPS (HTTP/2 by ALPN, HTTP/1.1 for the rest) on `listen`. */
@@ -136,7 +163,8 @@ export const ConfigSchema = Type.Object({
 
 type Decoded = StaticDecode<typeof ConfigSchema>
 export type RealmConfig = Decoded['realms'][number]
-export type Config = Readonly<Omit<Decoded, 'users' | 'httpRedirect' | 'store'> & {
+export type Config = Readonly<Omit<Decoded, 'users' | 'httpRedirect' | 'store' | 'metrics'> & {
+  metrics: { listen?: { host: string, port: number } }
   file: string
   host: string
   port: number
@@ -287,6 +315,7 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
 
   const { host, port } = listenAddress(path, '/listen', cfg.listen)
   const httpRedirect = cfg.httpRedirect && { ...cfg.httpRedirect, ...listenAddress(path, '/httpRedirect/listen', cfg.httpRedirect.listen) }
+  const metrics = { ...(cfg.metrics.listen !== undefined && { listen: listenAddress(path, '/metrics/listen', cfg.metrics.listen) }) }
   if (cfg.store.protocolListen !== undefined) listenAddress(path, '/store/protocolListen', cfg.store.protocolListen)
   const dataDir = isAbsolute(cfg.dataDir) ? cfg.dataDir : resolve(base, cfg.dataDir)
   const tls = cfg.tls && { ...cfg.tls, cert: resolve(base, cfg.tls.cert), key: resolve(base, cfg.tls.key) }
@@ -308,6 +337,7 @@ export function loadConfig (file: string, overrides: ConfigOverrides = {}): Conf
     basePath: cfg.basePath,
     auth: { ...cfg.auth, header },
     httpRedirect,
+    metrics,
     users: { ...cfg.users, file: usersFile },
     // Present even when absent, as undefined: every loaded config has the same keys (running-config.ts).
     cluster,

@@ -53,6 +53,11 @@ export function renewCsrfToken (request: FastifyRequest): void {
   sessionOf(request).set(CSRF_FIELD, randomBytes(24).toString('base64url'))
 }
 
+/** Whether `value` (a header's, a field's) is this cookie's form token: for requests that carry it outside a form (the admin page's fetches). */
+export function matchesCsrfToken (request: FastifyRequest, value: unknown): boolean {
+  return sameToken(value, sessionOf(request).get(CSRF_FIELD))
+}
+
 function sameToken (a: unknown, b: unknown): boolean {
   if (typeof a !== 'string' || typeof b !== 'string' || a.length !== b.length) return false
   return timingSafeEqual(Buffer.from(a), Buffer.from(b))

@@ -18,7 +18,13 @@ import type { HttpRedirect } from './http-redirect.ts'
 import { listenLineProtocol } from './line-protocol-listen.ts'
 import { stopOrphanedWorkers } from './orphan-sweep.ts'
 import { RunningConfig } from './running-config.ts'
-import { buildServer } from './server.ts'
+import { buildServer, gatewayOps } from './server.ts'
+import type { GatewayOps } from './server.ts'
+import { adminApi } from './admin/admin-api.ts'
+import { SOCKET_CALLER } from './admin/admin-auth.ts'
+import { controlSocketPath, listenControlSocket } from './control-socket.ts'
+import { listenMetrics } from './metrics/metrics-listener.ts'
+import { TimedStore } from './metrics/timed-store.ts'
 import { storeTokenKey } from './store-token-key.ts'
 import { openUserDirectory } from './user-source.ts'
 import { UsersFile } from './users-file.ts'
@@ -39,6 +45,12 @@ export interface Daemon {
   /** The plain-HTTP listener that redirects to HTTPS, when `httpRedirect` is set. */
   httpRedirect: HttpRedirect | null
   demo: { user: string, password: string | null, account?: string } | null
+  /** Metrics, readiness, admin tokens: what the admin API, /metrics and the control socket read. */
+  ops: GatewayOps
+  /** `metrics.listen`'s URL of /metrics, when it is set. */
+  metricsUrl: string | null
+  /** The control socket's path, when it listens (control-socket.ts). */
+  controlSocket: string | null
   /**
    * Re-reads the config file (SIGHUP) with the overrides the daemon started
    * with and applies what can change live; throws, changing nothing, when
@@ -54,8 +66,13 @@ export const SHUTDOWN_DRAIN_MS = 10_000
 /** How often live workers are checked against the store, for session ends whose event never came. */
 const ORPHAN_SWEEP_EVERY_MS = 60_000
 
+export interface DaemonOptions {
+  /** `sessiond stop` over the control socket: what stopping means here (the CLI: SIGTERM's graceful path). Default: close(). */
+  onStopRequest?: () => void
+}
+
 /** One process: gateway + embedded supervisor + session store, listening. */
-export async function startDaemon (config: Config, logger: Logger, overrides: ConfigOverrides = {}): Promise<Daemon> {
+export async function startDaemon (config: Config, logger: Logger, overrides: ConfigOverrides = {}, { onStopRequest }: DaemonOptions = {}): Promise<Daemon> {
   // One process with a cluster's file would serve sessions outside the cluster's fences.
   if (config.cluster) throw new ConfigError(`${config.file} has a cluster section: run sessiond supervisor and sessiond gateway with it (docs/deploy/cluster.md), or remove it for sessiond start`)
   // A handler that cannot resolve its imports stops start-up, naming the module, not its first request.
@@ -69,7 +86,8 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
   await users.prepare()
   const demo = config.users.demo && users instanceof UsersFile ? await ensureDemoUser(users, config.users.demo, config.dataDir, config.realms) : null
   // A Redis that cannot be reached stops start-up here, with STORE_ERR_CONNECT naming it.
-  const store = await openStore({ kind: config.store.kind, url: config.store.url, dataDir: config.dataDir, idleMs: config.session.idleTimeout, warn: (message) => logger.warn(message) })
+  // Every operation timed, for sessiond_store_operation_duration_seconds.
+  const store = new TimedStore(await openStore({ kind: config.store.kind, url: config.store.url, dataDir: config.dataDir, idleMs: config.session.idleTimeout, warn: (message) => logger.warn(message) }))
   // Process and exec workers reach their session's data through the store's HTTP API
   // on this daemon, with a token for that session only; known once we listen.
   let storeBase: string | undefined
@@ -103,7 +121,8 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
   // The gateway reads the running config: a reload swaps the realms under it.
   const running = new RunningConfig(config)
   const reloader = new ConfigReloader({ running, overrides, dispatcher: supervisor, logger: logger.child({ component: 'config' }) })
-  const app = await buildServer({ config: running.view, logger, store, dispatcher: supervisor, users, cookieKey, previousCookieKeys, tls, storeTokenKey: tokenKey, storeLocks })
+  const ops = gatewayOps({ config, store, dispatcher: supervisor, reload: () => reloader.reload() })
+  const app = await buildServer({ config: running.view, logger, store, dispatcher: supervisor, users, cookieKey, previousCookieKeys, tls, storeTokenKey: tokenKey, storeLocks, ops })
 
   const gc = setInterval(() => {
     store.gc().then(n => { if (n > 0) logger.debug({ removed: n }, 'expired sessions collected') },
@@ -111,14 +130,50 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
   }, GC_EVERY_MS)
   gc.unref()
   const orphanSweep = setInterval(() => {
-    stopOrphanedWorkers(supervisor, store, logger).catch(err => logger.warn({ err }, 'checking live workers against the store failed'))
+    stopOrphanedWorkers(supervisor, store, logger, app.webSockets).catch(err => logger.warn({ err }, 'checking live workers against the store failed'))
   }, ORPHAN_SWEEP_EVERY_MS)
   orphanSweep.unref()
 
   let lineProtocol: LineProtocolListener | null = null
   let httpRedirect: HttpRedirect | null = null
+  let metricsApp: FastifyInstance | null = null
+  let control: FastifyInstance | null = null
+  let closing: Promise<void> | null = null
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      ops.readiness.state = 'draining'
+      clearInterval(gc)
+      clearInterval(orphanSweep)
+      await httpRedirect?.close()
+      // Stop taking requests and let in-flight ones finish, then stop every worker, then the store.
+      // A keep-alive connection whose last response ends after close() began
+      // would otherwise hold the close open until its keep-alive timeout.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 50)
+      // A request that never finishes (a client that stalls its body) must not hold the workers' stop hostage.
+      const cut = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_DRAIN_MS)
+      try {
+        await app.close()
+      } finally {
+        clearInterval(sweep)
+        clearTimeout(cut)
+      }
+      await control?.close()
+      await metricsApp?.close()
+      await lineProtocol?.close()
+      await supervisor.close()
+      await store.close()
+    })()
+    return closing
+  }
   try {
     await app.listen({ host: config.host, port: config.port })
+    if (config.metrics.listen) metricsApp = await listenMetrics(ops.metrics, config.metrics.listen, logger)
+    control = await listenControlSocket({
+      dataDir: config.dataDir,
+      logger,
+      routes: (socket) => adminApi(socket, { dispatcher: supervisor, store, metrics: ops.metrics, reload: ops.reload, caller: async () => SOCKET_CALLER, logger }),
+      stop: onStopRequest ?? (() => { void close() })
+    })
     if (config.httpRedirect && tls) {
       httpRedirect = await listenHttpRedirect({ ...config.httpRedirect, httpsPort: (app.server.address() as AddressInfo).port, cert: tls.cert, limits: config.limits })
     }
@@ -127,6 +182,8 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
     clearInterval(gc)
     clearInterval(orphanSweep)
     await httpRedirect?.close()
+    await control?.close()
+    await metricsApp?.close()
     await app.close()
     await supervisor.close()
     await store.close()
@@ -136,7 +193,8 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
   const loopback = addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address === '::' ? '[::1]' : host
   storeBase = `${tls ? 'https' : 'http'}://${loopback}:${addr.port}${config.basePath ?? ''}/_sessiond/store`
-  let closing: Promise<void> | null = null
+  ops.readiness.state = 'ready'
+  const metricsAddr = metricsApp?.server.address() as AddressInfo | undefined
   return {
     app,
     url: `${tls ? 'https' : 'http'}://${host}:${addr.port}`,
@@ -146,30 +204,11 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
     lineProtocol,
     httpRedirect,
     demo,
+    ops,
+    metricsUrl: metricsAddr ? `http://${metricsAddr.family === 'IPv6' ? `[${metricsAddr.address}]` : metricsAddr.address}:${metricsAddr.port}/metrics` : null,
+    controlSocket: control ? controlSocketPath(config.dataDir) : null,
     reload: () => reloader.reload(),
-    close () {
-      closing ??= (async () => {
-        clearInterval(gc)
-        clearInterval(orphanSweep)
-        await httpRedirect?.close()
-        // Stop taking requests and let in-flight ones finish, then stop every worker, then the store.
-        // A keep-alive connection whose last response ends after close() began
-        // would otherwise hold the close open until its keep-alive timeout.
-        const sweep = setInterval(() => app.server.closeIdleConnections(), 50)
-        // A request that never finishes (a client that stalls its body) must not hold the workers' stop hostage.
-        const cut = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_DRAIN_MS)
-        try {
-          await app.close()
-        } finally {
-          clearInterval(sweep)
-          clearTimeout(cut)
-        }
-        await lineProtocol?.close()
-        await supervisor.close()
-        await store.close()
-      })()
-      return closing
-    }
+    close
   }
 }
 

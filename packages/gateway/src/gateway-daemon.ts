@@ -23,7 +23,13 @@ import { listenHttpRedirect } from './http-redirect.ts'
 import type { HttpRedirect } from './http-redirect.ts'
 import { listenLineProtocol } from './line-protocol-listen.ts'
 import { RunningConfig } from './running-config.ts'
-import { buildServer } from './server.ts'
+import { buildServer, gatewayOps } from './server.ts'
+import type { GatewayOps } from './server.ts'
+import { adminApi } from './admin/admin-api.ts'
+import { SOCKET_CALLER } from './admin/admin-auth.ts'
+import { controlSocketPath, listenControlSocket } from './control-socket.ts'
+import { listenMetrics } from './metrics/metrics-listener.ts'
+import { TimedStore } from './metrics/timed-store.ts'
 import { storeTokenKey } from './store-token-key.ts'
 import { openUserDirectory } from './user-source.ts'
 import { UsersFile } from './users-file.ts'
@@ -34,11 +40,19 @@ export interface GatewayDaemon {
   dispatcher: ClusterDispatcher
   store: RedisStore
   demo: { user: string, password: string | null } | null
+  ops: GatewayOps
+  metricsUrl: string | null
+  controlSocket: string | null
   reload (): Promise<ReloadSummary>
   close (): Promise<void>
 }
 
-export async function startGatewayDaemon (config: Config, logger: Logger, overrides: ConfigOverrides = {}): Promise<GatewayDaemon> {
+export interface GatewayDaemonOptions {
+  /** `sessiond stop` over the control socket: what stopping means here (the CLI: SIGTERM's graceful path). Default: close(). */
+  onStopRequest?: () => void
+}
+
+export async function startGatewayDaemon (config: Config, logger: Logger, overrides: ConfigOverrides = {}, { onStopRequest }: GatewayDaemonOptions = {}): Promise<GatewayDaemon> {
   const cluster = config.cluster
   if (!cluster) throw new ConfigError(`invalid config ${config.file}:\n  /cluster: expected a cluster section for sessiond gateway, got nothing`)
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
@@ -63,19 +77,58 @@ export async function startGatewayDaemon (config: Config, logger: Logger, overri
   })
   const running = new RunningConfig(config)
   const reloader = new ConfigReloader({ running, overrides, dispatcher, logger: logger.child({ component: 'config' }) })
-  const app = await buildServer({ config: running.view, logger, store, dispatcher, users, cookieKey, previousCookieKeys, tls, storeTokenKey: storeTokenKey(cookieKey), storeLocks: new HttpLockTable(store) })
+  // Every store operation timed, for sessiond_store_operation_duration_seconds, as in the daemon.
+  const timed = new TimedStore(store)
+  const ops = gatewayOps({ config, store: timed, dispatcher, reload: () => reloader.reload() })
+  const app = await buildServer({
+    config: running.view, logger, store: timed, dispatcher, users, cookieKey, previousCookieKeys, tls, storeTokenKey: storeTokenKey(cookieKey), storeLocks: new HttpLockTable(store), ops
+  })
 
   let httpRedirect: HttpRedirect | null = null
   let lineProtocol: LineProtocolListener | null = null
+  let metricsApp: FastifyInstance | null = null
+  let control: FastifyInstance | null = null
+  let closing: Promise<void> | null = null
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      ops.readiness.state = 'draining'
+      await httpRedirect?.close()
+      // In-flight requests finish (their supervisors are elsewhere and stay up), then the connections close.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 50)
+      const cut = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_DRAIN_MS)
+      try {
+        await app.close()
+      } finally {
+        clearInterval(sweep)
+        clearTimeout(cut)
+      }
+      await control?.close()
+      await metricsApp?.close()
+      await lineProtocol?.close()
+      await dispatcher.close()
+      await directory.close()
+      await store.close()
+    })()
+    return closing
+  }
   try {
     await dispatcher.start()
     await app.listen({ host: config.host, port: config.port })
+    if (config.metrics.listen) metricsApp = await listenMetrics(ops.metrics, config.metrics.listen, logger)
+    control = await listenControlSocket({
+      dataDir: config.dataDir,
+      logger,
+      routes: (socket) => adminApi(socket, { dispatcher, store: timed, metrics: ops.metrics, reload: ops.reload, caller: async () => SOCKET_CALLER, logger }),
+      stop: onStopRequest ?? (() => { void close() })
+    })
     if (config.httpRedirect && tls) {
       httpRedirect = await listenHttpRedirect({ ...config.httpRedirect, httpsPort: (app.server.address() as AddressInfo).port, cert: tls.cert, limits: config.limits })
     }
     lineProtocol = await listenLineProtocol(config, store)
   } catch (err) {
     await httpRedirect?.close()
+    await control?.close()
+    await metricsApp?.close()
     await app.close()
     await dispatcher.close()
     await directory.close()
@@ -84,33 +137,19 @@ export async function startGatewayDaemon (config: Config, logger: Logger, overri
   }
   const addr = app.server.address() as AddressInfo
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
-  let closing: Promise<void> | null = null
+  ops.readiness.state = 'ready'
+  const metricsAddr = metricsApp?.server.address() as AddressInfo | undefined
   return {
     app,
     url: `${tls ? 'https' : 'http'}://${host}:${addr.port}`,
     dispatcher,
     store,
     demo,
+    ops,
+    metricsUrl: metricsAddr ? `http://${metricsAddr.family === 'IPv6' ? `[${metricsAddr.address}]` : metricsAddr.address}:${metricsAddr.port}/metrics` : null,
+    controlSocket: control ? controlSocketPath(config.dataDir) : null,
     reload: () => reloader.reload(),
-    close () {
-      closing ??= (async () => {
-        await httpRedirect?.close()
-        // In-flight requests finish (their supervisors are elsewhere and stay up), then the connections close.
-        const sweep = setInterval(() => app.server.closeIdleConnections(), 50)
-        const cut = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_DRAIN_MS)
-        try {
-          await app.close()
-        } finally {
-          clearInterval(sweep)
-          clearTimeout(cut)
-        }
-        await lineProtocol?.close()
-        await dispatcher.close()
-        await directory.close()
-        await store.close()
-      })()
-      return closing
-    }
+    close
   }
 }
 

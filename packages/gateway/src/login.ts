@@ -11,7 +11,8 @@ import type { AttemptKeys } from './login-guard.ts'
 import type { DeviceCookies } from './device-cookie.ts'
 import { safeNext } from './safe-next.ts'
 import { SerialByKey } from './serial-by-key.ts'
-import { activeSessionId, clearSession, readSessionId } from './session-cookie.ts'
+import { LoginCounts } from './metrics/login-counts.ts'
+import { clearSession, readSessionId } from './session-cookie.ts'
 import type { UserDirectory } from './user-directory.ts'
 
 export interface LoginOptions {
@@ -20,6 +21,8 @@ export interface LoginOptions {
   users: UserDirectory
   /** Known browsers of each account: their logins are throttled on their own (login-guard.ts). */
   devices: DeviceCookies
+  /** Attempts by result, for sessiond_login_attempts_total. */
+  counts?: LoginCounts
 }
 
 /** The page's words for a failed login: the same as the JSON answer's (LoginFailedError). */
@@ -58,7 +61,7 @@ interface LoginBody { username?: unknown, password?: unknown, next?: unknown }
 
 interface Attempt { form: boolean, next: string, username: string, password: string, keys: AttemptKeys }
 
-export async function loginRoutes (app: FastifyInstance, { config, store, users, devices }: LoginOptions): Promise<void> {
+export async function loginRoutes (app: FastifyInstance, { config, store, users, devices, counts = new LoginCounts() }: LoginOptions): Promise<void> {
   const { attemptsPerUser, attemptsPerAccount, attemptsPerIp, delay, maxDelay } = config.login
   const guard = new LoginGuard({ attemptsPerUser, attemptsPerAccount, attemptsPerIp, delayMs: delay, maxDelayMs: maxDelay })
   const inTurn = new SerialByKey()
@@ -69,19 +72,6 @@ export async function loginRoutes (app: FastifyInstance, { config, store, users,
     clearSession(request)
     if (wantsHtml(request)) return reply.redirect(`${request.publicPrefix}/login`, 303)
     return reply.send({ ok: true })
-  })
-
-  app.get('/', async (request, reply) => {
-    const prefix = escapeHtml(request.publicPrefix)
-    const sid = activeSessionId(request, config.session.idleTimeout)
-    const session = sid ? await store.lookup(sid) : null
-    const realms = config.realms.map(r => `<li><a href="${prefix}${escapeHtml(r.mount)}/">${escapeHtml(r.name)}</a> <small>${escapeHtml(r.mount)}/</small></li>`).join('\n')
-    const body = session
-      ? `<h1>Hello, ${escapeHtml(session.user)}</h1><ul>${realms}</ul><form method="post" action="${prefix}/logout"><input type="hidden" name="${CSRF_FIELD}" value="${escapeHtml(csrfToken(request))}"><button type="submit">Log out</button></form>`
-      : config.auth.mode === 'form'
-        ? `<h1>sessiond</h1><p><a href="${prefix}/login">Log in</a> to reach your realms.</p>`
-        : '<h1>sessiond</h1><p>Not logged in.</p>'
-    return reply.type('text/html; charset=utf-8').send(page('sessiond', body))
   })
 
   // With auth mode `header` the front server logs users in (front-auth.ts): no password is ever taken here.
@@ -110,6 +100,7 @@ export async function loginRoutes (app: FastifyInstance, { config, store, users,
     const wait = guard.retryAfter(keys)
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000)
+      counts.throttled++
       request.log.info({ event: 'login-throttled' }, 'login throttled')
       reply.header('retry-after', String(seconds))
       if (form) return reply.code(429).type('text/html; charset=utf-8').send(loginPage(request.publicPrefix, next, csrfToken(request), `Too many failed logins: try again in ${seconds} s.`))
@@ -120,11 +111,13 @@ export async function loginRoutes (app: FastifyInstance, { config, store, users,
       : null
     if (!user) {
       guard.failed(keys)
+      counts.failure++
       request.log.info({ event: 'login-failed' }, 'login failed')
       if (form) return reply.code(401).type('text/html; charset=utf-8').send(loginPage(request.publicPrefix, next, csrfToken(request), LOGIN_FAILED))
       throw new LoginFailedError()
     }
     guard.succeeded(keys)
+    counts.success++
     await startLoginSession(request, user, { store, maxAge: config.session.maxAge })
     // A browser (the form) becomes the account's known device; an API client stays a client.
     if (form) devices.issue(request, reply, user)

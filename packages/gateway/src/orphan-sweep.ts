@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { SessionStore } from '@sessiond/session-store'
 import type { Dispatcher } from '@sessiond/supervisor'
+import type { SocketHub } from './socket-hub.ts'
 
 /**
  * Stops the workers of sessions the store no longer has. Session ends
@@ -11,11 +12,14 @@ import type { Dispatcher } from '@sessiond/supervisor'
  * serving a session that no longer exists, since the hot path never asks
  * the store. Answers how many sessions it ended.
  */
-export async function stopOrphanedWorkers (dispatcher: Dispatcher, store: SessionStore, log: Logger): Promise<number> {
+export async function stopOrphanedWorkers (dispatcher: Dispatcher, store: SessionStore, log: Logger, sockets?: SocketHub): Promise<number> {
   let ended = 0
-  for (const id of await dispatcher.sessions()) {
+  // A parked socket's session has no worker to find it by: the gateway's sockets are looked at too.
+  const ids = new Set([...await dispatcher.sessions(), ...sockets?.sessions() ?? []])
+  for (const id of ids) {
     if (await store.lookup(id)) continue
     ended++
+    sockets?.endSession(id)
     await dispatcher.stopSession(id, 'logout')
   }
   if (ended > 0) log.info({ sessions: ended }, 'stopped the workers of sessions the store no longer has')

@@ -2,21 +2,27 @@ import type { Http2ServerRequest } from 'node:http2'
 import type { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { SessionStore } from '@sessiond/session-store'
-import type { DispatchRequest, Dispatcher, WorkerResponse } from '@sessiond/supervisor'
+import type { DispatchRequest, Dispatcher } from '@sessiond/supervisor'
 import { limitBody } from './body-limit.ts'
 import type { Config, RealmConfig } from './config.ts'
 import { BodyTooLargeError, RealmForbiddenError } from './errors.ts'
-import { isForwardableResponseHeader, requestHeadersFor } from './forwarded-headers.ts'
+import { requestHeadersFor } from './forwarded-headers.ts'
 import type { RenewSession } from './front-auth.ts'
 import { denyUnauthenticated } from './login.ts'
 import { realmAllows } from './realm-access.ts'
 import { realmCspHeader } from './realm-csp.ts'
 import { checkRealmCsrf } from './realm-csrf.ts'
-import { keepContentTypeMissing, markNoContentType } from './missing-content-type.ts'
+import { keepContentTypeMissing } from './missing-content-type.ts'
 import { RealmMatcher } from './realm-matcher.ts'
 import { CookieRenewals } from './cookie-renewals.ts'
 import { activeSessionId, readSessionUser, renewalWindow, writeSession, writeSessionUser } from './session-cookie.ts'
+import type { RealmUpgrades } from './realm-upgrade.ts'
+import { takeUpgrade } from './upgrade-listener.ts'
+import { sendWorkerReply } from './worker-reply.ts'
 import type { UserDirectory } from './user-directory.ts'
+import type { RealmRequestMetrics } from './metrics/realm-request-metrics.ts'
+import { isNavigation } from './spawn-progress.ts'
+import type { SpawnProgress } from './spawn-progress.ts'
 
 export interface RealmRouterOptions {
   config: Config
@@ -25,6 +31,12 @@ export interface RealmRouterOptions {
   users: UserDirectory
   /** Auth mode `header`: a new session for the front server's user when the cookie's is gone. */
   renewSession?: RenewSession
+  /** Each realm's request durations (realm-observer.ts records them when the response ends). */
+  requests?: RealmRequestMetrics
+  /** A navigation to a worker slow to start gets a page that follows the start (spawn-progress.ts). */
+  progress?: SpawnProgress
+  /** WebSocket handshakes to realms: a path of their own, apart from the per-request one. */
+  upgrades: RealmUpgrades
 }
 
 /**
@@ -48,27 +60,6 @@ function bodyOf (request: FastifyRequest, limit: number): Readable | null {
   return request.raw
 }
 
-function send (reply: FastifyReply, res: WorkerResponse, csp: string | null): FastifyReply {
-  reply.code(res.status)
-  const whole = !(res.body && 'pipe' in res.body)
-  const h = res.headers
-  for (let i = 0; i < h.length; i += 2) {
-    const name = h[i]
-    // A whole body gets its length from Fastify; a worker's own figure could disagree.
-    if (!isForwardableResponseHeader(name) || (whole && res.body && name === 'content-length')) continue
-    if (csp !== null && name === 'content-security-policy') continue
-    reply.header(name, h[i + 1])
-  }
-  if (csp !== null) reply.header('content-security-policy', csp)
-  if (!reply.hasHeader('content-type')) markNoContentType(reply)
-  if (res.body === null) return reply.send()
-  if (whole) {
-    const u8 = res.body as Uint8Array
-    return reply.send(Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength))
-  }
-  return reply.send(res.body as Readable)
-}
-
 /** The user of a cookie-identified visitor's session in an anonymous realm. */
 const ANONYMOUS = 'anonymous'
 
@@ -85,7 +76,7 @@ interface RealmRoute {
  * left unparsed and stream to the worker. The realms are looked up per
  * request in `config.realms`, which a reload replaces (running-config.ts).
  */
-export async function realmRouter (app: FastifyInstance, { config, store, dispatcher, users, renewSession }: RealmRouterOptions): Promise<void> {
+export async function realmRouter (app: FastifyInstance, { config, store, dispatcher, users, renewSession, requests, progress, upgrades }: RealmRouterOptions): Promise<void> {
   app.removeAllContentTypeParsers()
   // Leave every body untouched: the worker reads it as a stream.
   app.addContentTypeParser('*', (_request, _payload, done) => done(null))
@@ -112,12 +103,18 @@ export async function realmRouter (app: FastifyInstance, { config, store, dispat
       const q = request.url.indexOf('?')
       return reply.redirect(request.publicPrefix + realm.mount + '/' + (q === -1 ? '' : request.url.slice(q)), 308)
     }
+    // Node sets `upgrade` for a handshake only (HTTP/2 requests have none): one field read on the hot path.
+    if ((request.raw as { upgrade?: boolean }).upgrade) {
+      const pending = takeUpgrade(request.raw)
+      if (pending) return upgrades.handle(realm, csp, request, reply, pending)
+    }
     return handle(realm, csp, request, reply)
   })
 
   async function handle (realm: RealmConfig, csp: string | null, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     // The client broke its request or left before we got here: no one is waiting for an answer.
     if (request.raw.destroyed) return reply.hijack()
+    if (requests !== undefined) request.realmTimer = requests.of(realm.name)
     checkRealmCsrf(realm.csrf, request)
     const body = bodyOf(request, realm.bodyLimit ?? config.limits.bodyLimit)
     let sessionId = activeSessionId(request, config.session.idleTimeout, renewals)
@@ -146,19 +143,21 @@ export async function realmRouter (app: FastifyInstance, { config, store, dispat
       headers: requestHeadersFor(request, request.publicPrefix + realm.mount, userHeader),
       body
     }
+    request.realmSession = sessionId
+    if (progress !== undefined && isNavigation(request) && await progress.shown(call, request, reply)) return reply
     try {
-      return send(reply, await dispatcher.dispatch(call), csp)
+      return sendWorkerReply(reply, await dispatcher.dispatch(call), csp)
     } catch (err) {
       if ((err as { code?: string }).code !== 'SUP_ERR_NO_SESSION') throw err
       if (request.remoteUser !== undefined && renewSession) {
         // The front server vouches for the user still: their session ended (logout, expiry), so they get a new one.
         call.identity = { sessionId: await renewSession(request, request.remoteUser), user: request.remoteUser }
-        return send(reply, await dispatcher.dispatch(call), csp)
+        return sendWorkerReply(reply, await dispatcher.dispatch(call), csp)
       }
       if (realm.auth !== 'anonymous') return denyUnauthenticated(request, reply, form)
       // An anonymous visitor whose session expired simply gets a new one.
       call.identity = { sessionId: await newAnonymousSession(request), user: ANONYMOUS }
-      return send(reply, await dispatcher.dispatch(call), csp)
+      return sendWorkerReply(reply, await dispatcher.dispatch(call), csp)
     }
   }
 

@@ -9,7 +9,18 @@ import type { Dispatcher } from '@sessiond/supervisor'
 import { basePathRewriter } from './base-path.ts'
 import type { Config } from './config.ts'
 import { errorReply } from './error-reply.ts'
-import { BadFramingError, NotFoundError } from './errors.ts'
+import { BadFramingError, NotFoundError, NotReadyError } from './errors.ts'
+import { adminApi } from './admin/admin-api.ts'
+import { adminCaller, requireAdmin } from './admin/admin-auth.ts'
+import { adminPage } from './admin/admin-page.ts'
+import { AdminTokens, adminTokensFile } from './admin/admin-tokens.ts'
+import { homePage } from './home-page.ts'
+import { LoginCounts } from './metrics/login-counts.ts'
+import { SessiondMetrics } from './metrics/metrics-registry.ts'
+import { RealmRequestMetrics } from './metrics/realm-request-metrics.ts'
+import { Readiness } from './readiness.ts'
+import { observeRealmRequests } from './realm-observer.ts'
+import { SpawnProgress, spawnProgressRoutes } from './spawn-progress.ts'
 import { registerFrontAuth } from './front-auth.ts'
 import type { RenewSession } from './front-auth.ts'
 import { loginRoutes } from './login.ts'
@@ -17,6 +28,9 @@ import { DeviceCookies } from './device-cookie.ts'
 import { nodeHttpLimits } from './node-http-limits.ts'
 import { registerPublicPrefix } from './public-prefix.ts'
 import { realmRouter } from './realm-router.ts'
+import { RealmUpgrades } from './realm-upgrade.ts'
+import { SocketHub } from './socket-hub.ts'
+import { routeUpgrades } from './upgrade-listener.ts'
 import { lazyChildLogger } from './request-logger.ts'
 import { requestIdGenerator } from './request-id.ts'
 import { clientErrorHandler } from './client-error.ts'
@@ -43,10 +57,45 @@ export interface ServerOptions {
   storeTokenKey: Buffer
   /** The store API's table of locks held across requests, kept by the daemon to drop a dead worker's locks. */
   storeLocks?: HttpLockTable
+  /** What operators see and do: metrics, readiness, admin tokens, reload (the daemon makes them; defaults for a bare server). */
+  ops?: Partial<GatewayOps>
+}
+
+/** The parts of the gateway that operators use, shared with the metrics listener and the control socket. */
+export interface GatewayOps {
+  requests: RealmRequestMetrics
+  logins: LoginCounts
+  metrics: SessiondMetrics
+  readiness: Readiness
+  adminTokens: AdminTokens
+  /** Re-reads the config file (SIGHUP's reload); answers what it changed. */
+  reload: () => Promise<unknown>
+}
+
+/** The operators' parts a daemon shares between its listeners: made once, handed to buildServer and the others. */
+export function gatewayOps ({ config, store, dispatcher, reload }: Pick<ServerOptions, 'config' | 'store' | 'dispatcher'> & { reload?: () => Promise<unknown> }): GatewayOps {
+  const requests = new RealmRequestMetrics()
+  const logins = new LoginCounts()
+  return {
+    requests,
+    logins,
+    metrics: new SessiondMetrics({ dispatcher, store, requests, logins }),
+    readiness: new Readiness(store),
+    adminTokens: new AdminTokens(adminTokensFile(config.dataDir)),
+    reload: reload ?? (() => Promise.reject(new Error('this gateway has no config file to reload')))
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The WebSockets the gateway holds open, parked ones included. */
+    webSockets: SocketHub
+  }
 }
 
 /** The Fastify gateway: login, the session cookie, realms, health. */
-export async function buildServer ({ config, logger, store, dispatcher, users, cookieKey, previousCookieKeys = [], tls, storeTokenKey, storeLocks }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer ({ config, logger, store, dispatcher, users, cookieKey, previousCookieKeys = [], tls, storeTokenKey, storeLocks, ops: given = {} }: ServerOptions): Promise<FastifyInstance> {
+  const ops: GatewayOps = { ...gatewayOps({ config, store, dispatcher }), ...given }
   const basePath = config.basePath === undefined ? null : basePathRewriter(config.basePath)
   // One code path for both listeners; Fastify's types split on http2, the instance's API does not.
   // One id sequence for requests and for what the parser refuses before there is a request.
@@ -112,19 +161,51 @@ export async function buildServer ({ config, logger, store, dispatcher, users, c
     })
   }
   app.get('/healthz', async () => ({ ok: true }))
+  app.get('/readyz', async () => {
+    const problem = await ops.readiness.problem()
+    if (problem !== null) throw new NotReadyError(problem)
+    return { ready: true }
+  })
+  const caller = adminCaller({ store, users, tokens: ops.adminTokens, group: config.admin.group, idleTimeout: config.session.idleTimeout })
+  const isAdmin = async (user: string) => (await users.groups(user)).includes(config.admin.group)
 
   await app.register(async (gatewayOwn) => {
     await registerSecurityHeaders(gatewayOwn)
     await gatewayOwn.register(fastifyFormbody, { bodyLimit: 8 * 1024 })
-    await loginRoutes(gatewayOwn, { config, store, users, devices: new DeviceCookies(cookieKey) })
+    await loginRoutes(gatewayOwn, { config, store, users, devices: new DeviceCookies(cookieKey), counts: ops.logins })
+    await homePage(gatewayOwn, { config, store, dispatcher, isAdmin })
+    await spawnProgressRoutes(gatewayOwn, { config, store, dispatcher, users })
   })
+  // The admin API and the metrics for admins (admin/admin-auth.ts says who), and the admin page under a CSP of its own.
+  await app.register(async (admin) => {
+    await adminApi(admin, { dispatcher, store, metrics: ops.metrics, reload: ops.reload, caller, logger })
+    admin.get('/_sessiond/metrics', { preHandler: requireAdmin(caller, 'read') }, async (request, reply) => {
+      const { contentType, body } = await ops.metrics.render(SessiondMetrics.wantsOpenMetrics(request.headers.accept))
+      return reply.type(contentType).send(body)
+    })
+  })
+  await app.register(async (page) => adminPage(page, { caller, realms: () => config.realms }))
   // The session's data by URL: a store token (exec workers' SESSIOND_STORE_URL) or the browser's own cookie,
   // which must not write from another site's page.
   await app.register(async (storeApi) => {
     storeApi.addHook('onRequest', storeCsrfGuard(storeTokenKey))
     await storeApi.register(storeHttpApi, { prefix: '/_sessiond/store', store, tokenKey: storeTokenKey, sessionFromRequest: readSessionId, locks: storeLocks })
   })
-  await app.register(async (realms) => realmRouter(realms, { config, store, dispatcher, users, renewSession }))
+  // WebSockets: handshakes go through the same hooks and the realm route; a session's end closes its sockets (1008),
+  // shutdown closes them all (1001) before the server waits for its connections.
+  const hub = new SocketHub(config.limits.webSocketPing)
+  app.decorate('webSockets', hub)
+  const unsubscribe = store.onSessionEnd(id => hub.endSession(id))
+  app.addHook('preClose', async () => {
+    unsubscribe()
+    await hub.close()
+  })
+  routeUpgrades(app)
+  const upgrades = new RealmUpgrades({ config, store, dispatcher, users, hub, log: app.log.child({ component: 'websockets' }) })
+  await app.register(async (realms) => {
+    observeRealmRequests(realms, { accessLog: config.log.access })
+    await realmRouter(realms, { config, store, dispatcher, users, renewSession, requests: ops.requests, progress: new SpawnProgress({ dispatcher }), upgrades })
+  })
   return app
 }
 

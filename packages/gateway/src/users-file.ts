@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import writeFileAtomic from 'write-file-atomic'
-import { InvalidUserNameError, PasswordPolicyError, UserExistsError } from './errors.ts'
+import { InvalidGroupNameError, InvalidUserNameError, PasswordPolicyError, UnknownUserError, UserExistsError } from './errors.ts'
 import { MAX_PASSWORD_BYTES, MIN_PASSWORD_BYTES, OWASP_COST, hashPassword, verifyPassword } from './password-hash.ts'
 import type { HashCost } from './password-hash.ts'
 import type { UserDirectory } from './user-directory.ts'
@@ -22,6 +22,9 @@ interface FileShape { users: Record<string, UserRecord> }
  * trusted to mean "unchanged" (git's "racily clean" rule); the file is read again.
  */
 const RACY_MS = 2000
+
+/** A group name as the users file keeps it, portable like the system's. */
+const GROUP_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/
 
 export function checkUserName (name: string): void {
   if (!ACCOUNT_NAME.test(name)) throw new InvalidUserNameError()
@@ -93,14 +96,43 @@ export class UsersFile implements UserDirectory {
     return ok && known ? name : null
   }
 
+  /** Every user and their groups, by name. */
+  async list (): Promise<Array<{ name: string, groups: string[] }>> {
+    await this.#refresh()
+    return Object.keys(this.#users).sort().map(name => ({ name, groups: [...(this.#users[name].groups ?? [])] }))
+  }
+
+  /** Removes the user; answers whether there was one. Their sessions go on until they end (`sessiond sessions end`). */
+  async remove (name: string): Promise<boolean> {
+    await this.#refresh()
+    if (!Object.hasOwn(this.#users, name)) return false
+    const users = { ...this.#users }
+    delete users[name]
+    await this.#write(users)
+    return true
+  }
+
+  /** Sets the user's groups (the admin group among them, for the admin API); answers them. */
+  async setGroups (name: string, groups: readonly string[]): Promise<string[]> {
+    await this.#refresh()
+    if (!Object.hasOwn(this.#users, name)) throw new UnknownUserError(name)
+    for (const g of groups) if (!GROUP_NAME.test(g)) throw new InvalidGroupNameError(g)
+    const sorted = [...new Set(groups)].sort()
+    await this.#write({ ...this.#users, [name]: { ...this.#users[name], groups: sorted } })
+    return sorted
+  }
+
+  async #write (users: Record<string, UserRecord>): Promise<void> {
+    await writeFileAtomic(this.path, JSON.stringify({ users }, null, 2) + '\n', { mode: 0o600 })
+    this.#users = users
+    this.#remember((await stat(this.path)).mtimeMs)
+  }
+
   async add (name: string, password: string, { replace = false, cost = OWASP_COST }: { replace?: boolean, cost?: HashCost } = {}): Promise<void> {
     checkUserName(name)
     checkPassword(password)
     await this.#refresh()
     if (!replace && Object.hasOwn(this.#users, name)) throw new UserExistsError(name)
-    const users = { ...this.#users, [name]: { ...this.#users[name], password: await hashPassword(password, cost) } }
-    await writeFileAtomic(this.path, JSON.stringify({ users }, null, 2) + '\n', { mode: 0o600 })
-    this.#users = users
-    this.#remember((await stat(this.path)).mtimeMs)
+    await this.#write({ ...this.#users, [name]: { ...this.#users[name], password: await hashPassword(password, cost) } })
   }
 }

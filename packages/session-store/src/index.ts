@@ -1,5 +1,5 @@
 // @sessiond/session-store: the store interface and its backends.
-export type { LockMode, OpenOptions, SessionHandle, SessionRecord, SessionStore, WorkerStateOptions, WriteFence, WriteOptions } from './store.ts'
+export type { ListOptions, LockMode, LockStats, OpenOptions, SessionHandle, SessionRecord, SessionStore, SessionSummary, WorkerStateOptions, WriteFence, WriteOptions } from './store.ts'
 export { MAX_WORKER_STATE_BYTES } from './worker-state.ts'
 export type { LockTimings } from './locking-backend.ts'
 export { DEFAULT_TIMINGS } from './locking-backend.ts'

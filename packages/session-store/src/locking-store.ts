@@ -8,7 +8,7 @@ import { LockWaiters } from './lock-waiters.ts'
 import { StoreSessionHandle } from './session-handle.ts'
 import { TouchBatch } from './touch-batch.ts'
 import { OrphanLocks, isUnavailable } from './orphan-locks.ts'
-import type { LockMode, OpenOptions, SessionHandle, SessionRecord, SessionStore, WorkerStateOptions, WriteFence, WriteOptions } from './store.ts'
+import type { ListOptions, LockMode, LockStats, OpenOptions, SessionHandle, SessionRecord, SessionStore, SessionSummary, WorkerStateOptions, WriteFence, WriteOptions } from './store.ts'
 import { checkFence, checkRealm, checkWorkerState } from './worker-state.ts'
 
 /** A waiter looks again at least this often, for releases made by other processes or hosts. */
@@ -28,6 +28,7 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
   #touches: TouchBatch
   /** Locks a failed release may have left held (Redis restarting): released again once the store answers. */
   readonly orphans = new OrphanLocks(id => this.waiters.notify(id))
+  #lockStats: LockStats = { waits: 0, waitSeconds: 0, timeouts: 0 }
 
   constructor (timings: Partial<LockTimings> = {}) {
     // A setting given as undefined (an optional config field) means the default, not NaN.
@@ -39,6 +40,8 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
   }
 
   abstract create (user: string, ttlMs: number): Promise<SessionRecord>
+  /** Every live session (or one user's), oldest first: `list` pages them. */
+  protected abstract listStep (user: string | undefined, now: number): Promise<SessionSummary[]>
   protected abstract lookupStep (id: string): Promise<SessionRecord | null>
   abstract get (id: string, key: string): Promise<string | undefined>
   abstract exists (id: string, key: string): Promise<boolean>
@@ -73,6 +76,17 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
     // A touch still in the batch is the session's last use: a lookup must not find it idle before the flush.
     if (this.#touches.has(id)) await this.#touches.flush().catch(() => {})
     return this.lookupStep(id)
+  }
+
+  async list ({ user, offset = 0, limit = 100 }: ListOptions = {}): Promise<{ total: number, sessions: SessionSummary[] }> {
+    // Pending touches first: the last use shown is the last use made.
+    await this.#touches.flush().catch(() => {})
+    const all = await this.listStep(user, Date.now())
+    return { total: all.length, sessions: all.slice(offset, offset + limit) }
+  }
+
+  lockStats (): LockStats {
+    return { ...this.#lockStats }
   }
 
   async close (): Promise<void> {
@@ -226,14 +240,23 @@ export abstract class LockingStore implements SessionStore, LockingBackend {
   }
 
   async #waitFor<T> (id: string, waitMs: number, attempt: () => Promise<T | Busy>): Promise<T> {
-    const deadline = Date.now() + waitMs
+    const began = Date.now()
+    const deadline = began + waitMs
     let poll = 2
-    for (;;) {
+    for (let turn = 0; ; turn++) {
       const mark = this.waiters.mark
       const r = await attempt()
-      if (!isBusy(r)) return r
+      if (!isBusy(r)) {
+        if (turn > 0) this.#lockStats.waitSeconds += (Date.now() - began) / 1000
+        return r
+      }
+      if (turn === 0) this.#lockStats.waits++
       const now = Date.now()
-      if (now >= deadline) throw new LockTimeoutError(waitMs)
+      if (now >= deadline) {
+        this.#lockStats.timeouts++
+        this.#lockStats.waitSeconds += (now - began) / 1000
+        throw new LockTimeoutError(waitMs)
+      }
       // Wake at the earliest of: a local release, the holder's lease end, the next poll, the deadline.
       await this.waiters.wait(id, Math.min(deadline - now, Math.max(1, r.lockedUntil - now), poll), mark)
       poll = Math.min(poll * 2, MAX_POLL_MS)

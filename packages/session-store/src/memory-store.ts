@@ -7,7 +7,7 @@ import { checkLock } from './locking-backend.ts'
 import type { Busy } from './locking-backend.ts'
 import { LockingStore } from './locking-store.ts'
 import { newSessionId } from './session-id.ts'
-import type { SessionRecord, WriteFence } from './store.ts'
+import type { SessionRecord, SessionSummary, WriteFence } from './store.ts'
 import { checkWriteFence, fencedEpoch } from './worker-state.ts'
 
 interface Entry {
@@ -43,6 +43,14 @@ export class MemoryStore extends LockingStore {
     const record = { id: newSessionId(), user, createdAt: now, expiresAt: now + ttlMs }
     this.#sessions.set(record.id, { record, data: new Map(), states: new Map(), lastSeen: now, fence: 0, lock: null })
     return { ...record }
+  }
+
+  protected async listStep (user: string | undefined, now: number): Promise<SessionSummary[]> {
+    const out: SessionSummary[] = []
+    for (const e of this.#sessions.values()) {
+      if (this.#alive(e, now) && (user === undefined || e.record.user === user)) out.push({ ...e.record, lastSeenAt: e.lastSeen })
+    }
+    return out.sort((a, b) => a.createdAt - b.createdAt)
   }
 
   protected async lookupStep (id: string): Promise<SessionRecord | null> {

@@ -15,7 +15,7 @@ import { redisPersistenceProblems } from './redis-persistence-check.ts'
 import { SCRIPTS } from './redis-scripts.ts'
 import type { RedisScript } from './redis-scripts.ts'
 import { newSessionId } from './session-id.ts'
-import type { SessionRecord, WriteFence } from './store.ts'
+import type { SessionRecord, SessionSummary, WriteFence } from './store.ts'
 
 export interface RedisStoreOptions extends Partial<LockTimings> {
   /** redis://[user:password@]host:port[/db] */
@@ -135,6 +135,26 @@ export class RedisStore extends LockingStore {
       throw mapError(err)
     }
     return record
+  }
+
+  /** The ids not yet past their absolute expiry (the expiry index), then each one's record in one pipeline. */
+  protected async listStep (user: string | undefined, now: number): Promise<SessionSummary[]> {
+    const out: SessionSummary[] = []
+    try {
+      const ids = await this.#redis.zrangebyscore(`${this.#prefix}expiry`, `(${now}`, '+inf')
+      const pipeline = this.#redis.pipeline()
+      for (const id of ids) pipeline.hmget(this.#meta(id), 'user', 'created', 'expires', 'seen')
+      const rows = ids.length === 0 ? [] : (await pipeline.exec()) ?? []
+      const cut = this.idleCut(now)
+      rows.forEach(([err, m], i) => {
+        const [u, created, expires, seen] = (m ?? []) as Array<string | null>
+        if (err || u === null || u === undefined || Number(expires) <= now || Number(seen) <= cut) return
+        if (user === undefined || u === user) out.push({ id: ids[i], user: u, createdAt: Number(created), expiresAt: Number(expires), lastSeenAt: Number(seen) })
+      })
+    } catch (err) {
+      throw mapError(err)
+    }
+    return out.sort((a, b) => a.createdAt - b.createdAt)
   }
 
   protected async lookupStep (id: string): Promise<SessionRecord | null> {

@@ -9,7 +9,7 @@ import { checkLock } from './locking-backend.ts'
 import type { Busy, LockTimings, StoredLock } from './locking-backend.ts'
 import { LockingStore } from './locking-store.ts'
 import { newSessionId } from './session-id.ts'
-import type { SessionRecord, WriteFence } from './store.ts'
+import type { SessionRecord, SessionSummary, WriteFence } from './store.ts'
 import { checkWriteFence, fencedEpoch } from './worker-state.ts'
 
 const SCHEMA = `
@@ -76,6 +76,8 @@ export class SqliteStore extends LockingStore {
     this.#q = {
       insert: p('INSERT INTO sessions (id, user, created_at, expires_at, last_seen) VALUES (?, ?, ?, ?, ?)'),
       lookup: p(`SELECT id, user, created_at, expires_at FROM sessions WHERE id = ? AND ${LIVE}`),
+      list: p(`SELECT id, user, created_at, expires_at, last_seen FROM sessions WHERE ${LIVE} ORDER BY created_at`),
+      listOf: p(`SELECT id, user, created_at, expires_at, last_seen FROM sessions WHERE ${LIVE} AND user = ? ORDER BY created_at`),
       live: p(`SELECT lock_token AS token, lock_until AS until FROM sessions WHERE id = ? AND ${LIVE}`),
       // Live when it was touched (the touch is what kept it alive since), and never moved back.
       touch: p(`UPDATE sessions SET last_seen = ?1 WHERE id = ?2 AND last_seen < ?1 AND expires_at > ?1 AND last_seen > ?3`),
@@ -124,6 +126,11 @@ export class SqliteStore extends LockingStore {
     const record = { id: newSessionId(), user, createdAt: now, expiresAt: now + ttlMs }
     this.#q.insert.run(record.id, user, now, record.expiresAt, now)
     return record
+  }
+
+  protected async listStep (user: string | undefined, now: number): Promise<SessionSummary[]> {
+    const rows = (user === undefined ? this.#q.list.all(now, this.idleCut(now)) : this.#q.listOf.all(now, this.idleCut(now), user)) as Array<{ id: string, user: string, created_at: number, expires_at: number, last_seen: number }>
+    return rows.map(r => ({ id: r.id, user: r.user, createdAt: r.created_at, expiresAt: r.expires_at, lastSeenAt: r.last_seen }))
   }
 
   protected async lookupStep (id: string): Promise<SessionRecord | null> {

@@ -11,6 +11,29 @@ export interface SessionRecord {
   expiresAt: number
 }
 
+/** A session as operators list it: its record and when it was last used. */
+export interface SessionSummary extends SessionRecord {
+  lastSeenAt: number
+}
+
+export interface ListOptions {
+  /** Only this user's sessions. */
+  user?: string
+  offset?: number
+  /** At most this many (default 100). */
+  limit?: number
+}
+
+/** Locks waited for and given up on since the store opened: for metrics. */
+export interface LockStats {
+  /** Opens and writes that found the lock held and waited. */
+  waits: number
+  /** Seconds spent waiting, all waits together. */
+  waitSeconds: number
+  /** Waits that ended in STORE_ERR_LOCK_TIMEOUT. */
+  timeouts: number
+}
+
 /** `r` never waits and reads committed data; `rw` takes the session's exclusive lock. */
 export type LockMode = 'r' | 'rw'
 
@@ -94,6 +117,13 @@ export interface SessionStore {
   /** `new`: a fresh session with a 256-bit random id. */
   create (user: string, ttlMs: number): Promise<SessionRecord>
   lookup (id: string): Promise<SessionRecord | null>
+  /**
+   * Live sessions, oldest first, with the total that matched: for the admin
+   * API, never a request's path. A backend with many sessions answers in
+   * time proportional to them (Redis reads each one's record).
+   */
+  list (opts?: ListOptions): Promise<{ total: number, sessions: SessionSummary[] }>
+  lockStats (): LockStats
   /**
    * Marks the session used now, for idle expiry, without a write per call:
    * touches are batched and written together every `touchFlushMs`, before

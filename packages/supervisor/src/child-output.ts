@@ -3,6 +3,8 @@ import type { Logger } from 'pino'
 
 const MAX_LINE = 8 * 1024
 const LINES_PER_SECOND = 100
+const TAIL_LINES = 5
+const TAIL_LINE = 300
 /** pino's numeric levels, as the SDK's runtime writes them. */
 const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' }
 /** What the daemon's own logger sets: a line's copies of them are dropped, never believed. */
@@ -38,12 +40,18 @@ function pinoLine (line: string): { level: typeof LEVELS[number], fields: Record
  * its level and fields; any other child's output is text, logged as text.
  * stderr is logged at info: a child's diagnostics are not the daemon's warnings.
  */
-export function logChildOutput (stream: Readable, log: () => Logger, name: 'stdout' | 'stderr', structured = false): void {
+export function logChildOutput (stream: Readable, log: () => Logger, name: 'stdout' | 'stderr', structured = false): OutputTail {
   let partial = ''
+  const last: string[] = []
   let windowStart = Date.now()
   let sent = 0
   let dropped = 0
   const emit = (line: string) => {
+    // Kept whatever the rate limit drops: a start that fails is explained by its last words.
+    if (line.trim() !== '') {
+      last.push(line.length > TAIL_LINE ? line.slice(0, TAIL_LINE) + '…' : line)
+      if (last.length > TAIL_LINES) last.shift()
+    }
     const now = Date.now()
     if (now - windowStart >= 1000) {
       windowStart = now
@@ -72,4 +80,10 @@ export function logChildOutput (stream: Readable, log: () => Logger, name: 'stdo
     partial = text.length > MAX_LINE ? text.slice(0, MAX_LINE) : text
   })
   stream.on('end', () => { if (partial) emit(partial) })
+  return { lines: () => [...last, ...(partial.trim() ? [partial.slice(0, TAIL_LINE)] : [])] }
+}
+
+/** The last lines a child wrote on a stream: the reason shown for a start that failed (a command not found, a traceback). */
+export interface OutputTail {
+  lines (): string[]
 }

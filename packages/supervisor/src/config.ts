@@ -26,6 +26,13 @@ export const WorkerRealmFields = {
     Type.Object({ user: Type.String({ minLength: 1 }), group: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false })
   ], { description: '"session-user", "transient" or { user, group }' })),
   idleTimeout: Duration('15m'),
+  /**
+   * The idle timeout of a worker while it has open WebSockets, counted from
+   * the last message either way (pings are no activity); unset: idleTimeout.
+   * A thread or process worker then hibernates with its sockets kept open at
+   * the gateway; an exec worker's sockets close with 1001.
+   */
+  socketIdleTimeout: Type.Optional(Duration()),
   /** A worker this old is recycled (hibernating) once it is next idle between requests. 0: no limit. */
   maxLifetime: Duration('0ms'),
   startTimeout: Duration('10s'),

@@ -6,18 +6,27 @@
 //
 //   gateway ── dispatch({ identity, realm, head, body }) ──▶ Dispatcher ──▶ worker
 //           ◀──────────── { status, headers, body } ───────────────┘
+//           ── upgrade({ identity, realm, head, resumed? }) ──▶ (a WebSocket handshake)
+//           ◀── refused { response } | socket { messages both ways } | tunnel { bytes both ways }
 //           ── stopSession / sessions / reconfigure ──▶ (the same seam)
+//           ── workers / workerAction / status / startWorker ──▶ what operators see and do (operator-views.ts)
 //           ── hosts / placement / drain / migrate ──▶ (where workers live: one
 //              host for the embedded supervisor, several in a cluster)
+//
+// An upgrade is data plus streams too: a `socket` is a stream of messages
+// (text or bytes) each way with a close code, which a remote dispatcher
+// carries over its own connection as stream-port.ts carries it to a child;
+// a `tunnel` is a byte stream each way.
 //
 // Implementations: Supervisor (embedded, supervisor.ts); in a cluster
 // (cluster/): ClusterSupervisor on each supervisor host, RemoteSupervisor
 // carrying every call to one of them over HTTP, and ClusterDispatcher in
 // each gateway, routing by the placement directory.
-import type { Readable } from 'node:stream'
-import type { StopReason } from '@sessiond/worker-sdk/transport'
+import type { Duplex, Readable } from 'node:stream'
+import type { Parked, SocketChannel, StopReason } from '@sessiond/worker-sdk/transport'
 import type { WorkerRealm } from './config.ts'
 import type { SpareCounts } from './spare-pool.ts'
+import type { SupervisorStatus, WorkerAction, WorkerActionResult, WorkerFilter, WorkerInfo, WorkerTarget } from './operator-views.ts'
 
 /**
  * Who a request is for, as the gateway resolved it (from its sealed cookie,
@@ -62,6 +71,39 @@ export interface DispatchRequest extends WorkerRequest {
   /** When the gateway gives up on the answer (ms since the epoch): a supervisor need not work past it. */
   deadline?: number
 }
+
+/** A worker to start for a (session, realm) without a request: a page that follows a slow start asks for it. */
+export interface StartRequest {
+  identity: Identity
+  realm: string
+  /** In a cluster, the placement epoch the gateway routed by, as for a dispatch. */
+  epoch?: number
+}
+
+/** A WebSocket handshake for one (session, realm): no body. */
+export interface DispatchUpgrade extends Omit<DispatchRequest, 'body'> {
+  /** A socket the gateway kept open while its worker hibernated, offered again with what it was parked with. */
+  resumed?: Parked
+  /** Bytes of the worker's messages that may wait for a slow client; past them the socket closes with 1013. */
+  sendBuffer: number
+}
+
+/**
+ * A WebSocket the worker took, as the gateway relays it to the client:
+ * messages both ways, each direction under a window (`send` answers false
+ * once the worker has a window's worth to read: wait for 'drain'; `pause`
+ * stops acknowledging what the worker sends). 'close' carries the code;
+ * with `parked`, the worker hibernated and the client's socket stays open.
+ */
+export type WorkerSocket = Pick<SocketChannel, 'headers' | 'state' | 'send' | 'close' | 'abort' | 'pause' | 'resume' | 'on' | 'once' | 'off'>
+
+export type UpgradeResult =
+  /** The worker answered the handshake with an ordinary response. */
+  | { type: 'refused', response: WorkerResponse }
+  /** A worker of an SDK kind took it: the gateway completes the handshake and relays messages. */
+  | { type: 'socket', socket: WorkerSocket }
+  /** An exec worker answered 101 itself: its headers go to the client, then bytes flow both ways unchanged. */
+  | { type: 'tunnel', headers: string[], stream: Duplex }
 
 /** What a reconfigure changed in the workers' definitions, by realm name. */
 export interface ReconfigureSummary {
@@ -129,6 +171,12 @@ export interface Dispatcher {
    * `retryAfter` in seconds.
    */
   dispatch (req: DispatchRequest): Promise<WorkerResponse>
+  /**
+   * A WebSocket handshake through the (session, realm)'s worker, started
+   * (or resumed) if need be, with the same admission and errors as
+   * `dispatch`.
+   */
+  upgrade (req: DispatchUpgrade): Promise<UpgradeResult>
   /** Stops every worker of a session (logout, expiry, destroy); resolves once they have stopped. */
   stopSession (sessionId: string, reason?: StopReason): Promise<void>
   /** The sessions that have a worker, starting or live: for checking them against the store. */
@@ -138,6 +186,14 @@ export interface Dispatcher {
    * when they cannot run here.
    */
   reconfigure (realms: readonly WorkerRealm[]): Promise<ReconfigureSummary>
+  /** Slots with a worker or a record (hibernated, in backoff), as operators see them: sessions by hash only. */
+  workers (filter?: WorkerFilter): Promise<WorkerInfo[]>
+  /** Stops, hibernates or restarts one slot's worker; SUP_ERR_NO_WORKER when the slot is unknown. */
+  workerAction (target: WorkerTarget, action: WorkerAction): Promise<WorkerActionResult>
+  /** Per realm: slots by state, queues, spares and counters since start (the status page, metrics). */
+  status (): Promise<SupervisorStatus>
+  /** Starts the slot's worker if it has none; resolves once it is ready, rejects with the reason it could not start. */
+  startWorker (req: StartRequest): Promise<'live' | 'started'>
   /** The supervisor hosts and what each holds: one for the embedded supervisor. */
   hosts (): Promise<HostInfo[]>
   /** Where the (session, realm)'s worker lives or would resume; null when it has no place yet. */

@@ -14,9 +14,10 @@ export function parseDuration (value: string | number): number {
 }
 
 /** A duration in a config file: milliseconds, or a number with a unit. */
-export const Duration = (defaultValue: string) => Type.Transform(
+export const Duration = (defaultValue?: string) => Type.Transform(
   Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: DURATION_PATTERN })], {
-    default: defaultValue,
+    // Without one, for a setting wrapped in Type.Optional whose absence means something of its own.
+    ...(defaultValue !== undefined && { default: defaultValue }),
     description: 'a duration: milliseconds, or a number followed by ms, s, m, h or d'
   })
 ).Decode(parseDuration).Encode((ms: number) => ms)

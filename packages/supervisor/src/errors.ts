@@ -25,6 +25,7 @@ export const WorkerMemoryError = createError('SUP_ERR_WORKER_MEMORY', 'worker fo
 export const SparesNeedBootableKindError = createError('SUP_ERR_SPARES_KIND', 'realm %s sets spares, which need kind context, thread or process: an exec command learns its session when it starts', 500)
 export const TransientAccountsExhaustedError = createError('SUP_ERR_TRANSIENT_EXHAUSTED', 'every transient uid from %d to %d is in use', 503)
 export const RealmInvalidError = createError('SUP_ERR_REALM_INVALID', 'realm %s: %s', 500)
+export const WorkerNotFoundError = createError('SUP_ERR_NO_WORKER', 'no worker %s', 404)
 export const ContextBundleError = createError<'SUP_ERR_CONTEXT_BUNDLE', 500, [string, string, string, ErrorOptions?]>('SUP_ERR_CONTEXT_BUNDLE', 'realm %s: kind context cannot run handler %s: %s', 500)
 export const ContextThreadLostError = createError<'SUP_ERR_CONTEXT_THREAD_LOST', 502, [string, string, string, ErrorOptions?]>('SUP_ERR_CONTEXT_THREAD_LOST', 'worker for realm %s lost its shared thread (%s); %s', 502)
 export const NotClusteredError = createError('SUP_ERR_NOT_CLUSTERED', 'drain and migrate move sessions between supervisor hosts: this supervisor runs alone', 400)

@@ -2,9 +2,17 @@
 export { Supervisor } from './supervisor.ts'
 export type { SupervisorOptions } from './supervisor.ts'
 export type {
-  DispatchRequest, Dispatcher, DrainOptions, DrainSummary, HostInfo, Identity, PlacementInfo, ReconfigureSummary, SupervisorStats,
-  WorkerRequest, WorkerResponse
+  DispatchRequest, DispatchUpgrade, Dispatcher, DrainOptions, DrainSummary, HostInfo, Identity, PlacementInfo, ReconfigureSummary,
+  StartRequest, SupervisorStats, UpgradeResult, WorkerRequest, WorkerResponse, WorkerSocket
 } from './dispatcher.ts'
+export { WORKER_STATES } from './operator-views.ts'
+export type {
+  RealmStatus, SupervisorStatus, WorkerAction, WorkerActionResult, WorkerFilter, WorkerInfo, WorkerState, WorkerTarget
+} from './operator-views.ts'
+export type { HistogramData } from './fixed-histogram.ts'
+export { FixedHistogram, SECONDS_BUCKETS } from './fixed-histogram.ts'
+export type { RealmCounts } from './realm-counters.ts'
+export { REJECT_REASON_CODES } from './realm-counters.ts'
 export type { ConfirmedPlacement, PlacementGuard } from './supervisor.ts'
 // Several hosts (cluster/): each supervisor host, its listener for gateways, and each gateway's dispatcher.
 export { ClusterSupervisor } from './cluster/cluster-supervisor.ts'
@@ -23,7 +31,7 @@ export { workerKind } from './kinds/index.ts'
 /** The context kind's bundle of a realm's handler: for checking a handler ahead, and for bench/context-compile.ts. */
 export { contextBundle } from './kinds/context-bundle.ts'
 export type { ContextBundle } from './kinds/context-bundle.ts'
-export type { WorkerDescription } from './kinds/worker-kind.ts'
+export type { WorkerDescription, WorkerUsage } from './kinds/worker-kind.ts'
 // The config file's vocabulary, for every role's schema.
 export { Duration, parseDuration } from './duration.ts'
 export { ACCOUNT_NAME, ACCOUNT_NAME_PATTERN } from './account-name.ts'
@@ -33,3 +41,4 @@ export { LISTEN_PATTERN, parseListenAddress } from './listen-address.ts'
 export type { ListenAddress } from './listen-address.ts'
 export * from './errors.ts'
 export { sessionHash } from '@sessiond/worker-sdk/internal'
+export { within } from './within.ts'

@@ -4,6 +4,16 @@ interface Waiter {
   resolve: (admitted: boolean) => void
   reject: (err: Error) => void
   timer: NodeJS.Timeout
+  /** When it began to wait (ms), for the queue-wait histogram. */
+  since: number
+}
+
+/** Who hears of the queue: the realm's counters (realm-counters.ts). */
+export interface GateObserver {
+  /** A waiter was admitted after `ms` in the queue. */
+  waited (ms: number): void
+  /** The queue is now this long. */
+  queued (depth: number): void
 }
 
 /**
@@ -24,9 +34,12 @@ export class RequestGate {
   #queueTimeout: number
   #realm: string
   #idle: Array<() => void> = []
+  #admitted = 0
+  #observer: GateObserver | undefined
 
-  constructor (realm: string, concurrency: number, queue: number, queueTimeout: number) {
+  constructor (realm: string, concurrency: number, queue: number, queueTimeout: number, observer?: GateObserver) {
     this.#realm = realm
+    this.#observer = observer
     this.#concurrency = concurrency
     this.#queue = queue
     this.#queueTimeout = queueTimeout
@@ -34,11 +47,14 @@ export class RequestGate {
 
   get active (): number { return this.#active }
   get queued (): number { return this.#waiters.length - this.#head }
+  /** Requests let through so far: the worker's requests served (an integer increment on the hot path, nothing more). */
+  get admitted (): number { return this.#admitted }
 
   /** Takes a slot if one is free: the hot path, no promise. */
   tryEnter (): boolean {
     if (this.#active >= this.#concurrency || this.queued > 0) return false
     this.#active++
+    this.#admitted++
     return true
   }
 
@@ -58,16 +74,22 @@ export class RequestGate {
           const i = this.#waiters.indexOf(waiter, this.#head)
           if (i !== -1) this.#waiters.splice(i, 1)
           reject(withRetryAfter(new WorkerQueueTimeoutError(this.#realm, this.#queueTimeout), this.#queueTimeout / 1000))
-        }, this.#queueTimeout)
+        }, this.#queueTimeout),
+        since: Date.now()
       }
       this.#waiters.push(waiter)
+      this.#observer?.queued(this.queued)
     })
   }
 
   /** Gives the slot back, or to the oldest waiter. */
   leave (): void {
     const next = this.#shift()
-    if (next) return next.resolve(true)
+    if (next) {
+      this.#admitted++
+      this.#observer?.waited(Date.now() - next.since)
+      return next.resolve(true)
+    }
     this.#active--
     if (this.#active === 0 && this.#idle.length > 0) for (const resolve of this.#idle.splice(0)) resolve()
   }

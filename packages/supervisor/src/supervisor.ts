@@ -28,14 +28,18 @@ import type { WorkerRealm } from './config.ts'
 import { CrashBackoff, DEFAULT_CRASH_BACKOFF } from './crash-backoff.ts'
 import type { CrashBackoffOptions } from './crash-backoff.ts'
 import type {
-  DispatchRequest, Dispatcher, DrainSummary, HostInfo, PlacementInfo, ReconfigureSummary, SupervisorStats, WorkerRequest, WorkerResponse
+  DispatchRequest, DispatchUpgrade, Dispatcher, DrainSummary, HostInfo, Identity, PlacementInfo, ReconfigureSummary, StartRequest, SupervisorStats,
+  UpgradeResult, WorkerRequest, WorkerResponse
 } from './dispatcher.ts'
 import {
   MovingError, NotClusteredError, RealmInvalidError, SessionNotFoundError, SparesNeedBootableKindError, StaleEpochError, SupervisorClosedError,
-  UnknownRealmError, WorkerBackoffError, WorkerExitedError, WorkerLimitError, withRetryAfter
+  UnknownRealmError, WorkerBackoffError, WorkerExitedError, WorkerLimitError, WorkerNotFoundError, withRetryAfter
 } from './errors.ts'
 import { BootSlots } from './boot-slots.ts'
 import { within } from './within.ts'
+import { WORKER_STATES } from './operator-views.ts'
+import type { RealmStatus, SupervisorStatus, WorkerAction, WorkerActionResult, WorkerFilter, WorkerInfo, WorkerState, WorkerTarget } from './operator-views.ts'
+import { RealmCounters } from './realm-counters.ts'
 import { makeRoom } from './worker-limits.ts'
 import type { WorkerLimits } from './worker-limits.ts'
 import { HibernationStore } from './hibernation-store.ts'
@@ -135,6 +139,12 @@ export class Supervisor implements Dispatcher {
   /** Slots being moved to another host (cluster): their requests get SUP_ERR_MOVING until the move ends. */
   #moving = new Set<string>()
   #boots: BootSlots | null
+  #realmCounts = new RealmCounters()
+  /** What outlives a slot's worker, for operators: its user, restarts, and whether it hibernated. */
+  #slots = new Map<string, SlotRecord>()
+  /** Entries retired and still stopping, with the reason. */
+  #retiring = new Map<WorkerEntry, StopReason>()
+  readonly #startedAt = Date.now()
 
   constructor ({ realms, store, logger, crashBackoff = DEFAULT_CRASH_BACKOFF, runDir, limits = {}, storeAccess, transientRange, stateDir, placement, hostId = 'local', bootConcurrency }: SupervisorOptions) {
     this.#guard = placement
@@ -188,7 +198,7 @@ export class Supervisor implements Dispatcher {
   }
 
   static #sweepPeriod (realms: readonly WorkerRealm[]): number {
-    return LifecycleSweeper.period(realms.flatMap(r => [r.idleTimeout, r.maxLifetime]))
+    return LifecycleSweeper.period(realms.flatMap(r => [r.idleTimeout, r.socketIdleTimeout, r.maxLifetime]))
   }
 
   /** Why a live, unoccupied worker should stop now. */
@@ -196,7 +206,8 @@ export class Supervisor implements Dispatcher {
     const realm = this.#realms.get(entry.realm)
     // A reload changed or removed its realm: it drained, it goes.
     if (realm !== entry.config) return 'replaced'
-    if (now - worker.lastActivity >= realm.idleTimeout) return 'idle'
+    const idleTimeout = worker.sockets > 0 ? realm.socketIdleTimeout ?? realm.idleTimeout : realm.idleTimeout
+    if (now - worker.lastActivity >= idleTimeout) return 'idle'
     if (realm.maxLifetime > 0 && now - entry.startedAt >= realm.maxLifetime) return 'replaced'
     return null
   }
@@ -258,7 +269,24 @@ export class Supervisor implements Dispatcher {
     const worker = entry?.worker
     // The hot path: a live worker of the request's placement with room, no awaits before the message is posted.
     if (worker && entry!.epoch === req.epoch && !entry!.moving && entry!.gate.tryEnter()) return Supervisor.#send(entry!.gate, worker, req)
-    return this.#dispatchSlow(req)
+    return this.#dispatchSlow(req, Supervisor.#send)
+  }
+
+  /** A handshake takes a slot of the worker's gate until it is answered; an open socket holds none. */
+  upgrade (req: DispatchUpgrade): Promise<UpgradeResult> {
+    return this.#dispatchSlow(req, Supervisor.#upgrade)
+  }
+
+  static #upgrade (gate: RequestGate, worker: Worker, req: DispatchUpgrade): Promise<UpgradeResult> {
+    return worker.upgrade(req).then((res) => {
+      const body = res.type === 'refused' ? res.response.body : null
+      if (body !== null && !(body instanceof Uint8Array)) (body as Readable).once('close', () => gate.leave())
+      else gate.leave()
+      return res
+    }, (err: unknown) => {
+      gate.leave()
+      throw err
+    })
   }
 
   /** The request through an admitted slot of the gate, which it gives back once the response is over. */
@@ -274,7 +302,17 @@ export class Supervisor implements Dispatcher {
     })
   }
 
-  async #dispatchSlow (req: DispatchRequest): Promise<WorkerResponse> {
+  async #dispatchSlow<R extends { identity: Identity, realm: string, epoch?: number }, T> (req: R, exchange: (gate: RequestGate, worker: Worker, req: R) => Promise<T>): Promise<T> {
+    try {
+      return await this.#dispatchWaiting(req, exchange)
+    } catch (err) {
+      // Counted here, off the hot path: a live worker with room never gets here.
+      if (this.#realms.has(req.realm)) this.#realmCounts.of(req.realm).reject(err)
+      throw err
+    }
+  }
+
+  async #dispatchWaiting<R extends { identity: Identity, realm: string, epoch?: number }, T> (req: R, exchange: (gate: RequestGate, worker: Worker, req: R) => Promise<T>): Promise<T> {
     const { sessionId } = req.identity
     // Each turn either takes a slot, waits in the queue, or starts a worker;
     // a turn repeats only when the worker it waited for went away meanwhile.
@@ -294,42 +332,66 @@ export class Supervisor implements Dispatcher {
         if (!realm) throw new UnknownRealmError(req.realm)
         const wait = this.#backoff.wait(WorkerTable.key(sessionId, req.realm))
         if (wait > 0) throw withRetryAfter(new WorkerBackoffError(req.realm), wait / 1000)
-        entry = this.#spawn(req, realm)
+        entry = this.#spawn(req.identity, realm, req.epoch)
       }
       const worker = entry.worker ?? await entry.ready
       // A move began while this request waited for the worker to start: it goes to the new host.
       if (entry.moving) throw new MovingError(req.realm)
-      if (entry.gate.tryEnter()) return Supervisor.#send(entry.gate, worker, req)
+      if (entry.gate.tryEnter()) return exchange(entry.gate, worker, req)
       if (!await entry.gate.wait()) continue
-      if (this.#table.get(sessionId, req.realm) === entry && entry.worker === worker && !entry.moving) return Supervisor.#send(entry.gate, worker, req)
+      if (this.#table.get(sessionId, req.realm) === entry && entry.worker === worker && !entry.moving) return exchange(entry.gate, worker, req)
       entry.gate.leave()
     }
     throw new WorkerExitedError(req.realm)
   }
 
-  #spawn (req: DispatchRequest, realm: WorkerRealm): WorkerEntry {
-    const { identity } = req
+  /**
+   * Starts the (session, realm)'s worker if it has none and waits until it is
+   * ready, without a request: for a page that follows a slow start.
+   */
+  async startWorker ({ identity, realm: name, epoch }: StartRequest): Promise<'live' | 'started'> {
+    if (this.#closed) throw new SupervisorClosedError()
+    let entry = this.#table.get(identity.sessionId, name)
+    if (entry?.worker) return 'live'
+    if (!entry) {
+      const realm = this.#realms.get(name)
+      if (!realm) throw new UnknownRealmError(name)
+      const wait = this.#backoff.wait(WorkerTable.key(identity.sessionId, name))
+      if (wait > 0) throw withRetryAfter(new WorkerBackoffError(name), wait / 1000)
+      entry = this.#spawn(identity, realm, epoch)
+    }
+    await entry.ready
+    return 'started'
+  }
+
+  #spawn (identity: Identity, realm: WorkerRealm, epoch: number | undefined): WorkerEntry {
     const { sessionId } = identity
     const kind = workerKind(realm.kind)
+    const counter = this.#realmCounts.of(realm.name)
+    const key = WorkerTable.key(sessionId, realm.name)
+    let slot = this.#slots.get(key)
+    if (!slot) this.#slots.set(key, slot = { sessionId, realm: realm.name, user: identity.user, kind: realm.kind, restarts: 0, hibernatedAt: null })
+    const history = slot
     const entry: WorkerEntry = {
       sessionId,
       realm: realm.name,
       config: realm,
-      gate: new RequestGate(realm.name, realm.concurrency, realm.queue, realm.queueTimeout),
+      gate: new RequestGate(realm.name, realm.concurrency, realm.queue, realm.queueTimeout, counter),
       startedAt: 0,
       user: identity.user,
       ready: null as unknown as Promise<Worker>,
       worker: null,
-      ...(req.epoch !== undefined && { epoch: req.epoch })
+      ...(epoch !== undefined && { epoch })
     }
-    const fence: WriteFence | undefined = req.epoch === undefined ? undefined : { realm: realm.name, epoch: req.epoch }
+    const fence: WriteFence | undefined = epoch === undefined ? undefined : { realm: realm.name, epoch }
+    const began = Date.now()
     entry.ready = (async () => {
       await this.#startup
       await this.#table.stopped(sessionId, realm.name)
       // The gateway says whose session this is; the store says whether it still exists (and, in a
       // cluster, the directory whether it is this host's under that epoch). Asked only here, on the
       // cold path: a live worker is proof enough, since a session's end stops its workers.
-      const [record, placed] = await Promise.all([this.#store.lookup(sessionId), this.#guard?.confirm(sessionId, realm.name, req.epoch)])
+      const [record, placed] = await Promise.all([this.#store.lookup(sessionId), this.#guard?.confirm(sessionId, realm.name, epoch)])
       if (!record || record.user !== identity.user) throw new SessionNotFoundError()
       const room = makeRoom(this.#table.entries(), entry, this.#limits, realm.maxWorkers)
       if (room.full) throw withRetryAfter(new WorkerLimitError(room.full.scope, room.full.limit), 1)
@@ -337,10 +399,16 @@ export class Supervisor implements Dispatcher {
       const logger = this.#log.child({ realm: realm.name, session: sessionHash(sessionId) })
       const onExit = (err: Error) => {
         this.#counts.crashed++
-        const backoffMs = this.#backoff.record(WorkerTable.key(sessionId, realm.name))
-        logger.error({ err }, 'worker exited unexpectedly')
+        counter.crashes++
+        history.restarts++
+        if ((err as { code?: string }).code === 'SUP_ERR_WORKER_MEMORY') counter.memoryKills++
+        const backoffMs = this.#backoff.record(key)
+        logger.error({ err, ...entry.worker?.describe() }, 'worker exited unexpectedly')
         // Once per backoff: the requests it turns away meanwhile are logged at debug only (error-reply.ts).
-        if (backoffMs > 0) logger.warn({ backoffMs }, 'worker keeps crashing: no new one for a while, its requests get 503 with Retry-After')
+        if (backoffMs > 0) {
+          counter.backoffs++
+          logger.warn({ backoffMs }, 'worker keeps crashing: no new one for a while, its requests get 503 with Retry-After')
+        }
         if (this.#table.delete(entry)) entry.gate.close()
       }
       const resume = kind.hibernates ? await this.#hibernation.load(sessionId, realm.name, logger) : undefined
@@ -350,6 +418,10 @@ export class Supervisor implements Dispatcher {
       const worker = await (this.#boots ? this.#boots.run(start) : start())
       if (spare) this.#counts.claimedSpares++
       this.#counts.spawned++
+      counter.spawns++
+      counter.spawnSeconds.observe((Date.now() - began) / 1000)
+      if (resume) counter.resumes++
+      history.hibernatedAt = null
       // Logout or shutdown may have retired the slot while the worker started.
       if (this.#closed || !this.#table.delete(entry)) {
         await worker.stop(this.#closed ? 'shutdown' : 'logout')
@@ -358,12 +430,24 @@ export class Supervisor implements Dispatcher {
       entry.worker = worker
       entry.startedAt = Date.now()
       this.#table.add(entry)
+      let live = 0
+      for (const e of this.#table.entries()) if (e.realm === realm.name && e.worker) live++
+      if (live > counter.peakWorkers) counter.peakWorkers = live
       // The state is consumed: a later crash must not resume from it again (clearing also ends a failover's record).
       if (resume || placed?.failover) await this.#hibernation.clear(sessionId, realm.name, logger, entry.epoch)
-      logger.debug({ resumed: resume !== undefined, spare: spare !== undefined, ...worker.describe() }, 'worker started')
+      // The cold path: one line per start, with what an operator looks for (ps, top, id).
+      logger.info({ reason: resume ? 'resumed' : spare ? 'spare' : 'cold', ms: Date.now() - began, ...worker.describe() }, 'worker started')
       return worker
     })()
-    entry.ready.catch(() => this.#table.delete(entry))
+    entry.ready.catch((err: unknown) => {
+      this.#table.delete(entry)
+      if (history.restarts === 0 && history.hibernatedAt === null && this.#slots.get(key) === history) this.#slots.delete(key)
+      const code = (err as { code?: string }).code
+      // Refusals (the session gone, no room, shutting down) are not failures to start.
+      if (code === 'SUP_ERR_NO_SESSION' || code === 'SUP_ERR_CLOSED' || code === 'SUP_ERR_WORKER_LIMIT') return
+      counter.spawnFailures++
+      this.#log.warn({ err, realm: realm.name, session: sessionHash(sessionId) }, 'worker failed to start')
+    })
     this.#table.add(entry)
     return entry
   }
@@ -405,14 +489,25 @@ export class Supervisor implements Dispatcher {
     if (!this.#table.delete(entry)) return Promise.resolve()
     // Anyone queued for this worker dispatches again, to its successor.
     entry.gate.close()
+    this.#retiring.set(entry, reason)
+    const key = WorkerTable.key(entry.sessionId, entry.realm)
     const done = entry.ready.then(
       async (w) => {
         await this.#checkpoints.settled(entry)
+        const described = w.describe()
         const hibernated = await w.stop(reason)
+        const slot = this.#slots.get(key)
         const saved = hibernated ? await this.#hibernation.save(entry.sessionId, entry.realm, hibernated, this.#log, entry.epoch) : false
+        if (hibernated) {
+          this.#realmCounts.of(entry.realm).hibernations++
+          if (slot) slot.hibernatedAt = Date.now()
+        } else if (slot && slot.restarts === 0) {
+          this.#slots.delete(key)
+        }
+        this.#log.info({ realm: entry.realm, session: sessionHash(entry.sessionId), reason, hibernated: hibernated !== undefined, ...described }, 'worker stopped')
         onSaved?.(saved)
       },
-      () => { /* never started: nothing to stop */ })
+      () => { /* never started: nothing to stop */ }).finally(() => this.#retiring.delete(entry))
     this.#table.trackStop(entry.sessionId, entry.realm, done)
     // A session that logs out starts its next life without the old crash record.
     if (reason === 'logout') this.#backoff.forget(WorkerTable.key(entry.sessionId, entry.realm))
@@ -476,11 +571,170 @@ export class Supervisor implements Dispatcher {
   sessions (): Promise<string[]> {
     const ids = new Set<string>()
     for (const e of this.#table.entries()) ids.add(e.sessionId)
+    // Hibernated and backed-off slots too: a session that ended without its event still has its record dropped.
+    for (const slot of this.#slots.values()) ids.add(slot.sessionId)
     return Promise.resolve([...ids])
   }
 
   async stopSession (sessionId: string, reason: StopReason = 'logout'): Promise<void> {
     await Promise.all(this.#table.ofSession(sessionId).map(e => this.#retire(e, reason)))
+    if (reason === 'logout') for (const [key, slot] of this.#slots) if (slot.sessionId === sessionId) this.#slots.delete(key)
+  }
+
+  /** Every slot with a worker or a record (hibernated, in backoff), filtered; measured when `usage` is asked for. */
+  async workers (filter: WorkerFilter = {}): Promise<WorkerInfo[]> {
+    const out: Array<{ info: WorkerInfo, worker: Worker | null }> = []
+    const seen = new Set<string>()
+    const now = Date.now()
+    const add = (e: WorkerEntry, state: WorkerState) => {
+      seen.add(WorkerTable.key(e.sessionId, e.realm))
+      out.push({ info: this.#entryInfo(e, state), worker: state === 'starting' ? null : e.worker })
+    }
+    for (const e of this.#table.entries()) add(e, !e.worker ? 'starting' : e.gate.active > 0 ? 'busy' : 'ready')
+    for (const e of this.#retiring.keys()) if (!seen.has(WorkerTable.key(e.sessionId, e.realm))) add(e, 'stopping')
+    for (const [key, slot] of this.#slots) {
+      if (seen.has(key)) continue
+      const wait = this.#backoff.wait(key, now)
+      if (wait > 0) out.push({ info: this.#slotInfo(slot, 'backoff', now + wait), worker: null })
+      else if (slot.hibernatedAt !== null) out.push({ info: this.#slotInfo(slot, 'hibernated', null), worker: null })
+    }
+    const hash = filter.session
+    const picked = out.filter(({ info: w }) => (filter.realm === undefined || w.realm === filter.realm) &&
+      (filter.kind === undefined || w.kind === filter.kind) && (filter.state === undefined || w.state === filter.state) &&
+      (filter.user === undefined || w.user === filter.user) && (hash === undefined || w.session === hash))
+    if (filter.usage) {
+      await Promise.all(picked.map(async (p) => {
+        if (!p.worker) return
+        const usage = await p.worker.usage()
+        // A child's descriptor count when it has one, else the WebSockets the gateway holds to it.
+        Object.assign(p.info, usage, { openSockets: usage.openSockets ?? p.info.openSockets })
+      }))
+    }
+    return picked.map(p => p.info)
+  }
+
+  #entryInfo (e: WorkerEntry, state: WorkerState): WorkerInfo {
+    const d = e.worker?.describe()
+    const slot = this.#slots.get(WorkerTable.key(e.sessionId, e.realm))
+    const hash = sessionHash(e.sessionId)
+    return {
+      id: `${hash}.${e.realm}`,
+      host: this.#guard ? this.#hostId : null,
+      realm: e.realm,
+      kind: e.config.kind,
+      state,
+      session: hash,
+      user: e.user ?? '',
+      pid: d?.pid ?? null,
+      threadId: d?.threadId ?? null,
+      uid: d?.uid ?? null,
+      gid: d?.gid ?? null,
+      startedAt: e.startedAt || null,
+      lastActivity: e.worker?.lastActivity ?? null,
+      requests: e.gate.admitted,
+      inFlight: e.gate.active,
+      queued: e.gate.queued,
+      rssBytes: null,
+      heapUsedBytes: null,
+      cpuSeconds: null,
+      restarts: slot?.restarts ?? 0,
+      openSockets: e.worker?.sockets ?? null,
+      backoffUntil: null
+    }
+  }
+
+  #slotInfo (slot: SlotRecord, state: WorkerState, backoffUntil: number | null): WorkerInfo {
+    const hash = sessionHash(slot.sessionId)
+    return {
+      id: `${hash}.${slot.realm}`,
+      host: this.#guard ? this.#hostId : null,
+      realm: slot.realm,
+      kind: slot.kind,
+      state,
+      session: hash,
+      user: slot.user,
+      pid: null,
+      threadId: null,
+      uid: null,
+      gid: null,
+      startedAt: null,
+      lastActivity: slot.hibernatedAt,
+      requests: 0,
+      inFlight: 0,
+      queued: 0,
+      rssBytes: null,
+      heapUsedBytes: null,
+      cpuSeconds: null,
+      restarts: slot.restarts,
+      openSockets: null,
+      backoffUntil
+    }
+  }
+
+  /** The session behind a hash, from the slots this supervisor knows: the admin API names sessions by hash only. */
+  #identityOf ({ session, realm }: WorkerTarget): { identity: Identity, entry: WorkerEntry | undefined } | undefined {
+    for (const e of this.#table.entries()) {
+      if (e.realm === realm && sessionHash(e.sessionId) === session) return { identity: { sessionId: e.sessionId, user: e.user ?? '' }, entry: e }
+    }
+    for (const slot of this.#slots.values()) {
+      if (slot.realm === realm && sessionHash(slot.sessionId) === session) return { identity: { sessionId: slot.sessionId, user: slot.user }, entry: undefined }
+    }
+    return undefined
+  }
+
+  /** An operator's stop, hibernate or restart of one slot; answers the slot before and after. */
+  async workerAction (target: WorkerTarget, action: WorkerAction): Promise<WorkerActionResult> {
+    const found = this.#identityOf(target)
+    const view = async () => (await this.workers({ session: target.session, realm: target.realm }))[0] ?? null
+    const before = await view()
+    if (!found || !before) throw new WorkerNotFoundError(`${target.session}.${target.realm}`)
+    const { identity, entry } = found
+    const key = WorkerTable.key(identity.sessionId, target.realm)
+    if (action === 'stop') {
+      // 'logout' is the stop whose handler does not hibernate: the session goes on, its state does not.
+      if (entry) await this.#retire(entry, 'logout')
+      this.#backoff.forget(key)
+      this.#slots.delete(key)
+      await this.#hibernation.clear(identity.sessionId, target.realm, this.#log)
+    } else if (action === 'hibernate') {
+      if (entry) await this.#retire(entry, 'idle')
+    } else {
+      this.#backoff.forget(key)
+      const restarts = before.restarts + 1
+      if (entry) await this.#retire(entry, 'replaced')
+      await this.startWorker({ identity, realm: target.realm })
+      const slot = this.#slots.get(key)
+      if (slot) slot.restarts = restarts
+    }
+    this.#log.info({ action, realm: target.realm, session: target.session }, 'worker action')
+    return { action, before, after: await view() }
+  }
+
+  /** Per realm: slots by state, queues and their bounds, spares, and the counters since start. */
+  async status (): Promise<SupervisorStatus> {
+    const workers = await this.workers()
+    const spares = this.#spares.counts()
+    const realms: RealmStatus[] = []
+    for (const realm of this.#realms.values()) {
+      const byState = Object.fromEntries(WORKER_STATES.map(s => [s, 0])) as Record<WorkerState, number>
+      let queued = 0
+      for (const w of workers) {
+        if (w.realm !== realm.name) continue
+        byState[w.state]++
+        queued += w.queued
+      }
+      realms.push({
+        name: realm.name,
+        kind: realm.kind,
+        workers: byState,
+        maxWorkers: realm.maxWorkers ?? null,
+        queued,
+        queueLimit: realm.queue,
+        spares: spares[realm.name] ?? null,
+        counts: this.#realmCounts.of(realm.name).snapshot()
+      })
+    }
+    return { host: this.#guard ? this.#hostId : null, startedAt: this.#startedAt, realms }
   }
 
   stats (): SupervisorStats {
@@ -504,6 +758,8 @@ export class Supervisor implements Dispatcher {
     const entries = [...this.#table.entries()]
     await Promise.all([...entries.map(e => this.#retire(e, 'shutdown')), this.#spares.close()])
     await this.#table.allStopped()
+    // The record of stopped workers reaches the state directory before close resolves: a caller may remove it next.
+    await this.#host.children?.flush()
     await Promise.all([...workerKinds()].map(k => k.close?.(this.#host)))
     await this.#host.memoryLimits.close()
     if (this.#runDirReady && this.#runDirOption === undefined) await rm(await this.#runDirReady, { recursive: true, force: true })
@@ -520,6 +776,17 @@ function logFailover (log: Logger, placed: ConfirmedPlacement, resumed: boolean,
       ? 'took over from a host that was lost: no saved state, so the worker starts cold and its in-memory state is lost'
       : 'took over from a host that was lost: the worker starts afresh (its kind keeps no state)')
   }
+}
+
+/** What a slot leaves behind its worker, for the operators' views. */
+interface SlotRecord {
+  sessionId: string
+  realm: string
+  user: string
+  kind: string
+  restarts: number
+  /** When its worker last hibernated; null once a new worker resumed. */
+  hibernatedAt: number | null
 }
 
 /** Whether two definitions of a realm start the same workers: only the supervisor's own settings count. */

@@ -1,4 +1,6 @@
 import type { Logger } from 'pino'
+import type { UpgradeOptions, WebSocketUpgrade } from './session-sockets.ts'
+import type { WorkerWebSocket } from './web-socket.ts'
 
 /**
  * The six data operations on one session's key/value map, however it is
@@ -58,4 +60,29 @@ export interface HandlerContext {
   readonly log: Logger
   /** Aborts when the worker is being stopped (idle, logout, shutdown). */
   readonly signal: AbortSignal
+  /**
+   * Takes a WebSocket upgrade request (`Upgrade: websocket`): return
+   * `response` from `fetch` and talk on `socket`. The gateway terminates the
+   * client's connection and relays its messages, with backpressure both ways.
+   *
+   * When the worker hibernates, its sockets stay open at the gateway. The
+   * next message on one of them resumes the worker, and each socket is
+   * offered again through `fetch` as its original upgrade request: calling
+   * `upgradeWebSocket` then hands back the same connection, already open
+   * (no new handshake reaches the client), with the value it kept through
+   * `socket.serializeAttachment`. The message that woke the worker follows.
+   *
+   * @example
+   * fetch (request, ctx) {
+   *   if (request.headers.get('upgrade') !== 'websocket') return new Response('a chat socket lives here')
+   *   const { socket, response } = ctx.upgradeWebSocket(request)
+   *   const name = (socket.deserializeAttachment() as { name?: string } | null)?.name ?? ctx.user
+   *   socket.serializeAttachment({ name })
+   *   socket.addEventListener('message', (e) => { for (const s of ctx.getWebSockets()) s.send(`${name}: ${e.data}`) })
+   *   return response
+   * }
+   */
+  upgradeWebSocket (request: Request, options?: UpgradeOptions): WebSocketUpgrade
+  /** The WebSockets open on this worker now, those offered again after hibernation included. */
+  getWebSockets (): WorkerWebSocket[]
 }

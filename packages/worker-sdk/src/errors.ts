@@ -17,6 +17,8 @@ export const SDK_ERROR_STATUS = {
   SDK_ERR_SOCKET_CLOSED: 500,
   SDK_ERR_ABORTED: 502,
   SDK_ERR_NOT_UPGRADABLE: 500,
+  SDK_ERR_NOT_WEBSOCKET: 500,
+  SDK_ERR_ATTACHMENT_TOO_LARGE: 500,
   SDK_ERR_CONTEXT_UNSUPPORTED: 500,
   // The store's own codes (session-store's errors.ts, with the same statuses), raised here where
   // the lock client decides without asking the store: a worker of any kind sees the same code.
@@ -53,6 +55,8 @@ export const notStartedBySupervisor = (what: string): SdkError => sdkError('SDK_
 export const socketClosed = (): SdkError => sdkError('SDK_ERR_SOCKET_CLOSED', 'the socket channel is closed')
 export const peerAborted = (): SdkError => sdkError('SDK_ERR_ABORTED', 'the other end of the transport aborted the stream')
 export const notUpgradable = (): SdkError => sdkError('SDK_ERR_NOT_UPGRADABLE', 'not an upgrade request still waiting for its answer')
+export const notWebSocket = (): SdkError => sdkError('SDK_ERR_NOT_WEBSOCKET', 'upgradeWebSocket needs a request with Upgrade: websocket that is still waiting for its answer')
+export const attachmentTooLarge = (bytes: number, limit: number): SdkError => sdkError('SDK_ERR_ATTACHMENT_TOO_LARGE', `a socket attachment of ${bytes} bytes is over the limit of ${limit}`)
 export const contextUnsupported = (what: string): SdkError =>
   sdkError('SDK_ERR_CONTEXT_UNSUPPORTED', `kind context: ${what}; the handler's modules are bundled when the daemon starts (use kind thread for code that loads modules at run time)`)
 export const storeUnavailable = (why: string): SdkError => sdkError('SDK_ERR_STORE_UNAVAILABLE', why)

@@ -5,6 +5,7 @@ import { SESSION_DATA_ARITY } from './context.ts'
 import type { HandlerContext, SessionData } from './context.ts'
 import { storeUnavailable, workerStopping } from './errors.ts'
 import type { Handler } from './handler.ts'
+import { SessionSockets } from './session-sockets.ts'
 import type { StopReason } from './transport/messages.ts'
 
 /** Stops before which a handler's `hibernate` runs: the session goes on, its worker pauses. */
@@ -18,10 +19,17 @@ export interface SessionOfWorker {
   log: Logger
 }
 
-/** The handler's context, and the controller of its `signal`. */
-export function handlerContext (session: SessionOfWorker): { ctx: HandlerContext, stopping: AbortController } {
+/** The handler's context, the controller of its `signal`, and its WebSockets (the runtime sets their acceptor). */
+export function handlerContext (session: SessionOfWorker): { ctx: HandlerContext, stopping: AbortController, sockets: SessionSockets } {
   const stopping = new AbortController()
-  return { ctx: Object.freeze({ ...session, signal: stopping.signal }), stopping }
+  const sockets = new SessionSockets()
+  const ctx: HandlerContext = Object.freeze({
+    ...session,
+    signal: stopping.signal,
+    upgradeWebSocket: (request: Request, options?: Parameters<SessionSockets['upgradeWebSocket']>[1]) => sockets.upgradeWebSocket(request, options),
+    getWebSockets: () => sockets.list()
+  })
+  return { ctx, stopping, sockets }
 }
 
 /** `resume(state)` when there is saved state and the handler can take it, else `start`. */
@@ -32,11 +40,20 @@ export async function startOrResume (handler: Handler, ctx: HandlerContext, resu
 
 /**
  * Aborts `ctx.signal`, runs `hibernate` when the reason keeps the session
- * going and someone takes the state, then `stop`. Answers the state.
+ * going and someone takes the state, then parks the sockets still open (the
+ * session goes on) or closes them, then runs `stop`. Answers the state.
  */
-export async function stopHandler (handler: Handler, ctx: HandlerContext, stopping: AbortController, reason: StopReason, stateWanted = true): Promise<{ state: unknown } | undefined> {
+export async function stopHandler (handler: Handler, ctx: HandlerContext, stopping: AbortController, reason: StopReason, stateWanted = true, sockets?: SessionSockets): Promise<{ state: unknown } | undefined> {
   stopping.abort(workerStopping(`worker stopping: ${reason}`))
-  const hibernated = handler.hibernate && stateWanted && HIBERNATING_STOPS.has(reason) ? { state: await handler.hibernate(ctx) } : undefined
+  const hibernating = stateWanted && HIBERNATING_STOPS.has(reason)
+  let hibernated: { state: unknown } | undefined
+  try {
+    hibernated = handler.hibernate && hibernating ? { state: await handler.hibernate(ctx) } : undefined
+  } finally {
+    // After `hibernate`, which may still send on a socket or update its attachment; before `stop`,
+    // which may close what the sockets lead to (an app's own server).
+    sockets?.settle(reason, hibernating)
+  }
   await handler.stop?.(ctx)
   return hibernated
 }

@@ -4,6 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
 import type { HandlerContext } from './context.ts'
 import type { Handler } from './handler.ts'
+import type { HttpUpgrades } from './http-upgrades.ts'
 import { isStreaming, wholeOrStream } from './whole-or-stream.ts'
 import type { StreamingBody } from './whole-or-stream.ts'
 import { pipeline } from 'node:stream/promises'
@@ -14,6 +15,8 @@ export interface HttpModeOptions {
   /** A unix socket path, or a loopback port. */
   socket?: string
   port?: number
+  /** The worker's upgrades (its WebSockets), when the supervisor may ask for them. */
+  upgrades?: HttpUpgrades
 }
 
 function toRequest (req: IncomingMessage, signal: AbortSignal): Request {
@@ -66,7 +69,7 @@ async function respond (res: ServerResponse, response: Response): Promise<void> 
  * @example
  * const server = await serveHttp(handler, ctx, { socket: process.env.SESSIOND_SOCKET })
  */
-export async function serveHttp (handler: Handler, ctx: HandlerContext, { socket, port }: HttpModeOptions): Promise<Server> {
+export async function serveHttp (handler: Handler, ctx: HandlerContext, { socket, port, upgrades }: HttpModeOptions): Promise<Server> {
   const server = createServer((req, res) => {
     const abort = new AbortController()
     res.once('close', () => { if (!res.writableFinished) abort.abort(new Error('client went away')) })
@@ -87,6 +90,7 @@ export async function serveHttp (handler: Handler, ctx: HandlerContext, { socket
         res.end(JSON.stringify(coded))
       })
   })
+  if (upgrades) server.on('upgrade', (req, sock, head) => upgrades.handle(handler, ctx, req, sock, head))
   if (socket) server.listen(socket)
   else server.listen(port ?? 0, '127.0.0.1')
   await once(server, 'listening')

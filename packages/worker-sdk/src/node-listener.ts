@@ -1,7 +1,7 @@
 import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { Agent, createServer, request as httpRequest } from 'node:http'
-import type { RequestListener, Server } from 'node:http'
+import { Agent, Server, createServer, request as httpRequest } from 'node:http'
+import type { RequestListener } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -9,6 +9,8 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web'
 import type { HandlerContext } from './context.ts'
 import { defineHandler } from './handler.ts'
 import type { Handler } from './handler.ts'
+import { bridgeUpgrade } from './node-upgrade-bridge.ts'
+import type { WebSocket } from 'ws'
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer'])
 const NULL_BODY = new Set([101, 103, 204, 205, 304])
@@ -20,6 +22,16 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304])
  * users could reach), and each request is passed to it over a keep-alive
  * connection, bodies streaming both ways. The app sees `X-Sessiond-User`.
  *
+ * Give it the app's own `http.Server` instead of a listener, and the
+ * server's 'upgrade' listeners get the realm's WebSocket handshakes: an
+ * Express app with `new WebSocketServer({ server })` (ws) runs as it is,
+ * its sockets relayed through `ctx.upgradeWebSocket`.
+ *
+ * @example
+ * const server = http.createServer(app)
+ * new WebSocketServer({ server }).on('connection', (ws) => ws.on('message', (m) => ws.send(m)))
+ * export default fromNodeListener(server)
+ *
  * @example
  * import express from 'express'
  * import { fromNodeListener } from '@sessiond/worker-sdk'
@@ -28,16 +40,18 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304])
  * app.get('/', (req, res) => res.json({ user: req.get('x-sessiond-user') }))
  * export default fromNodeListener(app)
  */
-export function fromNodeListener (listener: RequestListener): Handler {
+export function fromNodeListener (app: RequestListener | Server): Handler {
   let server: Server | null = null
   let dir = ''
   let socketPath = ''
   const agent = new Agent({ keepAlive: true })
+  /** The app's ends of bridged WebSockets: the server cannot close while they are open. */
+  const sockets = new Set<WebSocket>()
 
   async function listen (): Promise<void> {
     dir = mkdtempSync(join(tmpdir(), 'sessiond-app-'))
     socketPath = join(dir, 'app.sock')
-    const s = createServer(listener)
+    const s = app instanceof Server ? app : createServer(app)
     s.listen(socketPath)
     await once(s, 'listening')
     server = s
@@ -49,6 +63,7 @@ export function fromNodeListener (listener: RequestListener): Handler {
 
     fetch (request: Request, ctx: HandlerContext): Promise<Response> {
       const url = new URL(request.url)
+      if (request.headers.get('upgrade')?.toLowerCase() === 'websocket') return bridgeUpgrade(request, ctx, socketPath, url.pathname + url.search, sockets)
       const headers: string[] = []
       for (const [k, v] of request.headers) if (!HOP_BY_HOP.has(k) && k !== 'x-sessiond-user') headers.push(k, v)
       headers.push('x-sessiond-user', ctx.user)
@@ -71,6 +86,8 @@ export function fromNodeListener (listener: RequestListener): Handler {
 
     async stop () {
       agent.destroy()
+      // Parked or closed by now (the client's side); the app's side goes with its server.
+      for (const ws of sockets) ws.terminate()
       await new Promise<void>(resolve => server ? server.close(() => resolve()) : resolve())
       server?.closeAllConnections()
       if (dir) rmSync(dir, { recursive: true, force: true })

@@ -11,6 +11,7 @@ import { ProtocolError, notStartedBySupervisor } from './errors.ts'
 import { handlerFromModule } from './handler.ts'
 import { checkpointHandler, handlerContext, startOrResume, stopHandler, unavailableStore } from './handler-lifecycle.ts'
 import { serveHttp } from './http-mode.ts'
+import { HttpUpgrades } from './http-upgrades.ts'
 import { HttpStoreClient } from './http-store-client.ts'
 import { warmHttpPath } from './warm-up.ts'
 import type { StopReason } from './transport/messages.ts'
@@ -53,7 +54,7 @@ if (claim.runAs) {
 process.chdir(claim.cwd)
 
 const httpStore = env.SESSIOND_STORE_URL ? new HttpStoreClient(env.SESSIOND_STORE_URL) : null
-const { ctx, stopping: stopController } = handlerContext({
+const { ctx, stopping: stopController, sockets } = handlerContext({
   sessionId: required('SESSIOND_SESSION_ID'),
   user: required('SESSIOND_USER'),
   realm,
@@ -64,7 +65,9 @@ const { ctx, stopping: stopController } = handlerContext({
 handlerModule ??= await import(handlerPath)
 const handler = handlerFromModule(handlerModule, handlerPath)
 await startOrResume(handler, ctx, claim.resume)
-const server = await serveHttp(handler, ctx, env.SESSIOND_SOCKET ? { socket: env.SESSIOND_SOCKET } : { port: Number(required('PORT')) })
+const upgrades = new HttpUpgrades()
+sockets.acceptor = (request, headers) => upgrades.accept(request, headers)
+const server = await serveHttp(handler, ctx, { upgrades, ...(env.SESSIOND_SOCKET ? { socket: env.SESSIOND_SOCKET } : { port: Number(required('PORT')) }) })
 await send({ t: 'ready' })
 
 let stopping = false
@@ -75,7 +78,9 @@ async function stop (reason: StopReason): Promise<never> {
   server.closeIdleConnections()
   try {
     // The state goes to the supervisor, if it is still there to take it.
-    const hibernated = await stopHandler(handler, ctx, stopController, reason, process.connected)
+    const hibernated = await stopHandler(handler, ctx, stopController, reason, process.connected, sockets)
+    // What the sockets were told (parked, closed) leaves before the process does.
+    await upgrades.flush(1000)
     if (hibernated) await send({ t: 'hibernated', state: hibernated.state })
     // A lock the handler left open would otherwise block the session's writers until its lease ends.
     await httpStore?.release()

@@ -55,9 +55,10 @@ export async function serveSession (port: MessagePort, handler: Handler, { realm
   if (claim.t === 'stop') return { stopped: claim.reason }
 
   const store = new PortStoreClient(port)
-  const { ctx, stopping } = handlerContext({ sessionId: claim.sessionId, user: claim.user, realm, store, log: realmLog.child({ session: claim.sessionHash }) })
+  const { ctx, stopping, sockets } = handlerContext({ sessionId: claim.sessionId, user: claim.user, realm, store, log: realmLog.child({ session: claim.sessionHash }) })
   const { promise: stopped, resolve: onStop } = Promise.withResolvers<StopReason>()
   const server = new PortServer(port, handler, ctx, store, onStop)
+  sockets.acceptor = (request, headers) => server.acceptSocket(request, headers)
   // The supervisor let go of the port without a stop (it gave up on this session): nobody takes a state.
   port.once('close', () => onStop('crash'))
   signal?.addEventListener('abort', () => onStop('crash'), { once: true })
@@ -67,7 +68,7 @@ export async function serveSession (port: MessagePort, handler: Handler, { realm
   let result: ThreadTaskResult = { stopped: reason }
   let failure: unknown = signal?.aborted ? signal.reason : undefined
   try {
-    const hibernated = await stopHandler(handler, ctx, stopping, reason)
+    const hibernated = await stopHandler(handler, ctx, stopping, reason, true, sockets)
     if (hibernated) result = { ...result, hibernated }
     return result
   } catch (err) {

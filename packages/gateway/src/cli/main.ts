@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { enableCompileCache } from 'node:module'
-import { CERT_HELP, CHECK_HELP, INIT_HELP, KEYS_HELP, START_HELP, USER_HELP } from './commands.ts'
+import { ADMIN_HELP, CERT_HELP, CHECK_HELP, INIT_HELP, KEYS_HELP, RELOAD_HELP, SESSIONS_HELP, START_HELP, STATUS_HELP, STOP_HELP, USER_HELP, WORKERS_HELP } from './commands.ts'
 import { CLUSTER_CERT_HELP, DRAIN_HELP, GATEWAY_HELP, MIGRATE_HELP, SUPERVISOR_HELP } from './cluster-commands.ts'
 
 interface Command {
@@ -17,6 +17,12 @@ const commands: Record<string, Command> = {
   user: { run: async () => (await import('./user.ts')).user, help: USER_HELP },
   cert: { run: async () => (await import('./cert.ts')).cert, help: `${CERT_HELP}\n\n${CLUSTER_CERT_HELP}` },
   keys: { run: async () => (await import('./keys.ts')).keys, help: KEYS_HELP },
+  status: { run: async () => (await import('./status.ts')).status, help: STATUS_HELP },
+  stop: { run: async () => (await import('./control.ts')).stop, help: STOP_HELP },
+  reload: { run: async () => (await import('./control.ts')).reload, help: RELOAD_HELP },
+  workers: { run: async () => (await import('./control.ts')).workers, help: WORKERS_HELP },
+  sessions: { run: async () => (await import('./control.ts')).sessions, help: SESSIONS_HELP },
+  admin: { run: async () => (await import('./admin.ts')).admin, help: ADMIN_HELP },
   // Several hosts: docs/deploy/cluster.md.
   supervisor: { run: async () => (await import('./supervisor.ts')).supervisor, help: SUPERVISOR_HELP },
   gateway: { run: async () => (await import('./gateway.ts')).gateway, help: GATEWAY_HELP },

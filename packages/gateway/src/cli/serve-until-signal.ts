@@ -3,7 +3,8 @@ import type { Logger } from 'pino'
 
 /**
  * Stops on SIGINT and SIGTERM (close-with-grace, `delay` as the last
- * resort) and reloads on SIGHUP, as `sessiond start` does.
+ * resort) and reloads on SIGHUP, as most daemons do (close-with-grace would
+ * stop on SIGHUP too): every role's command.
  */
 export function serveUntilSignal (logger: Logger, delay: number, daemon: { close (): Promise<void>, reload (): Promise<unknown> }): void {
   closeWithGrace({ delay, skip: ['SIGHUP'] }, async ({ signal, err }) => {

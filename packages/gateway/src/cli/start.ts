@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util'
-import closeWithGrace from 'close-with-grace'
 import { loadConfig } from '../config.ts'
 import type { ConfigOverrides } from '../config.ts'
 import { envOverrides } from './env-overrides.ts'
@@ -8,7 +7,9 @@ import { envOverrides } from './env-overrides.ts'
 export { envOverrides }
 import { SHUTDOWN_DRAIN_MS, startDaemon } from '../daemon.ts'
 import { createLogger } from '../logger.ts'
+import { notifyReady } from '../sd-notify.ts'
 import { START_USAGE } from './commands.ts'
+import { serveUntilSignal } from './serve-until-signal.ts'
 
 
 export async function start (argv: string[]): Promise<void> {
@@ -28,21 +29,15 @@ export async function start (argv: string[]): Promise<void> {
     ...(values.data !== undefined && { dataDir: values.data })
   }
   const config = loadConfig(values.config, overrides)
-  const logger = createLogger(config.log.level)
-  const daemon = await startDaemon(config, logger, overrides)
+  const logger = createLogger(config.log.level, { pretty: config.log.pretty })
+  // `sessiond stop` takes the same path as SIGTERM: close-with-grace below.
+  const daemon = await startDaemon(config, logger, overrides, { onStopRequest: () => process.kill(process.pid, 'SIGTERM') })
   // Signal handling first: a supervisor that reads the banner may signal at once.
-  // close-with-grace stops on SIGHUP too; here SIGHUP means reload, as for most daemons.
   // The last resort only: a shutdown drains requests, then gives each worker its stopTimeout.
-  const delay = SHUTDOWN_DRAIN_MS + Math.max(0, ...config.realms.map(r => r.stopTimeout)) + 5_000
-  closeWithGrace({ delay, skip: ['SIGHUP'] }, async ({ signal, err }) => {
-    if (err) logger.error({ err }, 'stopping after an unexpected error')
-    else logger.info({ signal }, 'stopping')
-    await daemon.close()
-  })
-  process.on('SIGHUP', () => {
-    daemon.reload().catch(() => { /* reload logged why; the previous config keeps running */ })
-  })
+  serveUntilSignal(logger, SHUTDOWN_DRAIN_MS + Math.max(0, ...config.realms.map(r => r.stopTimeout)) + 5_000, daemon)
   process.stdout.write(`sessiond listening on ${daemon.url}\n`)
+  if (daemon.metricsUrl) process.stdout.write(`sessiond metrics on ${daemon.metricsUrl}\n`)
+  await notifyReady(process.env, logger)
   if (daemon.demo) {
     process.stdout.write(daemon.demo.password
       ? `demo login: ${daemon.demo.user} ${daemon.demo.password}\n`

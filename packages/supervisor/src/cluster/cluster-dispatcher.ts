@@ -24,9 +24,12 @@ import type { Logger } from 'pino'
 import { WORKER_REALM_KEYS } from '../config.ts'
 import type { WorkerRealm } from '../config.ts'
 import type {
-  DispatchRequest, Dispatcher, DrainOptions, DrainSummary, HostInfo, PlacementInfo, ReconfigureSummary, WorkerResponse
+  DispatchRequest, DispatchUpgrade, Dispatcher, DrainOptions, DrainSummary, HostInfo, PlacementInfo, ReconfigureSummary, StartRequest, UpgradeResult,
+  WorkerResponse
 } from '../dispatcher.ts'
-import { HoldTimeoutError, HostLostError, NoPlacementError, SessionNotFoundError, UnknownHostError, withRetryAfter } from '../errors.ts'
+import { HoldTimeoutError, HostLostError, NoPlacementError, SessionNotFoundError, UnknownHostError, WorkerNotFoundError, withRetryAfter } from '../errors.ts'
+import { mergeStatus } from '../operator-views.ts'
+import type { SupervisorStatus, WorkerAction, WorkerActionResult, WorkerFilter, WorkerInfo, WorkerTarget } from '../operator-views.ts'
 import type { CallSigner } from './cluster-auth.ts'
 import { MemberView } from './member-view.ts'
 import { PlacementWaits } from './placement-waits.ts'
@@ -36,6 +39,8 @@ import { freeCapacity, rendezvous } from './rendezvous.ts'
 
 /** Placements cached per gateway; the oldest go first beyond it. */
 const CACHE_SIZE = 100_000
+/** A request as routing sees it: who, where, and whether it is safe to send again. */
+type Routed = Pick<DispatchRequest, 'identity' | 'realm' | 'method' | 'body'>
 /** Methods a gateway sends again after a host was lost mid-exchange: nothing they did can have changed anything. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
@@ -97,12 +102,33 @@ export class ClusterDispatcher implements Dispatcher {
     if (cached !== undefined && req.body === null) {
       const remote = this.#remotes.get(cached.host)
       // The hot path: the host and epoch known, nothing to keep for a second attempt.
-      if (remote !== undefined) return remote.dispatch(req, cached.epoch, null).catch(err => this.#route(req, key, null, cached, err))
+      if (remote !== undefined) {
+        return remote.dispatch(req, cached.epoch, null).catch(err => this.#route(req, key, null, cached, err, (r, epoch) => r.dispatch(req, epoch, null)))
+      }
     }
-    return this.#route(req, key, req.body === null ? null : new ReplayBody(req.body as Readable), cached, undefined)
+    const body = req.body === null ? null : new ReplayBody(req.body as Readable)
+    return this.#route(req, key, body, cached, undefined, (r, epoch) => r.dispatch(req, epoch, body?.attempt() ?? null))
   }
 
-  async #route (req: DispatchRequest, key: string, body: ReplayBody | null, placement: Placement | undefined, failure: unknown): Promise<WorkerResponse> {
+  /** A WebSocket handshake, routed as a request without a body is: its connection goes to the slot's host. */
+  upgrade (req: DispatchUpgrade): Promise<UpgradeResult> {
+    if (req.deadline === undefined) req.deadline = Date.now() + this.#requestTimeoutMs
+    const key = req.identity.sessionId + '\n' + req.realm
+    return this.#route({ ...req, body: null }, key, null, this.#cache.get(key), undefined, (r, epoch) => r.upgrade(req, epoch))
+  }
+
+  /** Starts the slot's worker on its host (placing it first when it has no place), as a request would. */
+  startWorker (req: StartRequest): Promise<'live' | 'started'> {
+    const key = req.identity.sessionId + '\n' + req.realm
+    const routed: Routed = { identity: req.identity, realm: req.realm, method: 'GET', body: null }
+    return this.#route(routed, key, null, this.#cache.get(key), undefined,
+      (r, epoch) => r.control<'live' | 'started'>('startWorker', [req.identity.sessionId, req.identity.user, req.realm, epoch], this.#requestTimeoutMs))
+  }
+
+  async #route<T> (
+    req: Routed, key: string, body: ReplayBody | null, placement: Placement | undefined, failure: unknown,
+    send: (remote: RemoteSupervisor, epoch: number) => Promise<T>
+  ): Promise<T> {
     const deadline = Date.now() + this.#holdMs
     let stale = 0
     for (;;) {
@@ -119,7 +145,7 @@ export class ClusterDispatcher implements Dispatcher {
       }
       placement ??= await this.#resolve(req, deadline)
       try {
-        const res = await this.#remote(placement.host).dispatch(req, placement.epoch, body?.attempt() ?? null)
+        const res = await send(this.#remote(placement.host), placement.epoch)
         body?.answered()
         this.#remember(key, placement)
         return res
@@ -130,7 +156,7 @@ export class ClusterDispatcher implements Dispatcher {
   }
 
   /** What a failed attempt means for the request. */
-  #outcome (err: unknown, req: DispatchRequest, body: ReplayBody | null): Outcome {
+  #outcome (err: unknown, req: Routed, body: ReplayBody | null): Outcome {
     // The client's own body failed (too large, the client left): its answer, not the cluster's.
     if (req.body?.errored) return 'fatal'
     const whole = body === null || body.replayable
@@ -146,7 +172,7 @@ export class ClusterDispatcher implements Dispatcher {
     return 'fatal'
   }
 
-  #final (err: unknown, req: DispatchRequest): unknown {
+  #final (err: unknown, req: Routed): unknown {
     const bodyErr = req.body?.errored
     if (bodyErr) return bodyErr
     if (unreached(err) !== null) return new HostLostError(req.realm, { cause: err })
@@ -157,7 +183,7 @@ export class ClusterDispatcher implements Dispatcher {
   }
 
   /** The slot's placement, claimed for a live host when it has none or its host's lease ran out. */
-  async #resolve (req: DispatchRequest, deadline: number): Promise<Placement> {
+  async #resolve (req: Routed, deadline: number): Promise<Placement> {
     const { sessionId } = req.identity
     for (;;) {
       let p: Placement | null | undefined
@@ -244,6 +270,27 @@ export class ClusterDispatcher implements Dispatcher {
     await Promise.all(this.#members.live().map(m => this.#remote(m.host).control('stopSession', [sessionId, reason]).catch((err: unknown) => {
       this.#log.warn({ err, host: m.host }, 'a host did not confirm stopping a session\'s workers')
     })))
+  }
+
+  /** Every live host's slots, each with its host. */
+  async workers (filter: WorkerFilter = {}): Promise<WorkerInfo[]> {
+    const all = await Promise.all(this.#members.live().map(m => this.#remote(m.host).control<WorkerInfo[]>('workers', [filter])))
+    return all.flat()
+  }
+
+  /** The host holding the slot acts; the others answer that they have no such worker. */
+  async workerAction (target: WorkerTarget, action: WorkerAction): Promise<WorkerActionResult> {
+    const answers = await Promise.allSettled(this.#members.live().map(m => this.#remote(m.host).control<WorkerActionResult>('workerAction', [target, action])))
+    const done = answers.find(a => a.status === 'fulfilled')
+    if (done) return (done as PromiseFulfilledResult<WorkerActionResult>).value
+    const failed = answers.find(a => (a as PromiseRejectedResult).reason?.code !== 'SUP_ERR_NO_WORKER') as PromiseRejectedResult | undefined
+    throw failed ? failed.reason : new WorkerNotFoundError(`${target.session}.${target.realm}`)
+  }
+
+  /** The cluster's status: each realm's figures summed over the live hosts (host null). */
+  async status (): Promise<SupervisorStatus> {
+    const all = await Promise.all(this.#members.live().map(m => this.#remote(m.host).control<SupervisorStatus>('status', [])))
+    return mergeStatus(all)
   }
 
   async sessions (): Promise<string[]> {

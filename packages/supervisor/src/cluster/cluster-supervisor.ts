@@ -16,8 +16,10 @@ import type { StopReason } from '@sessiond/worker-sdk/transport'
 import type { Logger } from 'pino'
 import type { WorkerRealm } from '../config.ts'
 import type {
-  DispatchRequest, Dispatcher, DrainOptions, DrainSummary, HostInfo, PlacementInfo, ReconfigureSummary, SupervisorStats, WorkerResponse
+  DispatchRequest, DispatchUpgrade, Dispatcher, DrainOptions, DrainSummary, HostInfo, PlacementInfo, ReconfigureSummary, StartRequest, SupervisorStats,
+  UpgradeResult, WorkerResponse
 } from '../dispatcher.ts'
+import type { SupervisorStatus, WorkerAction, WorkerActionResult, WorkerFilter, WorkerInfo, WorkerTarget } from '../operator-views.ts'
 import { HostFencedError, NoPlacementError, NotThisHostError, StaleEpochError, UnknownHostError } from '../errors.ts'
 import { Supervisor } from '../supervisor.ts'
 import type { ConfirmedPlacement, SupervisorOptions } from '../supervisor.ts'
@@ -87,6 +89,28 @@ export class ClusterSupervisor implements Dispatcher {
     // Never a request served past the point where this host's lease may have run out.
     if (!this.#membership.safe()) return Promise.reject(new HostFencedError())
     return this.#sup.dispatch(req)
+  }
+
+  upgrade (req: DispatchUpgrade): Promise<UpgradeResult> {
+    if (!this.#membership.safe()) return Promise.reject(new HostFencedError())
+    return this.#sup.upgrade(req)
+  }
+
+  startWorker (req: StartRequest): Promise<'live' | 'started'> {
+    if (!this.#membership.safe()) return Promise.reject(new HostFencedError())
+    return this.#sup.startWorker(req)
+  }
+
+  workers (filter?: WorkerFilter): Promise<WorkerInfo[]> {
+    return this.#sup.workers(filter)
+  }
+
+  workerAction (target: WorkerTarget, action: WorkerAction): Promise<WorkerActionResult> {
+    return this.#sup.workerAction(target, action)
+  }
+
+  status (): Promise<SupervisorStatus> {
+    return this.#sup.status()
   }
 
   /** The cold path's question: is this slot this host's, under that epoch? */

@@ -4,15 +4,19 @@
 // streams back; a small answer of known length is read whole, as a child
 // worker's is, so that the gateway writes it in one go.
 import { setMaxListeners } from 'node:events'
-import type { Readable } from 'node:stream'
+import type { Duplex, Readable } from 'node:stream'
+import { serialize } from 'node:v8'
 import { Pool } from 'undici'
 import type { Dispatcher as UndiciDispatcher } from 'undici'
-import type { DispatchRequest, WorkerResponse } from '../dispatcher.ts'
+import { SOCKET_UPGRADE, socketOverStream } from '@sessiond/worker-sdk/transport'
+import type { DispatchRequest, DispatchUpgrade, UpgradeResult, WorkerResponse } from '../dispatcher.ts'
 import { ClusterAuthError, HostLostError } from '../errors.ts'
+import { upgradeRequest } from '../upgrade-request.ts'
 import type { CallSigner } from './cluster-auth.ts'
 import { nonce } from './cluster-auth.ts'
 import {
-  CALL_HEADER, CONTROL_PATH, DISPATCH_PATH, ERROR_HEADER, REPLY_HEADER, SIG_HEADER, WIRE_VERSION, decodeWireError, encodeCall
+  CALL_HEADER, CONTROL_PATH, DISPATCH_PATH, ERROR_HEADER, REPLY_HEADER, SIG_HEADER, TUNNEL_HEADER, UPGRADE_PATH, WIRE_VERSION, decodeWireError,
+  encodeCall
 } from './wire.ts'
 import type { ControlOp, DispatchCall } from './wire.ts'
 
@@ -69,6 +73,9 @@ export class RemoteSupervisor {
   #pool: Pool
   #signer: CallSigner
   #lost = RemoteSupervisor.#controller()
+  #headersTimeoutMs: number
+  /** Upgraded connections (WebSockets) to this host: cut when it is lost, so their clients hear it at once. */
+  #sockets = new Set<Duplex>()
 
   /** Every request in progress listens to it: no limit on how many. */
   static #controller (): AbortController {
@@ -81,6 +88,7 @@ export class RemoteSupervisor {
     this.host = host
     this.address = address
     this.#signer = signer
+    this.#headersTimeoutMs = headersTimeoutMs
     this.#pool = new Pool(address, {
       connections,
       pipelining: 1,
@@ -95,6 +103,7 @@ export class RemoteSupervisor {
   lost (): void {
     this.#lost.abort()
     this.#lost = RemoteSupervisor.#controller()
+    for (const s of this.#sockets) s.destroy()
   }
 
   /** One request for a worker on this host, under the placement `epoch`; `body` is this attempt's. */
@@ -141,6 +150,76 @@ export class RemoteSupervisor {
     return { status: res.statusCode, headers: list, body: res.body as unknown as Readable }
   }
 
+  /**
+   * A WebSocket handshake for a worker on this host, on a connection of its
+   * own: once the host answers 101, the connection carries the worker's
+   * socket channel (or an exec worker's bytes).
+   */
+  async upgrade (req: DispatchUpgrade, epoch: number): Promise<UpgradeResult> {
+    const call: DispatchCall = {
+      v: WIRE_VERSION,
+      k: 'upgrade',
+      sid: req.identity.sessionId,
+      user: req.identity.user,
+      realm: req.realm,
+      epoch,
+      url: req.url,
+      ts: Date.now(),
+      n: nonce(),
+      sb: req.sendBuffer,
+      ...(req.resumed && { rs: serialize(req.resumed.attachment).toString('base64url') }),
+      ...(req.requestId !== undefined && { rid: req.requestId }),
+      ...(req.deadline !== undefined && { dl: req.deadline }),
+      ...(!hasHost(req.headers) && { nh: 1 as const })
+    }
+    const value = encodeCall(call)
+    const headers = req.headers.concat(CALL_HEADER, value, 'connection', 'Upgrade', 'upgrade', SOCKET_UPGRADE)
+    const sig = this.#signer.sign('GET', value)
+    if (sig) headers.push(SIG_HEADER, sig)
+    const url = new URL(this.address)
+    const tls = this.#signer.connectOptions(this.host)
+    const got = await upgradeRequest(
+      { host: url.hostname, port: Number(url.port), ...(tls && { tls }) }, UPGRADE_PATH + req.realm, headers, this.#headersTimeoutMs, this.#lost.signal)
+    const answer = got.type === 'refused' ? got.response.headers : got.headers
+    const field = (name: string) => { const i = answer.indexOf(name); return i >= 0 && i % 2 === 0 ? answer[i + 1] : undefined }
+    const status = got.type === 'refused' ? got.response.status : 101
+    const error = field(ERROR_HEADER)
+    if (!this.#signer.answerIsGenuine(call.n, status, error, field(REPLY_HEADER))) {
+      if (got.type === 'upgraded') got.socket.destroy()
+      throw new ClusterAuthError(`the answer from ${this.host} is not signed with the cluster's secret (is cluster.auth the same on every host?)`)
+    }
+    if (got.type === 'refused') {
+      if (error !== undefined) throw decodeWireError(error)
+      const own: string[] = []
+      for (let i = 0; i < answer.length; i += 2) if (!answer[i].startsWith('x-sessiond-') && answer[i] !== 'connection') own.push(answer[i], answer[i + 1])
+      return { type: 'refused', response: { status, headers: own, body: got.response.body } }
+    }
+    const socket = got.socket
+    this.#sockets.add(socket)
+    socket.once('close', () => this.#sockets.delete(socket))
+    const tunnel = field(TUNNEL_HEADER)
+    if (tunnel !== undefined) {
+      if (got.head.byteLength > 0) socket.unshift(got.head)
+      let list: unknown
+      try {
+        list = JSON.parse(Buffer.from(tunnel, 'base64url').toString())
+      } catch { /* checked below */ }
+      if (!Array.isArray(list) || list.length % 2 !== 0 || !list.every(h => typeof h === 'string')) {
+        socket.destroy()
+        throw new HostLostError(req.realm, { cause: new Error(`${this.host} answered a tunnel with unreadable headers`) })
+      }
+      return { type: 'tunnel', headers: list as string[], stream: socket }
+    }
+    const own: string[] = []
+    for (let i = 0; i < answer.length; i += 2) {
+      const name = answer[i]
+      if (name !== 'connection' && name !== 'upgrade' && !name.startsWith('x-sessiond-')) own.push(name, answer[i + 1])
+    }
+    const channel = socketOverStream(socket, { end: 'supervisor', headers: own, head: got.head })
+    channel.queueLimit = req.sendBuffer
+    return { type: 'socket', socket: channel }
+  }
+
   /** One of the Dispatcher's other calls on this host; answers its result. */
   async control<T> (op: ControlOp, args: unknown[], timeoutMs = 30_000): Promise<T> {
     const n = nonce()
@@ -169,6 +248,7 @@ export class RemoteSupervisor {
   }
 
   async close (): Promise<void> {
+    for (const s of this.#sockets) s.destroy()
     await this.#pool.close().catch(() => this.#pool.destroy())
   }
 }

@@ -13,6 +13,13 @@
 //   POST /_sessiond/v1/control/<op>        ─────────────▶  x-sessiond-call: JSON ControlCall (its
 //                                          ◀─────────────  arguments inside, so signed); 200 JSON result
 //
+//   GET /_sessiond/v1/upgrade/<realm>      ─────────────▶  a WebSocket handshake: the call as for a
+//     upgrade: sessiond-socket                             dispatch, with the send buffer and a parked
+//                                                          socket's attachment (v8, base64url)
+//                                          ◀─────────────  101: the connection carries the worker's socket
+//                                                          channel (stream-port.ts), or with x-sessiond-tunnel
+//                                                          an exec worker's bytes; else its refusal or an error
+//
 // The call header is the one place the supervisor takes identity from, and
 // it is accepted only from an authenticated gateway (cluster-auth.ts): a
 // mutual-TLS peer with a gateway certificate, or an HMAC over the method and
@@ -27,6 +34,9 @@ export const ERROR_HEADER = 'x-sessiond-error'
 export const REPLY_HEADER = 'x-sessiond-reply'
 export const DISPATCH_PATH = '/_sessiond/v1/dispatch/'
 export const CONTROL_PATH = '/_sessiond/v1/control/'
+export const UPGRADE_PATH = '/_sessiond/v1/upgrade/'
+/** On a 101 for an exec worker: base64url(JSON of its own 101's headers); the connection is then its bytes. */
+export const TUNNEL_HEADER = 'x-sessiond-tunnel'
 
 // Connection-level headers that no hop passes on (RFC 9110 §7.6.1): each side of the wire adds its own.
 export const HOP_BY_HOP = new Set([
@@ -34,10 +44,10 @@ export const HOP_BY_HOP = new Set([
   'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings'
 ])
 
-/** One request for a worker, as the gateway resolved it. */
+/** One request for a worker, as the gateway resolved it; with k `upgrade`, a WebSocket handshake. */
 export interface DispatchCall {
   v: typeof WIRE_VERSION
-  k: 'dispatch'
+  k: 'dispatch' | 'upgrade'
   sid: string
   user: string
   realm: string
@@ -53,9 +63,13 @@ export interface DispatchCall {
   n: string
   /** The request had no Host header (HTTP/2): the wire's own must not reach the worker. */
   nh?: 1
+  /** upgrade: bytes of the worker's messages that may wait for a slow client. */
+  sb?: number
+  /** upgrade: a parked socket offered again: its attachment's v8 serialization, base64url. */
+  rs?: string
 }
 
-export const CONTROL_OPS = ['stopSession', 'sessions', 'hosts', 'placement', 'drain', 'migrate'] as const
+export const CONTROL_OPS = ['stopSession', 'sessions', 'hosts', 'placement', 'drain', 'migrate', 'workers', 'workerAction', 'status', 'startWorker'] as const
 export type ControlOp = typeof CONTROL_OPS[number]
 
 /** One of the Dispatcher's other calls. */
@@ -91,7 +105,7 @@ export function decodeCall (value: string | undefined): Call {
     if (!(CONTROL_OPS as readonly unknown[]).includes(c.op) || !Array.isArray(c.args)) bad('unknown control call')
     return c as unknown as ControlCall
   }
-  if (c.k !== 'dispatch') bad('unknown kind')
+  if (c.k !== 'dispatch' && c.k !== 'upgrade') bad('unknown kind')
   if (typeof c.sid !== 'string' || !isSessionId(c.sid)) bad('sid')
   if (typeof c.user !== 'string' || c.user.length === 0 || c.user.length > 256) bad('user')
   if (typeof c.realm !== 'string' || !REALM.test(c.realm)) bad('realm')
@@ -99,6 +113,9 @@ export function decodeCall (value: string | undefined): Call {
   if (typeof c.url !== 'string' || !/^https?:\/\//.test(c.url)) bad('url')
   if (c.rid !== undefined && (typeof c.rid !== 'string' || c.rid.length > 128)) bad('rid')
   if (c.dl !== undefined && typeof c.dl !== 'number') bad('dl')
+  if (c.k === 'upgrade' && !(Number.isSafeInteger(c.sb) && (c.sb as number) > 0)) bad('sb')
+  // An attachment is at most 2 KiB (the SDK's limit) before its encoding.
+  if (c.rs !== undefined && (c.k !== 'upgrade' || typeof c.rs !== 'string' || c.rs.length > 4096)) bad('rs')
   return c as unknown as DispatchCall
 }
 

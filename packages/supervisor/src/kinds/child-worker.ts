@@ -3,6 +3,8 @@
 //   ChildWorker ── spawn(argv, env, own process group) ──▶ child listens on
 //        │                                                   <private dir>/w.sock or 127.0.0.1:PORT
 //        ├─ undici Pool (this worker's only) ── HTTP/1.1 keep-alive ──▶ child
+//        ├─ one connection per WebSocket, upgraded: process → a socket channel
+//        │   (stream-port.ts), exec → the child's own WebSocket as bytes (exec-tunnel.ts)
 //        └─ IPC (process kind only): booted → claim → ready; stop → hibernated
 //
 // exec: spawned with its session and ready when the endpoint accepts a
@@ -19,9 +21,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { Pool } from 'undici'
 import type { Dispatcher } from 'undici'
-import { SDK_ERROR_HEADER, decodeError } from '@sessiond/worker-sdk/transport'
+import { SDK_ERROR_HEADER, SOCKET_HEADER, SOCKET_UPGRADE, STOP_CLOSE_CODES, decodeError, socketOverStream } from '@sessiond/worker-sdk/transport'
 import type { EncodedError, FromProcess, ProcessClaim, StopReason, ToProcess } from '@sessiond/worker-sdk/transport'
+import { serialize } from 'node:v8'
 import { logChildOutput } from '../child-output.ts'
+import type { OutputTail } from '../child-output.ts'
 import type { WorkerRealm } from '../config.ts'
 import { within } from '../within.ts'
 import { CheckpointFailedError, ClientAbortedError, WorkerExitedError, WorkerMemoryError, WorkerStartError, WorkerStartTimeoutError, WorkerTimeoutError } from '../errors.ts'
@@ -31,8 +35,31 @@ import type { Sandbox } from './child-sandbox.ts'
 import type { ChildRegistry } from '../child-registry.ts'
 import type { KernelMemoryLimits, MemoryCgroup } from '../kernel-memory-limit.ts'
 import type { WorkerEndpoint } from '../worker-endpoint.ts'
-import type { WorkerRequest, WorkerResponse } from '../dispatcher.ts'
-import type { Hibernated, Worker, WorkerDescription } from './worker-kind.ts'
+import type { UpgradeResult, WorkerRequest, WorkerResponse } from '../dispatcher.ts'
+import { upgradeChild } from '../upgrade-request.ts'
+import { ExecTunnel } from './exec-tunnel.ts'
+import { processUsage } from '../proc-usage.ts'
+import type { Hibernated, Worker, WorkerDescription, WorkerUpgrade, WorkerUsage } from './worker-kind.ts'
+
+/** An open socket of a child worker, whichever its kind makes. */
+interface ChildSocket {
+  readonly lastActivity: number
+  /** The worker is stopping: messages for it wait for the next one (SocketChannel.hold). */
+  hold (): void
+  /** The worker stops for good: the client is told with `code`. */
+  end (code: number, reason: string): void
+}
+
+/** The upgrade's headers as the child must get them: the connection's own first, then the client's handshake. */
+function upgradeHeaders (headers: string[], protocol: string, marker: string | null): string[] {
+  const out: string[] = ['connection', 'Upgrade', 'upgrade', protocol]
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i].toLowerCase()
+    if (name !== 'connection' && name !== 'upgrade' && name !== SOCKET_HEADER) out.push(headers[i], headers[i + 1])
+  }
+  if (marker !== null) out.push(SOCKET_HEADER, marker)
+  return out
+}
 
 /** How to start the child. */
 export interface ChildSpawn {
@@ -123,7 +150,14 @@ export class ChildWorker implements Worker {
   #killedFor: Error | null = null
   #messages = new Map<FromProcess['t'], PromiseWithResolvers<FromProcess>>()
   #releases: Array<() => Promise<void>>
+  #sockets = new Set<ChildSocket>()
   #sdkErrors = false
+  /** The account it runs as: the sandbox's (exec), the claim's runAs (process), else the daemon's. */
+  #uid: number | undefined
+  #gid: number | undefined
+  #stderr: OutputTail
+  /** Settles once the child's output streams have ended too: its last words are read by then. */
+  #closed: Promise<unknown>
   #cgroup: MemoryCgroup | null = null
 
   /** exec: spawned for its session; ready once its endpoint accepts a connection. */
@@ -145,8 +179,9 @@ export class ChildWorker implements Worker {
     try {
       await w.#expect('booted')
     } catch (err) {
+      const reason = w.#gone ? await w.#startFailed() : err
       await w.#kill()
-      throw err
+      throw reason
     }
     return w
   }
@@ -154,12 +189,18 @@ export class ChildWorker implements Worker {
   /** process: hands the booted runtime its session; resolves once it listens. */
   async claim (claim: ChildClaim): Promise<void> {
     this.#attach(claim)
+    const runAs = claim.message?.runAs
+    if (runAs) {
+      this.#uid = runAs.uid
+      this.#gid = runAs.gid
+    }
     this.#send(claim.message!)
     try {
       await this.#expect('ready')
     } catch (err) {
+      const reason = this.#gone ? await this.#startFailed() : err
       await this.#kill()
-      throw err
+      throw reason
     }
     this.#lastActivity = Date.now()
   }
@@ -169,6 +210,8 @@ export class ChildWorker implements Worker {
     this.#log = logger
     this.#onExit = onExit
     this.#releases = how.release ? [how.release] : []
+    this.#uid = how.sandbox.account?.uid ?? process.getuid?.()
+    this.#gid = how.sandbox.account?.gid ?? process.getgid?.()
     const [cmd, ...args] = sandboxedArgv(how.argv, how.sandbox)
     this.#child = spawn(cmd, args, {
       env: how.env,
@@ -193,7 +236,8 @@ export class ChildWorker implements Worker {
     this.#child.on('message', (m: FromProcess) => this.#messages.get(m?.t)?.resolve(m))
     // A process runtime logs pino JSON; an exec command's output is whatever it prints.
     logChildOutput(this.#child.stdout!, () => this.#log, 'stdout', how.ipc)
-    logChildOutput(this.#child.stderr!, () => this.#log, 'stderr', how.ipc)
+    this.#stderr = logChildOutput(this.#child.stderr!, () => this.#log, 'stderr', how.ipc)
+    this.#closed = once(this.#child, 'close').catch(() => undefined)
     this.#exited = once(this.#child, 'exit')
     this.#channelClosed = how.ipc ? once(this.#child, 'disconnect').catch(() => undefined) : Promise.resolve()
     this.#child.once('exit', (code, signal) => {
@@ -224,11 +268,21 @@ export class ChildWorker implements Worker {
   }
 
   get inFlight (): number { return this.#inFlight }
-  get lastActivity (): number { return this.#lastActivity }
+  get sockets (): number { return this.#sockets.size }
+  get lastActivity (): number {
+    let last = this.#lastActivity
+    for (const s of this.#sockets) if (s.lastActivity > last) last = s.lastActivity
+    return last
+  }
   get pid (): number | undefined { return this.#gone ? undefined : this.#child.pid }
 
   describe (): WorkerDescription {
-    return { kind: this.#realm.kind, ...(this.pid !== undefined && { pid: this.pid }) }
+    return { kind: this.#realm.kind, ...(this.pid !== undefined && { pid: this.pid }), uid: this.#uid, gid: this.#gid }
+  }
+
+  usage (): Promise<WorkerUsage> {
+    const pid = this.pid
+    return pid === undefined ? Promise.resolve({ rssBytes: null, heapUsedBytes: null, cpuSeconds: null, openSockets: null }) : processUsage(pid)
   }
 
   #attach ({ endpoint, headers, logger, onExit, release, sdkErrors = false }: ChildClaim): void {
@@ -263,16 +317,27 @@ export class ChildWorker implements Worker {
     const deadline = Date.now() + this.#realm.startTimeout
     const ep = this.#endpoint!
     for (;;) {
-      if (this.#gone) throw new WorkerStartError(this.#realm.name, { cause: new Error(`exited with ${this.#child.exitCode ?? this.#child.signalCode}`) })
+      if (this.#gone) throw await this.#startFailed()
       const ok = await new Promise<boolean>((resolve) => {
         const sock = ep.kind === 'unix' ? connect(ep.socketPath) : connect(ep.port, '127.0.0.1')
         sock.once('connect', () => { sock.destroy(); resolve(true) })
         sock.once('error', () => resolve(false))
       })
       if (ok) return
-      if (Date.now() > deadline) throw new WorkerStartTimeoutError(this.#realm.name, this.#realm.startTimeout)
+      if (Date.now() > deadline) {
+        const where = ep.kind === 'unix' ? `its socket ${ep.socketPath}` : `127.0.0.1:${ep.port} ($PORT)`
+        throw new WorkerStartTimeoutError(this.#realm.name, this.#realm.startTimeout, { cause: new Error(`it never accepted a connection on ${where}`) })
+      }
       await sleep(5)
     }
+  }
+
+  /** Why the child ended before it was ready: its exit status and the last lines it wrote on stderr (spawn progress shows them). */
+  async #startFailed (): Promise<Error> {
+    await Promise.race([this.#closed, sleep(200, null, { ref: false })])
+    const said = this.#stderr.lines()
+    const status = `exited with ${this.#child.exitCode ?? this.#child.signalCode}`
+    return new WorkerStartError(this.#realm.name, { cause: new Error(said.length > 0 ? `${status}; it said: ${said.join(' / ')}` : status) })
   }
 
   async request (req: WorkerRequest): Promise<WorkerResponse> {
@@ -317,6 +382,49 @@ export class ChildWorker implements Worker {
     const body = res.body as unknown as Readable
     body.once('close', () => this.#done())
     return { status: res.statusCode, headers, body }
+  }
+
+  /**
+   * process: a connection of its own to the runtime, upgraded to a socket
+   * channel (the handler may take it or answer it). exec: the client's
+   * handshake, passed to the child as it is; its 101 goes back to the
+   * client and the connection becomes a tunnel of bytes.
+   */
+  async upgrade (req: WorkerUpgrade): Promise<UpgradeResult> {
+    if (this.#stopping || !this.#endpoint) throw new WorkerExitedError(this.#realm.name)
+    const exec = this.#realm.kind === 'exec'
+    const marker = exec ? null : req.resumed ? `resumed ${serialize(req.resumed.attachment).toString('base64')}` : 'new'
+    const own = this.#headers.length > 0 ? withOwnHeaders(req.headers, this.#headers) : req.headers
+    this.#inFlight++
+    this.#lastActivity = Date.now()
+    try {
+      const got = await upgradeChild(this.#endpoint, pathOf(req.url), upgradeHeaders(own, exec ? 'websocket' : SOCKET_UPGRADE, marker), this.#realm.requestTimeout)
+      if (got.type === 'refused') return got
+      if (this.#stopping) {
+        got.socket.destroy()
+        throw new WorkerExitedError(this.#realm.name)
+      }
+      if (exec) {
+        const tunnel = new ExecTunnel(got.socket, got.head)
+        const socket: ChildSocket = { get lastActivity () { return tunnel.lastActivity }, hold: () => {}, end: (code, reason) => tunnel.closeWith(code, reason) }
+        this.#sockets.add(socket)
+        tunnel.once('close', () => this.#sockets.delete(socket))
+        return { type: 'tunnel', headers: got.headers, stream: tunnel }
+      }
+      const headers: string[] = []
+      for (let i = 0; i < got.headers.length; i += 2) if (got.headers[i] !== 'connection' && got.headers[i] !== 'upgrade') headers.push(got.headers[i], got.headers[i + 1])
+      const channel = socketOverStream(got.socket, { end: 'supervisor', headers, head: got.head })
+      channel.queueLimit = req.sendBuffer
+      // The runtime parks or closes its own sockets when it stops; what it left open is cut with the connection.
+      const socket: ChildSocket = { get lastActivity () { return channel.lastActivity }, hold: () => channel.hold(), end: (code, reason) => channel.close(code, reason) }
+      this.#sockets.add(socket)
+      channel.once('close', () => this.#sockets.delete(socket))
+      return { type: 'socket', socket: channel }
+    } catch (err) {
+      throw this.#mapError(err)
+    } finally {
+      this.#done()
+    }
   }
 
   #done (): void {
@@ -376,6 +484,11 @@ export class ChildWorker implements Worker {
 
   async #stop (reason: StopReason): Promise<Hibernated | undefined> {
     let hibernated: Hibernated | undefined
+    // exec has no runtime of ours to park or close its sockets: the supervisor closes them, saying why.
+    if (this.#realm.kind === 'exec') for (const s of this.#sockets) s.end(...STOP_CLOSE_CODES[reason])
+    // A message written before this may still be on its way when the runtime parks: a narrow window the
+    // thread kind does not have (its stop travels behind the frames on one port).
+    else for (const s of this.#sockets) s.hold()
     if (this.#child.connected) {
       this.#child.on('message', (m: FromProcess) => { if (m?.t === 'hibernated') hibernated = { state: m.state } })
       this.#send({ t: 'stop', reason })

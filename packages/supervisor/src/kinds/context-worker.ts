@@ -25,12 +25,12 @@ import {
   ClientAbortedError, ContextThreadLostError, WorkerExitedError, WorkerStartError, WorkerStartTimeoutError, WorkerStoppedError, WorkerTimeoutError
 } from '../errors.ts'
 import { within } from '../within.ts'
-import type { WorkerRequest, WorkerResponse } from '../dispatcher.ts'
+import type { UpgradeResult, WorkerRequest, WorkerResponse } from '../dispatcher.ts'
 import type { ContextSession, ContextThread } from './context-thread.ts'
 import type { ContextThreads } from './context-threads.ts'
 import type { ThreadClaim } from './thread-worker.ts'
-import type { Hibernated, Worker, WorkerDescription } from './worker-kind.ts'
-import { workerPortClient } from './worker-port.ts'
+import type { Hibernated, Worker, WorkerDescription, WorkerUpgrade, WorkerUsage } from './worker-kind.ts'
+import { upgradePortClient, workerPortClient } from './worker-port.ts'
 
 /** How long a thread suspected of hanging has to answer a ping. */
 const HANG_PROBE_MS = 500
@@ -161,11 +161,23 @@ export class ContextWorker implements Worker, ContextSession {
   }
 
   get inFlight (): number { return this.#client.inFlight }
+  get sockets (): number { return this.#client.openSockets }
   get lastActivity (): number { return Math.max(this.#claimedAt, this.#client.lastActivity) }
+
+  upgrade (req: WorkerUpgrade): Promise<UpgradeResult> {
+    if (this.#stopping) return Promise.reject(new WorkerStoppedError(this.#realm.name))
+    if (this.#restarting) return this.#restarting.then(() => this.upgrade(req))
+    return upgradePortClient(this.#client, req)
+  }
 
   describe (): WorkerDescription {
     const threadId = this.#thread.threadId
-    return { kind: 'context', ...(threadId !== undefined && { threadId }) }
+    return { kind: 'context', ...(threadId !== undefined && { threadId }), uid: process.getuid?.(), gid: process.getgid?.() }
+  }
+
+  /** Nothing of its own to measure: its heap, CPU time and memory are its shared thread's, with other sessions' contexts. */
+  usage (): Promise<WorkerUsage> {
+    return Promise.resolve({ rssBytes: null, heapUsedBytes: null, cpuSeconds: null, openSockets: null })
   }
 
   request (req: WorkerRequest): Promise<WorkerResponse> {
@@ -210,6 +222,8 @@ export class ContextWorker implements Worker, ContextSession {
   async #stop (reason: StopReason): Promise<Hibernated | undefined> {
     if (this.#restarting) await this.#restarting.catch(() => { /* gone: nothing to stop */ })
     if (this.#gone) return undefined
+    // Frames sent from now on wait for the next worker; those sent before reach this one ahead of its stop.
+    this.#client.holdSockets()
     this.#client.control({ t: 'stop', reason })
     const outcome = await Promise.race([this.#stopped.promise, sleep(this.#realm.stopTimeout, null, { ref: false })])
     if (outcome === null) {
@@ -223,6 +237,8 @@ export class ContextWorker implements Worker, ContextSession {
   /** Out of its thread and done: requests still open fail with `err`, the session's lock is let go. */
   #leave (err: Error): void {
     this.#gone = true
+    // What the runtime posted on its way out (sockets it parked) is handled before the rest is failed.
+    this.#client.drain()
     this.#client.failAll(err)
     this.#client.close()
     this.#thread.detach(this)

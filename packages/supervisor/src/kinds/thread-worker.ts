@@ -22,9 +22,9 @@ import type { ReleasableSessionData } from '@sessiond/worker-sdk/internal'
 import { ClientAbortedError, WorkerExitedError, WorkerStartError, WorkerStartTimeoutError, WorkerStoppedError, WorkerTimeoutError } from '../errors.ts'
 import type { WorkerRealm } from '../config.ts'
 import { within } from '../within.ts'
-import type { Identity, WorkerRequest, WorkerResponse } from '../dispatcher.ts'
-import type { Hibernated, Worker, WorkerDescription } from './worker-kind.ts'
-import { workerPortClient } from './worker-port.ts'
+import type { Identity, UpgradeResult, WorkerRequest, WorkerResponse } from '../dispatcher.ts'
+import type { Hibernated, Worker, WorkerDescription, WorkerUpgrade, WorkerUsage } from './worker-kind.ts'
+import { upgradePortClient, workerPortClient } from './worker-port.ts'
 
 const THREAD_RUNTIME = import.meta.resolve('@sessiond/worker-sdk/thread-runtime')
 
@@ -180,11 +180,26 @@ export class ThreadWorker implements Worker {
   }
 
   get inFlight (): number { return this.#client.inFlight }
+  get sockets (): number { return this.#client.openSockets }
   get lastActivity (): number { return Math.max(this.#claimedAt, this.#client.lastActivity) }
 
   describe (): WorkerDescription {
     const threadId = this.#pool.threads[0]?.threadId
-    return { kind: 'thread', ...(threadId !== undefined && { threadId }) }
+    return { kind: 'thread', ...(threadId !== undefined && { threadId }), uid: process.getuid?.(), gid: process.getgid?.() }
+  }
+
+  /** The thread's own heap and CPU time (Node's Worker#getHeapStatistics and #cpuUsage); its memory is the daemon's. */
+  async usage (): Promise<WorkerUsage> {
+    const thread = this.#pool.threads[0]
+    const none: WorkerUsage = { rssBytes: null, heapUsedBytes: null, cpuSeconds: null, openSockets: null }
+    if (!thread || this.#stopping) return none
+    try {
+      const [heap, cpu] = await Promise.all([thread.getHeapStatistics(), thread.cpuUsage()])
+      return { ...none, heapUsedBytes: heap.used_heap_size, cpuSeconds: (cpu.user + cpu.system) / 1e6 }
+    } catch {
+      // The thread ended between the look and the answer.
+      return none
+    }
   }
 
   #exited (err: Error): void {
@@ -218,16 +233,25 @@ export class ThreadWorker implements Worker {
     return this.#client.request(req)
   }
 
+  upgrade (req: WorkerUpgrade): Promise<UpgradeResult> {
+    if (this.#stopping) return Promise.reject(new WorkerStoppedError(this.#realm.name))
+    return upgradePortClient(this.#client, req)
+  }
+
   stop (reason: StopReason): Promise<Hibernated | undefined> {
     this.#stopping ??= this.#stop(reason)
     return this.#stopping
   }
 
   async #stop (reason: StopReason): Promise<Hibernated | undefined> {
+    // On the same port as the frames: whatever was sent before reaches the worker before its stop.
+    this.#client.holdSockets()
     this.#client.control({ t: 'stop', reason })
     const deadline = sleep(this.#realm.stopTimeout, null, { ref: false })
     const outcome = await Promise.race([this.#task.catch(() => null), deadline])
     if (outcome === null) this.#log.warn({ reason }, 'worker did not stop cleanly in time; terminating its thread')
+    // The sockets it parked or closed on its way out, before what is left is failed.
+    this.#client.drain()
     this.#client.failAll(new WorkerStoppedError(this.#realm.name))
     this.#checkpointing?.resolve(null)
     this.#client.close()

@@ -7,7 +7,7 @@
 //              ── sync(realms) at start and reload, close() at the end (kinds with resources shared by workers)
 //              ── boot(realm) ─────────▶ Worker (a spare: no session yet; kinds with `boot` only)
 //              ── start(realm, session, spare?) ─▶ Worker serving one (session, realm)
-//   Worker     ── request / stop(reason) → hibernated state / checkpoint() → state / describe()
+//   Worker     ── request / upgrade / stop(reason) → hibernated state / checkpoint() → state / describe()
 import type { Logger } from 'pino'
 import type { SessionStore, WriteFence } from '@sessiond/session-store'
 import type { StopReason } from '@sessiond/worker-sdk/transport'
@@ -15,31 +15,75 @@ import type { ChildRegistry } from '../child-registry.ts'
 import type { KernelMemoryLimits } from '../kernel-memory-limit.ts'
 import type { TransientAccounts } from '../transient-accounts.ts'
 import type { WorkerRealm } from '../config.ts'
-import type { Identity, WorkerRequest, WorkerResponse } from '../dispatcher.ts'
+import type { DispatchUpgrade, Identity, UpgradeResult, WorkerRequest, WorkerResponse } from '../dispatcher.ts'
 
 /** State a handler handed over at an idle stop or shutdown, for `resume` next time. */
 export interface Hibernated {
   state: unknown
 }
 
-/** What an operator sees of one worker, whatever its kind. */
+/** What an operator sees of one worker, whatever its kind: known without asking the worker anything. */
 export interface WorkerDescription {
   kind: string
   /** The worker's process (process, exec). */
   pid?: number
   /** The worker's thread id in the daemon (thread). */
   threadId?: number
+  /** The account it runs as: the daemon's for a thread, the runAs account for a child. */
+  uid?: number
+  gid?: number
 }
+
+/**
+ * What a worker costs now, measured when asked (an admin view, never a
+ * request): null where the kind cannot tell it apart from the daemon's
+ * (a thread's resident memory is the daemon's).
+ */
+export interface WorkerUsage {
+  /** Resident memory of the worker's process tree (process, exec). */
+  rssBytes: number | null
+  /** V8 heap in use (thread). */
+  heapUsedBytes: number | null
+  /** CPU time, user + system: the thread's own, or the process's and its waited-for children's. */
+  cpuSeconds: number | null
+  /**
+   * Open sockets: a child's socket descriptors. For SDK kinds the supervisor
+   * reports the WebSockets open to the worker (`Worker.sockets`) instead.
+   */
+  openSockets: number | null
+}
+
+/** A WebSocket handshake as it reaches a worker. */
+export type WorkerUpgrade = Omit<DispatchUpgrade, 'identity' | 'realm'>
 
 /** One worker, whatever its kind. */
 export interface Worker {
   readonly inFlight: number
-  /** When the worker last started or finished an exchange (ms, Date.now()). */
+  /**
+   * When the worker last started or finished an exchange, or a message of
+   * one of its sockets went either way (ms, Date.now()). Pings never reach
+   * a worker (the gateway answers them), so they are no activity.
+   */
   readonly lastActivity: number
+  /** Its open sockets: while there are any, the realm's `socketIdleTimeout` applies. */
+  readonly sockets: number
   request (req: WorkerRequest): Promise<WorkerResponse>
+  /**
+   * Offers the worker a WebSocket handshake. Kinds on the SDK's transport
+   * (thread, process, context) answer a `socket` (its messages relayed over
+   * the transport, under its window) or `refused`; `resumed` offers a socket
+   * that stayed open while the worker hibernated, which the runtime hands
+   * the handler through `fetch` again. At a hibernating stop the runtime
+   * parks its sockets (the channel closes with `parked`), else closes them
+   * with STOP_CLOSE_CODES. exec answers a `tunnel` of bytes, and closes its
+   * tunnels with STOP_CLOSE_CODES when it stops.
+   */
+  upgrade (req: WorkerUpgrade): Promise<UpgradeResult>
   /** Stops the worker; answers what its handler's `hibernate` returned, when it ran. */
   stop (reason: StopReason): Promise<Hibernated | undefined>
   describe (): WorkerDescription
+  /** Measures the worker now; answers nulls for what it cannot measure, never fails. */
+  usage (): Promise<WorkerUsage>
   /**
    * The handler's state while it goes on serving (`hibernate` without the
    * stop), for the realm's `checkpoint`; undefined when it has none. Kinds

@@ -1,9 +1,11 @@
 import type { MessagePort } from 'node:worker_threads'
 import type { Logger } from 'pino'
-import { PortClient } from '@sessiond/worker-sdk/transport'
+import { PortClient, SocketChannel } from '@sessiond/worker-sdk/transport'
 import type { ControlFromWorker, ProtocolError, StoreCallMessage } from '@sessiond/worker-sdk/transport'
 import type { ReleasableSessionData } from '@sessiond/worker-sdk/internal'
 import type { WorkerRealm } from '../config.ts'
+import type { UpgradeResult } from '../dispatcher.ts'
+import type { WorkerUpgrade } from './worker-kind.ts'
 
 export interface WorkerPortOptions {
   realm: WorkerRealm
@@ -38,4 +40,16 @@ export function workerPortClient (port: MessagePort, { realm, log, onControl, st
     },
     timeout: { ms: realm.requestTimeout, onTimeout }
   })
+}
+
+/**
+ * A WebSocket handshake offered to an in-process worker over its port: the
+ * socket channel when its handler takes it (its queue limited to the
+ * realm's send buffer), its ordinary answer when not.
+ */
+export async function upgradePortClient (client: PortClient, { method, url, headers, resumed, sendBuffer }: WorkerUpgrade): Promise<UpgradeResult> {
+  const answer = await client.upgrade({ method, url, headers, ...(resumed && { resumed }) })
+  if (!(answer instanceof SocketChannel)) return { type: 'refused', response: answer }
+  answer.queueLimit = sendBuffer
+  return { type: 'socket', socket: answer }
 }

@@ -14,6 +14,9 @@ export class FlowWindow {
     this.limit = limit
   }
 
+  /** Bytes sent and not yet acknowledged. */
+  get inFlight (): number { return this.#inFlight }
+
   /** Counts bytes just posted; false when the sender must wait for room. */
   sent (bytes: number): boolean {
     this.#inFlight += bytes

@@ -1,4 +1,4 @@
-import type { MessagePort } from 'node:worker_threads'
+import type { MessageSink } from './message-sink.ts'
 import { ACK_EVERY_BYTES } from './flow-window.ts'
 import { countStreamedBytes } from './gc-pacer.ts'
 
@@ -10,13 +10,13 @@ import { countStreamedBytes } from './gc-pacer.ts'
  * the sender at one window.
  */
 export class Inflow {
-  readonly #port: MessagePort
+  readonly #port: MessageSink
   readonly #id: number
   #unacked = 0
   /** Set while the consumer is slower than the sender. */
   #paused = false
 
-  constructor (port: MessagePort, id: number) {
+  constructor (port: MessageSink, id: number) {
     this.#port = port
     this.#id = id
   }

@@ -33,6 +33,9 @@
 //   ack {id, bytes}              ◀──────────────▶
 //   close {id, code, reason}     ◀──────────────▶ closing handshake: the receiver answers with its own close
 //   abort {id, error?}           ◀──────────────▶ either side ends it at once
+//                                ◀─────────────── close {id, code, reason, park} (hibernating: the gateway keeps
+//                                                 the client's socket open, with the attachment, for the next worker)
+//   req {id, head, upgrade, resumed: {attachment}} ▶ that socket offered again to the worker that resumed
 
 import type { SessionData } from '../context.ts'
 
@@ -59,7 +62,12 @@ export interface RequestMessage {
   more: boolean
   /** An upgrade request (WebSocket): the worker answers `open` to take it as a socket channel. */
   upgrade?: true
+  /** A socket that stayed open while its worker hibernated, offered again with the attachment it was parked with. */
+  resumed?: Parked
 }
+
+/** What a parked socket keeps while no worker holds it: the handler's attachment (structured-cloneable, small). */
+export interface Parked { attachment: unknown }
 
 export interface ResponseMessage {
   t: 'res'
@@ -94,8 +102,23 @@ export interface StoppedMessage { t: 'stopped', stopped: StopReason, hibernated?
 export interface OpenMessage { t: 'open', id: number, headers: HeaderList }
 /** One message of a socket channel: text as a string, binary as bytes. */
 export interface FrameMessage { t: 'frame', id: number, data: string | Uint8Array }
-/** Ends a socket channel's sending side; the peer answers with its own close and the id is free. */
-export interface CloseMessage { t: 'close', id: number, code: number, reason: string }
+/**
+ * Ends a socket channel's sending side; the peer answers with its own close and the id is free.
+ * With `park`, from a worker that hibernates: the connection behind the channel stays open.
+ */
+export interface CloseMessage {
+  t: 'close'
+  id: number
+  code: number
+  reason: string
+  park?: Parked
+  /**
+   * With `park`, from an end that relays another channel (a supervisor host
+   * relaying its worker's socket to a gateway): frames the worker never got,
+   * which go to the next worker before the receiver's own held ones.
+   */
+  unsent?: Array<string | Uint8Array>
+}
 
 /** Hands a booted worker its session: until this, it serves nobody. */
 export interface ClaimMessage {

@@ -1,4 +1,4 @@
-import type { MessagePort } from 'node:worker_threads'
+import type { MessageSink } from './message-sink.ts'
 import { FlowWindow, WINDOW_BYTES } from './flow-window.ts'
 import { countStreamedBytes } from './gc-pacer.ts'
 
@@ -12,17 +12,19 @@ export const frameBytes = (data: string | Uint8Array): number => typeof data ===
  * After `close` nothing more goes out: the exchange is over on this side.
  */
 export class Outflow {
-  readonly #port: MessagePort
+  readonly #port: MessageSink
   readonly #id: number
   readonly #window = new FlowWindow(WINDOW_BYTES)
   #closed = false
 
-  constructor (port: MessagePort, id: number) {
+  constructor (port: MessageSink, id: number) {
     this.#port = port
     this.#id = id
   }
 
   get closed (): boolean { return this.#closed }
+  /** Bytes posted that the peer has not acknowledged yet. */
+  get inFlight (): number { return this.#window.inFlight }
 
   /** Posts one body chunk; false when the window is full and the sender must wait for `room()`. */
   chunk (chunk: Uint8Array): boolean {

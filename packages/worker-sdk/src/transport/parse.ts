@@ -34,6 +34,8 @@ function checkSocket (m: { t: string }): void {
   } else if (m.t === 'close') {
     const { code, reason } = m as { code?: unknown, reason?: unknown }
     if (typeof code !== 'number' || typeof reason !== 'string') throw new ProtocolError('close without a numeric code and a reason')
+    const { unsent } = m as { unsent?: unknown }
+    if (unsent !== undefined && !(Array.isArray(unsent) && unsent.every(d => typeof d === 'string' || d instanceof Uint8Array))) throw new ProtocolError('close with unsent frames that are neither text nor bytes')
   }
 }
 

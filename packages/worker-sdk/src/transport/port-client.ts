@@ -1,11 +1,12 @@
 import { Readable } from 'node:stream'
+import { receiveMessageOnPort } from 'node:worker_threads'
 import type { MessagePort } from 'node:worker_threads'
 import { peerAborted } from '../errors.ts'
 import { discardReadable, pumpReadable } from './body-pump.ts'
 import { decodeError, encodeError } from './error-codec.ts'
 import { ACK_EVERY_BYTES } from './flow-window.ts'
 import { Inflow } from './inflow.ts'
-import type { ControlFromWorker, ControlToWorker, FromWorker, HeaderList, StoreCallMessage } from './messages.ts'
+import type { ControlFromWorker, ControlToWorker, FromWorker, HeaderList, Parked, StoreCallMessage } from './messages.ts'
 import { Outflow } from './outflow.ts'
 import { ProtocolError, parseFromWorker } from './parse.ts'
 import { SocketChannel, deliverToSocket, drop } from './socket-channel.ts'
@@ -26,8 +27,8 @@ export interface ClientResponse {
   body: Uint8Array | Readable | null
 }
 
-/** An upgrade request (a WebSocket handshake): no body. */
-export type UpgradeRequest = Omit<ClientRequest, 'body'>
+/** An upgrade request (a WebSocket handshake): no body; `resumed` for a parked socket offered again. */
+export type UpgradeRequest = Omit<ClientRequest, 'body'> & { resumed?: Parked }
 
 export interface PortClientOptions {
   /** The worker's lifecycle messages: booted, ready, checkpointed, stopped. */
@@ -97,8 +98,12 @@ export class PortClient {
   /** Exchanges waiting for or receiving their answer; open sockets are counted apart. */
   get inFlight (): number { return this.#exchanges.size }
   get openSockets (): number { return this.#sockets.size }
-  /** When an exchange last started or ended (Date.now()). */
-  get lastActivity (): number { return this.#lastActivity }
+  /** When an exchange last started or ended, or a socket's frame went either way (Date.now()). */
+  get lastActivity (): number {
+    let last = this.#lastActivity
+    for (const socket of this.#sockets.values()) if (socket.lastActivity > last) last = socket.lastActivity
+    return last
+  }
 
   /** Posts a lifecycle message: the claim, the stop. */
   control (m: ControlToWorker): void {
@@ -112,6 +117,30 @@ export class PortClient {
   /** Asks the worker to take an upgrade as a socket channel: the channel when it accepts, its ordinary answer when not. */
   upgrade (req: UpgradeRequest): Promise<SocketChannel | ClientResponse> {
     return this.#exchange({ ...req, body: null }, true)
+  }
+
+  /**
+   * Handles the messages the worker posted that have not been read yet, at
+   * once: a thread's task result travels on another port, so when it
+   * arrives the worker's last messages on this one (sockets it parked or
+   * closed on its way out) may still wait here.
+   */
+  drain (): void {
+    for (let m = receiveMessageOnPort(this.#port); m; m = receiveMessageOnPort(this.#port)) {
+      let msg: FromWorker
+      try {
+        msg = parseFromWorker(m.message)
+      } catch (err) {
+        this.#opts.onProtocolError(err as ProtocolError)
+        continue
+      }
+      this.#onMessage(msg)
+    }
+  }
+
+  /** The worker is being stopped: what its sockets are sent from now on waits for the next worker (SocketChannel.hold). */
+  holdSockets (): void {
+    for (const socket of this.#sockets.values()) socket.hold()
   }
 
   /** Ends every exchange and socket with `err`, telling the worker nothing: it is gone or going. */
@@ -135,7 +164,8 @@ export class PortClient {
       this.#exchanges.set(id, ex)
       if (ms > 0 && this.#timer === null) this.#arm(ms)
       if (upgrade) {
-        this.#port.postMessage({ t: 'req', id, method: req.method, url: req.url, headers: req.headers, body: null, more: false, upgrade: true })
+        const { resumed } = req as UpgradeRequest
+        this.#port.postMessage({ t: 'req', id, method: req.method, url: req.url, headers: req.headers, body: null, more: false, upgrade: true, ...(resumed && { resumed }) })
         return
       }
       this.#port.postMessage({ t: 'req', id, method: req.method, url: req.url, headers: req.headers, body: null, more: req.body !== null })

@@ -9,7 +9,7 @@ import { pumpReader } from './body-pump.ts'
 import { encodeError } from './error-codec.ts'
 import { ACK_EVERY_BYTES } from './flow-window.ts'
 import { Inflow } from './inflow.ts'
-import type { HeaderList, RequestMessage, StopReason, ToWorker } from './messages.ts'
+import type { HeaderList, Parked, RequestMessage, StopReason, ToWorker } from './messages.ts'
 import { Outflow } from './outflow.ts'
 import { ProtocolError, parseToWorker } from './parse.ts'
 import { SocketChannel, deliverToSocket } from './socket-channel.ts'
@@ -24,6 +24,8 @@ interface Exchange {
   reader: ReadableStreamDefaultReader<Uint8Array> | null
   /** The request, when it asks for an upgrade that the handler may accept. */
   upgrade: Request | null
+  /** A parked socket offered again: what it was parked with. */
+  resumed: Parked | null
 }
 
 /**
@@ -70,6 +72,7 @@ export class PortServer {
       if (ex.upgrade !== request) continue
       this.#exchanges.delete(id)
       const socket = new SocketChannel(this.#port, id, this.#sockets, headers)
+      socket.resumed = ex.resumed
       this.#port.postMessage({ t: 'open', id, headers })
       return socket
     }
@@ -139,7 +142,7 @@ export class PortServer {
   }
 
   #onRequest (m: RequestMessage): void {
-    const ex: Exchange = { abort: new AbortController(), body: null, inflow: null, outflow: null, reader: null, upgrade: null }
+    const ex: Exchange = { abort: new AbortController(), body: null, inflow: null, outflow: null, reader: null, upgrade: null, resumed: null }
     this.#exchanges.set(m.id, ex)
     if (this.#stopping) return this.#fail(m.id, ex, workerStopping())
 
@@ -174,7 +177,10 @@ export class PortServer {
     } catch (err) {
       return this.#fail(m.id, ex, badRequest(err))
     }
-    if (m.upgrade) ex.upgrade = request
+    if (m.upgrade) {
+      ex.upgrade = request
+      ex.resumed = m.resumed ?? null
+    }
 
     let result: Response | Promise<Response>
     try {

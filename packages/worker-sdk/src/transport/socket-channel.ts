@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events'
-import type { MessagePort } from 'node:worker_threads'
 import { peerAborted, socketClosed } from '../errors.ts'
 import { decodeError, encodeError } from './error-codec.ts'
 import { Inflow } from './inflow.ts'
-import type { AbortMessage, AckMessage, CloseMessage, FrameMessage, HeaderList } from './messages.ts'
+import type { MessageSink } from './message-sink.ts'
+import type { AbortMessage, AckMessage, CloseMessage, FrameMessage, HeaderList, Parked } from './messages.ts'
 import { Outflow, frameBytes } from './outflow.ts'
 
 /** A text frame is a string, a binary one bytes. */
@@ -14,6 +14,10 @@ export interface SocketClose {
   code: number
   reason: string
   error?: Error
+  /** The worker hibernated: the connection behind the channel stays open, and this is what it keeps. */
+  parked?: Parked
+  /** With `parked`: frames sent after `hold()`, which the worker never got; they go to the next one. */
+  unsent?: SocketData[]
 }
 
 export interface SocketChannelEvents {
@@ -31,6 +35,8 @@ export interface SocketChannelEvents {
 
 /** Abnormal closure, as WebSocket reports a connection that ended without a close frame. */
 export const ABNORMAL_CLOSE = 1006
+/** WebSocket's "try again later": what a channel whose receiver stopped reading while its sender went on closes with. */
+export const OVERFLOW_CLOSE = 1013
 
 /** How the end that owns the port hands a channel its messages. */
 export const receive = Symbol('receive')
@@ -74,7 +80,16 @@ export class SocketChannel extends EventEmitter<SocketChannelEvents> {
   readonly id: number
   /** The worker's headers for the 101 answer (Sec-WebSocket-Protocol and the like). */
   readonly headers: HeaderList
-  readonly #port: MessagePort
+  /** At the worker's end: set when the channel is a parked socket offered again, with what it was parked with. */
+  resumed: Parked | null = null
+  /**
+   * Bytes of frames received and not yet delivered (the receiver paused)
+   * beyond which the channel closes with 1013: a sender that ignores
+   * `send()` answering false cannot grow the receiver's memory without
+   * bound. Infinity: no limit.
+   */
+  queueLimit = Number.POSITIVE_INFINITY
+  readonly #port: MessageSink
   readonly #table: Map<number, SocketChannel>
   readonly #out: Outflow
   readonly #in: Inflow
@@ -84,11 +99,15 @@ export class SocketChannel extends EventEmitter<SocketChannelEvents> {
   /** Frames received and not yet delivered; `#head` is the next one. */
   #queue: SocketData[] = []
   #head = 0
+  #queuedBytes = 0
+  #lastActivity = Date.now()
+  /** Frames sent since `hold()`: kept here, never posted. */
+  #held: SocketData[] | null = null
   /** The close to emit once the queued frames are delivered. */
   #ending: SocketClose | null = null
 
   /** Made by the end that owns the port, which routes this id's messages to it through `table`. */
-  constructor (port: MessagePort, id: number, table: Map<number, SocketChannel>, headers: HeaderList) {
+  constructor (port: MessageSink, id: number, table: Map<number, SocketChannel>, headers: HeaderList) {
     super()
     this.#port = port
     this.id = id
@@ -103,10 +122,21 @@ export class SocketChannel extends EventEmitter<SocketChannelEvents> {
 
   /** `open` until this side closes (`closing`), `closed` once the handshake ended or either side aborted. */
   get state (): 'open' | 'closing' | 'closed' { return this.#state }
+  /** Bytes sent that the peer has not taken yet (WebSocket's `bufferedAmount`). */
+  get bufferedAmount (): number { return this.#out.inFlight }
+  /** Bytes received that wait for the consumer (paused, or no listener yet). */
+  get queuedBytes (): number { return this.#queuedBytes }
+  /** When a frame last went out or came in (Date.now()): what idle culling counts, never pings. */
+  get lastActivity (): number { return this.#lastActivity }
 
   /** Sends one frame; false when the peer's window is full: wait for 'drain' before sending more. */
   send (data: SocketData): boolean {
     if (this.#state !== 'open') throw socketClosed()
+    this.#lastActivity = Date.now()
+    if (this.#held) {
+      this.#held.push(data)
+      return false
+    }
     if (this.#out.frame(data)) return true
     if (!this.#draining) {
       this.#draining = true
@@ -126,11 +156,36 @@ export class SocketChannel extends EventEmitter<SocketChannelEvents> {
     this.#out.close(socketClosed())
   }
 
+  /**
+   * The worker's end, hibernating: closes the channel as `close` does, but
+   * tells the other end to keep the connection behind it open with
+   * `attachment`, for the worker that resumes. A relaying end passes the
+   * frames its own worker never got as `unsent`.
+   */
+  park (attachment: unknown, code = 1001, reason = 'hibernating', unsent: SocketData[] = []): void {
+    if (this.#state !== 'open') return
+    this.#state = 'closing'
+    this.#port.postMessage({ t: 'close', id: this.id, code, reason, park: { attachment }, ...(unsent.length > 0 && { unsent }) })
+    this.#out.close(socketClosed())
+  }
+
   /** Ends the channel at once on both sides; frames not yet delivered are dropped. */
   abort (err: Error = peerAborted()): void {
     if (this.#state === 'closed') return this.#discard()
     this.#port.postMessage({ t: 'abort', id: this.id, error: encodeError(err, 'SDK_ERR_ABORTED') })
     this.#end({ code: ABNORMAL_CLOSE, reason: '', error: err })
+  }
+
+  /**
+   * The other end is about to stop (its worker may park the socket): frames
+   * sent from now on stay here rather than reach a worker on its way out,
+   * and `send` answers false. A park hands them back in its close
+   * (`unsent`), so that the next worker gets them; any other close drops
+   * them with the channel. A frame posted before this arrives before the
+   * stop, which travels behind it.
+   */
+  hold (): void {
+    this.#held ??= []
   }
 
   /** Holds 'message' events back, and with them the acknowledgements. */
@@ -144,15 +199,18 @@ export class SocketChannel extends EventEmitter<SocketChannelEvents> {
   [receive] (m: ChannelMessage): void {
     switch (m.t) {
       case 'frame': {
-        if (this.#head === this.#queue.length && this.#flowing()) this.#deliver(m.data)
-        else this.#queue.push(m.data)
+        this.#lastActivity = Date.now()
+        if (this.#head === this.#queue.length && this.#flowing()) return this.#deliver(m.data)
+        this.#queue.push(m.data)
+        this.#queuedBytes += frameBytes(m.data)
+        if (this.#queuedBytes > this.queueLimit && this.#state === 'open') this.#overflow()
         return
       }
       case 'ack': return this.#out.acked(m.bytes)
       case 'close': {
         // The peer's answer to our close ends the handshake; its own close gets ours back.
         if (this.#state === 'open') this.#port.postMessage({ t: 'close', id: this.id, code: m.code, reason: m.reason })
-        this.#closed({ code: m.code, reason: m.reason })
+        this.#closed({ code: m.code, reason: m.reason, ...(m.park && { parked: m.park, unsent: [...m.unsent ?? [], ...this.#held ?? []] }) })
         return this.#flush()
       }
       case 'abort': return this.#end({ code: ABNORMAL_CLOSE, reason: '', error: m.error ? decodeError(m.error) : peerAborted() })
@@ -171,6 +229,12 @@ export class SocketChannel extends EventEmitter<SocketChannelEvents> {
 
   #flowing (): boolean { return !this.#paused && this.listenerCount('message') > 0 }
 
+  /** The receiver fell a whole queue limit behind: what waits is dropped, both sides close with 1013. */
+  #overflow (): void {
+    this.#port.postMessage({ t: 'close', id: this.id, code: OVERFLOW_CLOSE, reason: 'send buffer full' })
+    this.#end({ code: OVERFLOW_CLOSE, reason: 'send buffer full' })
+  }
+
   #deliver (data: SocketData): void {
     this.emit('message', data)
     // Frames delivered after the channel closed need no room at the peer.
@@ -181,6 +245,7 @@ export class SocketChannel extends EventEmitter<SocketChannelEvents> {
     while (this.#head < this.#queue.length && this.#flowing()) {
       const data = this.#queue[this.#head]
       this.#queue[this.#head++] = ''
+      this.#queuedBytes -= frameBytes(data)
       this.#deliver(data)
     }
     if (this.#head === this.#queue.length && this.#head > 0) {
@@ -211,6 +276,7 @@ export class SocketChannel extends EventEmitter<SocketChannelEvents> {
   #discard (): void {
     this.#queue = []
     this.#head = 0
+    this.#queuedBytes = 0
     this.#flush()
   }
 }

@@ -27,7 +27,9 @@ function serve (t: TestContext, handler: Handler) {
     realm: 'notes',
     store,
     log: pino({ level: 'silent' }),
-    signal: new AbortController().signal
+    signal: new AbortController().signal,
+    upgradeWebSocket: () => { throw new Error('no WebSockets here') },
+    getWebSockets: () => []
   }
   const stopped = Promise.withResolvers<StopReason>()
   const server = new PortServer(port2, handler, ctx, store, stopped.resolve)

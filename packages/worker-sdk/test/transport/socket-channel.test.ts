@@ -176,3 +176,31 @@ test('a worker that goes away drops its sockets at the client with the error', {
   assert.equal((c.error as SdkError).code, 'TEST_ERR_EXITED')
   assert.equal(client.openSockets, 0)
 })
+
+test('after hold(), frames stay at the sender and come back with a park, so that none reaches a worker on its way out', { timeout: 5000 }, async (t) => {
+  const { clientSocket, workerSocket } = await socketPair(t)
+  const atWorker = collect(workerSocket)
+  clientSocket.send('before')
+  clientSocket.hold()
+  assert.equal(clientSocket.send('during'), false)
+  await until(() => atWorker.length === 1, 'the frame sent before the hold arrives')
+  const closed = once(clientSocket, 'close') as Promise<[SocketClose]>
+  workerSocket.park({ tab: 1 })
+  const [close] = await closed
+  assert.deepEqual(close.parked, { attachment: { tab: 1 } })
+  assert.deepEqual(close.unsent, ['during'])
+  assert.deepEqual(atWorker, ['before'])
+})
+
+test('a receiver whose queue passes its limit closes the channel with 1013 on both sides', { timeout: 5000 }, async (t) => {
+  const { clientSocket, workerSocket } = await socketPair(t)
+  clientSocket.queueLimit = 256 * 1024
+  clientSocket.pause()
+  clientSocket.on('message', () => {})
+  const workerClosed = once(workerSocket, 'close') as Promise<[SocketClose]>
+  const clientClosed = once(clientSocket, 'close') as Promise<[SocketClose]>
+  // Sent without waiting for 'drain', as a handler that ignores backpressure does.
+  for (let i = 0; i < 20; i++) if (workerSocket.state === 'open') workerSocket.send(new Uint8Array(FRAME))
+  assert.equal((await clientClosed)[0].code, 1013)
+  assert.equal((await workerClosed)[0].code, 1013)
+})
