@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { Agent, request } from 'undici'
 import { CALL_HEADER } from '@sessiond/supervisor'
+import { sessionHash } from '@sessiond/worker-sdk/internal'
 import { client as browser, jsonLogin, sessionCookie } from './helpers/browser-flow.ts'
 import { makeCert } from './helpers/cert.ts'
 import { startCluster } from './helpers/cluster.ts'
@@ -22,6 +23,7 @@ import { cookieSetBy } from './helpers/daemon.ts'
 import { deployFile, startNginx } from './helpers/front-server.ts'
 import type { FrontServer } from './helpers/front-server.ts'
 import { netnsSkipReason } from './helpers/netns.ts'
+import { closeSocket, openSocket, wsUrl } from './helpers/web-socket-client.ts'
 import { suiteCleanup } from './helpers/suite-cleanup.ts'
 import { skipUnlessInstalled } from './helpers/system-binary.ts'
 import { redisSkipReason } from '../packages/session-store/test/redis-server.ts'
@@ -275,6 +277,58 @@ describe('a cluster of three supervisor hosts and two gateways', { skip }, () =>
     const failedMine = mine.flatMap(s => s.samples.filter(x => !x.ok))
     assert.deepEqual(failedMine.filter(x => x.at > deadAt), [], 'no request that arrived after the kill failed: each was held and sent on')
     console.log(`# kill -9 of ${victim} (${mine.length} of 50 sessions): first answer from another host ${percentile(failover, 0.5)} ms p50, ${percentile(failover, 0.99)} ms p99 after the kill; ${failedMine.length} requests in progress there failed`)
+  })
+
+  test('a WebSocket reaches its session\'s worker on its host through either gateway, and stays open across a migration: parked, then resumed on the new host', async () => {
+    const [session] = await newSessions(gateways, 1)
+    const live = (await (await c.client()).hosts()).map(h => h.host)
+    const first = await openSocket(wsUrl(gateways[0], '/count/ws'), { cookie: session.cookie })
+    const second = await openSocket(wsUrl(gateways[1], '/count/ws'), { cookie: session.cookie })
+    try {
+      first.ws.send('hit')
+      const a = JSON.parse(String(await first.next())) as Count & { openedOn: string }
+      assert.equal(a.host, session.home)
+      assert.equal(a.openedOn, session.home)
+      second.ws.send('hit')
+      const b = JSON.parse(String(await second.next())) as Count
+      assert.equal(b.host, session.home)
+      assert.equal(b.count, a.count + 1, 'both gateways\' sockets reach the one worker')
+      // The operators' view across hosts: the slot, on its host, with its two sockets.
+      const dispatcher = await c.client()
+      const [slot] = (await dispatcher.workers({ realm: 'count' })).filter(w => w.session === sessionHash(session.id))
+      assert.equal(slot.host, session.home)
+      assert.equal(slot.openSockets, 2)
+      const status = await dispatcher.status()
+      assert.equal(status.host, null)
+      assert.ok(status.realms.find(r => r.name === 'count')!.workers.ready >= 1)
+      const to = live.find(h => h !== session.home)!
+      const migrated = await c.cli(['migrate', session.id, 'count', to])
+      assert.equal(migrated.code, 0, migrated.output)
+      // The worker hibernated with its sockets parked at the gateways; a message wakes the session on the new host.
+      first.ws.send('hit')
+      const moved = JSON.parse(String(await first.next(20_000))) as Count & { openedOn: string }
+      assert.equal(moved.host, to)
+      assert.equal(moved.count, b.count + 1, 'the count went with the session')
+      assert.equal(moved.openedOn, session.home, 'the socket kept its attachment across hosts')
+      second.ws.send('hit')
+      const again = JSON.parse(String(await second.next(20_000))) as Count
+      assert.equal(again.host, to)
+      assert.equal(again.count, moved.count + 1)
+      const [after] = (await dispatcher.workers({ session: sessionHash(session.id) }))
+      assert.equal(after.host, to)
+      // A process worker's socket crosses the wire the same way (its channel over the child's connection, then over the gateway's).
+      const proc = await openSocket(wsUrl(gateways[1], '/proc/ws'), { cookie: session.cookie })
+      proc.ws.send('hit')
+      const p = JSON.parse(String(await proc.next(20_000))) as Count
+      assert.equal(p.count, 1)
+      const [procSlot] = await dispatcher.workers({ realm: 'proc', session: sessionHash(session.id) })
+      assert.ok(live.includes(procSlot.host!), `the process worker is on a live host, not ${procSlot.host}`)
+      assert.equal(procSlot.kind, 'process')
+      await closeSocket(proc)
+    } finally {
+      await closeSocket(first)
+      await closeSocket(second)
+    }
   })
 
   test('a migration and a drain under load fail no request; the moved sessions keep their state, and a drained host takes no new session', async () => {

@@ -498,8 +498,11 @@ export class Supervisor implements Dispatcher {
         const hibernated = await w.stop(reason)
         const slot = this.#slots.get(key)
         const saved = hibernated ? await this.#hibernation.save(entry.sessionId, entry.realm, hibernated, this.#log, entry.epoch) : false
-        if (hibernated) {
-          this.#realmCounts.of(entry.realm).hibernations++
+        if (hibernated) this.#realmCounts.of(entry.realm).hibernations++
+        // A slot that moved to another host is that host's to show from now on.
+        if (reason === 'moved') {
+          this.#slots.delete(key)
+        } else if (hibernated) {
           if (slot) slot.hibernatedAt = Date.now()
         } else if (slot && slot.restarts === 0) {
           this.#slots.delete(key)

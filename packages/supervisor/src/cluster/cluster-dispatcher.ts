@@ -111,8 +111,9 @@ export class ClusterDispatcher implements Dispatcher {
   }
 
   /** A WebSocket handshake, routed as a request without a body is: its connection goes to the slot's host. */
-  upgrade (req: DispatchUpgrade): Promise<UpgradeResult> {
-    if (req.deadline === undefined) req.deadline = Date.now() + this.#requestTimeoutMs
+  upgrade (given: DispatchUpgrade): Promise<UpgradeResult> {
+    // A copy: the gateway offers a parked socket again with the handshake it kept, which must not keep this deadline.
+    const req = { ...given, deadline: given.deadline ?? Date.now() + this.#requestTimeoutMs }
     const key = req.identity.sessionId + '\n' + req.realm
     return this.#route({ ...req, body: null }, key, null, this.#cache.get(key), undefined, (r, epoch) => r.upgrade(req, epoch))
   }

@@ -190,7 +190,8 @@ export class DispatchServer {
         realm: call.realm,
         method: 'GET',
         url: call.url,
-        headers: workerHeaders(req.rawHeaders, call.nh === 1),
+        // The wire's hop-by-hop pair was its own: the worker's handshake says websocket, as the gateway's does.
+        headers: [...workerHeaders(req.rawHeaders, call.nh === 1), 'upgrade', 'websocket', 'connection', 'Upgrade'],
         sendBuffer: call.sb!,
         ...(call.rs !== undefined && { resumed: { attachment: deserialize(Buffer.from(call.rs, 'base64url')) as unknown } }),
         ...(call.epoch !== undefined && { epoch: call.epoch }),

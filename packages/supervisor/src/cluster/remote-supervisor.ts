@@ -15,7 +15,7 @@ import { upgradeRequest } from '../upgrade-request.ts'
 import type { CallSigner } from './cluster-auth.ts'
 import { nonce } from './cluster-auth.ts'
 import {
-  CALL_HEADER, CONTROL_PATH, DISPATCH_PATH, ERROR_HEADER, REPLY_HEADER, SIG_HEADER, TUNNEL_HEADER, UPGRADE_PATH, WIRE_VERSION, decodeWireError,
+  CALL_HEADER, CONTROL_PATH, DISPATCH_PATH, ERROR_HEADER, HOP_BY_HOP, REPLY_HEADER, SIG_HEADER, TUNNEL_HEADER, UPGRADE_PATH, WIRE_VERSION, decodeWireError,
   encodeCall
 } from './wire.ts'
 import type { ControlOp, DispatchCall } from './wire.ts'
@@ -173,7 +173,10 @@ export class RemoteSupervisor {
       ...(!hasHost(req.headers) && { nh: 1 as const })
     }
     const value = encodeCall(call)
-    const headers = req.headers.concat(CALL_HEADER, value, 'connection', 'Upgrade', 'upgrade', SOCKET_UPGRADE)
+    // The wire's own upgrade, in place of the client's (the supervisor says websocket to its worker again).
+    const headers: string[] = []
+    for (let i = 0; i < req.headers.length; i += 2) if (!HOP_BY_HOP.has(req.headers[i].toLowerCase())) headers.push(req.headers[i], req.headers[i + 1])
+    headers.push(CALL_HEADER, value, 'connection', 'Upgrade', 'upgrade', SOCKET_UPGRADE)
     const sig = this.#signer.sign('GET', value)
     if (sig) headers.push(SIG_HEADER, sig)
     const url = new URL(this.address)
