@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { Agent, request } from 'undici'
 import { CALL_HEADER } from '@sessiond/supervisor'
+import { ADMIN_API } from '../packages/gateway/src/admin/admin-api.ts'
 import { sessionHash } from '@sessiond/worker-sdk/internal'
 import { client as browser, jsonLogin, sessionCookie } from './helpers/browser-flow.ts'
 import { makeCert } from './helpers/cert.ts'
@@ -279,7 +280,7 @@ describe('a cluster of three supervisor hosts and two gateways', { skip }, () =>
     console.log(`# kill -9 of ${victim} (${mine.length} of 50 sessions): first answer from another host ${percentile(failover, 0.5)} ms p50, ${percentile(failover, 0.99)} ms p99 after the kill; ${failedMine.length} requests in progress there failed`)
   })
 
-  test('a WebSocket reaches its session\'s worker on its host through either gateway, and stays open across a migration: parked, then resumed on the new host', async () => {
+  test('a WebSocket reaches its session\'s worker on its host through either gateway, and stays open across a migration made with the admin API: parked, then resumed on the new host', async () => {
     const [session] = await newSessions(gateways, 1)
     const live = (await (await c.client()).hosts()).map(h => h.host)
     const first = await openSocket(wsUrl(gateways[0], '/count/ws'), { cookie: session.cookie })
@@ -302,8 +303,19 @@ describe('a cluster of three supervisor hosts and two gateways', { skip }, () =>
       assert.equal(status.host, null)
       assert.ok(status.realms.find(r => r.name === 'count')!.workers.ready >= 1)
       const to = live.find(h => h !== session.home)!
-      const migrated = await c.cli(['migrate', session.id, 'count', to])
-      assert.equal(migrated.code, 0, migrated.output)
+      // This time through the admin API, on the first gateway's control socket (the CLI's migrate is the next test's).
+      const admin = new Agent({ connect: { socketPath: join(c.dir, 'g1', 'control.sock') } })
+      try {
+        const hosts = await request(`http://localhost${ADMIN_API}/hosts`, { dispatcher: admin })
+        assert.equal(hosts.statusCode, 200)
+        assert.deepEqual(((await hosts.body.json()) as { hosts: Array<{ host: string }> }).hosts.map(h => h.host).sort(), [...live].sort())
+        const migrated = await request(`http://localhost${ADMIN_API}/workers/${sessionHash(session.id)}.count/migrate?to=${to}`, { method: 'POST', dispatcher: admin })
+        const answer = await migrated.body.json() as { host: string, epoch: number }
+        assert.equal(migrated.statusCode, 200, JSON.stringify(answer))
+        assert.equal(answer.host, to)
+      } finally {
+        await admin.close()
+      }
       // The worker hibernated with its sockets parked at the gateways; a message wakes the session on the new host.
       first.ws.send('hit')
       const moved = JSON.parse(String(await first.next(20_000))) as Count & { openedOn: string }

@@ -9,12 +9,15 @@
 //   POST /sessions/:id/end               log that session out (its workers stop)
 //   POST /users/:user/sessions/end       log the user out everywhere
 //   POST /reload                         re-read the config file (as SIGHUP)
+//   GET  /hosts                          the supervisor hosts (one for sessiond start)
+//   POST /hosts/:host/drain?deadline=    move every worker of the host elsewhere (a cluster's)
+//   POST /workers/:id/migrate?to=HOST    move one worker to another host (a cluster's)
 //   GET  /status?format=json|openmetrics
 //   GET  /events                         server-sent events: the sessions and workers as they change
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import type { SessionStore } from '@sessiond/session-store'
-import { WORKER_STATES } from '@sessiond/supervisor'
+import { WORKER_STATES, parseDuration } from '@sessiond/supervisor'
 import type { Dispatcher, WorkerAction, WorkerActionResult, WorkerState } from '@sessiond/supervisor'
 import { sessionHash } from '@sessiond/worker-sdk/internal'
 import { AdminNotFoundError, BadAdminQueryError } from '../errors.ts'
@@ -128,6 +131,37 @@ export async function adminApi (app: FastifyInstance, { dispatcher, store, metri
     const summary = await reload()
     did(request, 'reload', {})
     return summary
+  })
+
+  app.get(`${ADMIN_API}/hosts`, read, async () => ({ hosts: await dispatcher.hosts() }))
+
+  app.post(`${ADMIN_API}/hosts/:host/drain`, act, async (request) => {
+    const { host } = request.params as { host: string }
+    const { deadline } = request.query as { deadline?: string }
+    let deadlineMs: number | undefined
+    if (deadline !== undefined) {
+      try {
+        deadlineMs = parseDuration(deadline)
+      } catch (err) {
+        throw new BadAdminQueryError(`deadline: expected a duration such as 60s or 2m, got ${JSON.stringify(deadline)}`, { cause: err })
+      }
+    }
+    const summary = await dispatcher.drain(host, deadlineMs === undefined ? {} : { deadlineMs })
+    did(request, 'host drain', { ...summary })
+    return summary
+  })
+
+  app.post(`${ADMIN_API}/workers/:id/migrate`, act, async (request) => {
+    const { id } = request.params as { id: string }
+    const { to } = request.query as { to?: string }
+    if (typeof to !== 'string' || to.length === 0) throw new BadAdminQueryError('to: expected the host to move the worker to')
+    const target = targetOf(id)
+    // Sessions cross the API by hash; the move names the session itself.
+    const session = await sessionByHash(store, target.session)
+    if (!session) throw new AdminNotFoundError('worker', id)
+    const placement = await dispatcher.migrate(session.id, target.realm, to)
+    did(request, 'worker migrate', { worker: id, user: session.user, to: placement.host, epoch: placement.epoch })
+    return { worker: id, ...placement }
   })
 
   app.get(`${ADMIN_API}/status`, read, async (request, reply: FastifyReply) => {
