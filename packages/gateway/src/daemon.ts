@@ -16,7 +16,7 @@ import { ConfigError } from './errors.ts'
 import { listenHttpRedirect } from './http-redirect.ts'
 import type { HttpRedirect } from './http-redirect.ts'
 import { listenLineProtocol } from './line-protocol-listen.ts'
-import { stopOrphanedWorkers } from './orphan-sweep.ts'
+import { ORPHAN_SWEEP_EVERY_MS, stopOrphanedWorkers } from './orphan-sweep.ts'
 import { RunningConfig } from './running-config.ts'
 import { buildServer, gatewayOps } from './server.ts'
 import type { GatewayOps } from './server.ts'
@@ -60,12 +60,11 @@ export interface Daemon {
   close (): Promise<void>
 }
 
-const GC_EVERY_MS = 10 * 60_000
+/** How often expired sessions are collected (every role that owns the store's upkeep). */
+export const GC_EVERY_MS = 10 * 60_000
 /** How long a shutdown lets requests in flight finish before it cuts their connections. */
 export const SHUTDOWN_DRAIN_MS = 10_000
 /** How often live workers are checked against the store, for session ends whose event never came. */
-const ORPHAN_SWEEP_EVERY_MS = 60_000
-
 export interface DaemonOptions {
   /** `sessiond stop` over the control socket: what stopping means here (the CLI: SIGTERM's graceful path). Default: close(). */
   onStopRequest?: () => void

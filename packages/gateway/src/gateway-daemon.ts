@@ -22,6 +22,7 @@ import { ConfigError } from './errors.ts'
 import { listenHttpRedirect } from './http-redirect.ts'
 import type { HttpRedirect } from './http-redirect.ts'
 import { listenLineProtocol } from './line-protocol-listen.ts'
+import { ORPHAN_SWEEP_EVERY_MS, closeOrphanedSockets } from './orphan-sweep.ts'
 import { RunningConfig } from './running-config.ts'
 import { buildServer, gatewayOps } from './server.ts'
 import type { GatewayOps } from './server.ts'
@@ -84,6 +85,11 @@ export async function startGatewayDaemon (config: Config, logger: Logger, overri
     config: running.view, logger, store: timed, dispatcher, users, cookieKey, previousCookieKeys, tls, storeTokenKey: storeTokenKey(cookieKey), storeLocks: new HttpLockTable(store), ops
   })
 
+  const socketSweep = setInterval(() => {
+    closeOrphanedSockets(store, app.webSockets, logger).catch(err => logger.warn({ err }, 'checking parked sockets against the store failed'))
+  }, ORPHAN_SWEEP_EVERY_MS)
+  socketSweep.unref()
+
   let httpRedirect: HttpRedirect | null = null
   let lineProtocol: LineProtocolListener | null = null
   let metricsApp: FastifyInstance | null = null
@@ -92,6 +98,7 @@ export async function startGatewayDaemon (config: Config, logger: Logger, overri
   const close = (): Promise<void> => {
     closing ??= (async () => {
       ops.readiness.state = 'draining'
+      clearInterval(socketSweep)
       await httpRedirect?.close()
       // In-flight requests finish (their supervisors are elsewhere and stay up), then the connections close.
       const sweep = setInterval(() => app.server.closeIdleConnections(), 50)
@@ -126,6 +133,7 @@ export async function startGatewayDaemon (config: Config, logger: Logger, overri
     }
     lineProtocol = await listenLineProtocol(config, store)
   } catch (err) {
+    clearInterval(socketSweep)
     await httpRedirect?.close()
     await control?.close()
     await metricsApp?.close()

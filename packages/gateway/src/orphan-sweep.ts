@@ -3,6 +3,9 @@ import type { SessionStore } from '@sessiond/session-store'
 import type { Dispatcher } from '@sessiond/supervisor'
 import type { SocketHub } from './socket-hub.ts'
 
+/** How often each role compares what it runs with the sessions the store has. */
+export const ORPHAN_SWEEP_EVERY_MS = 60_000
+
 /**
  * Stops the workers of sessions the store no longer has. Session ends
  * normally arrive as events (onSessionEnd, and Redis pub/sub between
@@ -23,5 +26,20 @@ export async function stopOrphanedWorkers (dispatcher: Dispatcher, store: Sessio
     await dispatcher.stopSession(id, 'logout')
   }
   if (ended > 0) log.info({ sessions: ended }, 'stopped the workers of sessions the store no longer has')
+  return ended
+}
+
+/**
+ * A cluster gateway's part of the sweep: it holds no workers, but it holds
+ * parked sockets, which a missed session end would leave open.
+ */
+export async function closeOrphanedSockets (store: SessionStore, sockets: SocketHub, log: Logger): Promise<number> {
+  let ended = 0
+  for (const id of sockets.sessions()) {
+    if (await store.lookup(id)) continue
+    ended++
+    sockets.endSession(id)
+  }
+  if (ended > 0) log.info({ sessions: ended }, 'closed the sockets of sessions the store no longer has')
   return ended
 }

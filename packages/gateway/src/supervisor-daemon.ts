@@ -20,7 +20,8 @@ import { ConfigReloader } from './config-reload.ts'
 import type { ReloadSummary } from './config-reload.ts'
 import { ConfigError } from './errors.ts'
 import { assertHandlersLoad } from './handler-preflight.ts'
-import { stopOrphanedWorkers } from './orphan-sweep.ts'
+import { ORPHAN_SWEEP_EVERY_MS, stopOrphanedWorkers } from './orphan-sweep.ts'
+import { GC_EVERY_MS } from './daemon.ts'
 import { RunningConfig } from './running-config.ts'
 
 export interface SupervisorDaemon {
@@ -32,9 +33,6 @@ export interface SupervisorDaemon {
   reload (): Promise<ReloadSummary>
   close (): Promise<void>
 }
-
-const GC_EVERY_MS = 10 * 60_000
-const ORPHAN_SWEEP_EVERY_MS = 60_000
 
 /** A config problem in the file's own words: the file, the key, what was expected. */
 function invalid (config: Config, key: string, what: string): Error {
