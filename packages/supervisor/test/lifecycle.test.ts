@@ -91,7 +91,7 @@ test('maxRssMb is held by the kernel: a worker allocating fast stops at its limi
   t.after(() => rm(dir, { recursive: true, force: true }))
   const report = join(dir, 'held-mb')
   const limitMb = 128
-  const { store, call } = await setupKinds(t, [
+  const { store, call, supervisor } = await setupKinds(t, [
     // A fixed account without a private /tmp, so that the report is where the test can read it.
     realm({ name: 'x', kind: 'exec', handler: undefined, command: ['/usr/bin/python3', hog, report], maxRssMb: limitMb, runAs: { user: 'nobody' } })
   ])
@@ -100,5 +100,7 @@ test('maxRssMb is held by the kernel: a worker allocating fast stops at its limi
   const held = Number(await readFile(report, 'utf8'))
   // Allocating 16 MiB a step, far faster than one step per sample: only a limit the kernel enforces stops it this close.
   assert.ok(held <= limitMb + 32, `the worker held ${held} MiB against a limit of ${limitMb} MiB`)
+  // A request in the moment between the kill and the exit still meets the killed worker: the next one after its exit gets a new one.
+  await eventually(() => supervisor.stats().crashed === 1, 'the killed worker has exited')
   assert.equal((await call(s.id, 'alice', 'x', '/')).text, '0', 'its session gets a new worker')
 })
