@@ -79,9 +79,16 @@ export async function measureDensity (daemon: SessiondDaemon, mount: string, ses
         break
       }
       const batch = cookies.slice(started, Math.min(target, started + START_CONCURRENCY))
-      await Promise.all(batch.map(c => getHello(daemon.url, c, mount)))
+      try {
+        await Promise.all(batch.map(c => getHello(daemon.url, c, mount)))
+      } catch (err) {
+        // The daemon's own limit (a thread it could not start, the process gone): the figure is over what it reached.
+        stoppedBy = `a first request failed: ${(err as Error).message}${daemonAlive(daemon.pid) ? '' : ' (the daemon exited)'}`
+        break
+      }
       started += batch.length
     }
+    if (!daemonAlive(daemon.pid)) break
     await sleep(SETTLE_MS)
     points.push({ sessions: started, rss: await vmRss(daemon.pid) })
     print(`  ${String(started).padStart(6)} live sessions: daemon RSS ${fmt(points.at(-1)!.rss / MIB, 0)} MiB (${fmt((performance.now() - t0) / 1000, 0)} s)`)
@@ -117,6 +124,15 @@ async function densityOf (realm: BenchRealm, sessions: number, goalMib: number |
     ]
   } finally {
     await daemon?.stop()
+  }
+}
+
+function daemonAlive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
   }
 }
 

@@ -24,12 +24,23 @@ import { cookieSetBy } from './helpers/daemon.ts'
 import { deployFile, startNginx } from './helpers/front-server.ts'
 import type { FrontServer } from './helpers/front-server.ts'
 import { netnsSkipReason } from './helpers/netns.ts'
-import { closeSocket, openSocket, wsUrl } from './helpers/web-socket-client.ts'
+import { closeSocket, openSocket, refusedWith, wsUrl } from './helpers/web-socket-client.ts'
 import { suiteCleanup } from './helpers/suite-cleanup.ts'
 import { skipUnlessInstalled } from './helpers/system-binary.ts'
 import { redisSkipReason } from '../packages/session-store/test/redis-server.ts'
 
 const skip = netnsSkipReason() || redisSkipReason() || skipUnlessInstalled('nginx', 'nginx')
+
+const PY_ECHO = `
+import asyncio, os, websockets
+async def echo(ws):
+    async for message in ws:
+        await ws.send('echo ' + message)
+async def main():
+    async with websockets.unix_serve(echo, os.environ['SESSIOND_SOCKET']):
+        await asyncio.Future()
+asyncio.run(main())
+`
 
 interface Count { host: string, count: number, resumedFrom: number | null, session: string }
 interface Sample { at: number, done: number, ok: boolean, status: number, host?: string, count?: number, resumedFrom?: number | null, error?: string }
@@ -102,7 +113,9 @@ describe('a cluster of three supervisor hosts and two gateways', { skip }, () =>
       realms: [
         { name: 'count', mount: '/count', auth: 'anonymous', checkpoint: '500ms' },
         { name: 'notes', mount: '/notes' },
-        { name: 'proc', mount: '/proc', auth: 'anonymous', kind: 'process' }
+        { name: 'proc', mount: '/proc', auth: 'anonymous', kind: 'process' },
+        // An exec worker's WebSocket is its own server's (Debian's python3-websockets): bytes through the wire.
+        { name: 'pyws', mount: '/pyws', auth: 'anonymous', kind: 'exec', handler: undefined, command: ['/usr/bin/python3', '-c', PY_ECHO] }
       ],
       // Longer than the default (2 s): a host starved of CPU by a loaded CI machine must not fence itself.
       lease: '3s',
@@ -337,6 +350,16 @@ describe('a cluster of three supervisor hosts and two gateways', { skip }, () =>
       assert.ok(live.includes(procSlot.host!), `the process worker is on a live host, not ${procSlot.host}`)
       assert.equal(procSlot.kind, 'process')
       await closeSocket(proc)
+      // An exec worker answers the handshake itself; the wire carries its bytes both ways.
+      const py = await openSocket(wsUrl(gateways[0], '/pyws/'), { cookie: session.cookie })
+      py.ws.send('hello')
+      assert.equal(String(await py.next(20_000)), 'echo hello')
+      const [pySlot] = await dispatcher.workers({ realm: 'pyws', session: sessionHash(session.id) })
+      assert.ok(live.includes(pySlot.host!), `the exec worker is on a live host, not ${pySlot.host}`)
+      assert.equal(pySlot.openSockets, 1)
+      await closeSocket(py)
+      // A handler that answers a handshake with an ordinary response: that response, through the wire.
+      assert.equal(await refusedWith(wsUrl(gateways[1], '/count/'), { cookie: session.cookie }), 200)
     } finally {
       await closeSocket(first)
       await closeSocket(second)

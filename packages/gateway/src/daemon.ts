@@ -11,6 +11,7 @@ import { ConfigReloader } from './config-reload.ts'
 import type { ReloadSummary } from './config-reload.ts'
 import { loadCookieKeys } from './cookie-key.ts'
 import { ensureDemoUser } from './demo-user.ts'
+import { drainListener } from './drain-listener.ts'
 import { assertHandlersLoad } from './handler-preflight.ts'
 import { ConfigError } from './errors.ts'
 import { listenHttpRedirect } from './http-redirect.ts'
@@ -62,8 +63,6 @@ export interface Daemon {
 
 /** How often expired sessions are collected (every role that owns the store's upkeep). */
 export const GC_EVERY_MS = 10 * 60_000
-/** How long a shutdown lets requests in flight finish before it cuts their connections. */
-export const SHUTDOWN_DRAIN_MS = 10_000
 /** How often live workers are checked against the store, for session ends whose event never came. */
 export interface DaemonOptions {
   /** `sessiond stop` over the control socket: what stopping means here (the CLI: SIGTERM's graceful path). Default: close(). */
@@ -145,17 +144,7 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
       clearInterval(orphanSweep)
       await httpRedirect?.close()
       // Stop taking requests and let in-flight ones finish, then stop every worker, then the store.
-      // A keep-alive connection whose last response ends after close() began
-      // would otherwise hold the close open until its keep-alive timeout.
-      const sweep = setInterval(() => app.server.closeIdleConnections(), 50)
-      // A request that never finishes (a client that stalls its body) must not hold the workers' stop hostage.
-      const cut = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_DRAIN_MS)
-      try {
-        await app.close()
-      } finally {
-        clearInterval(sweep)
-        clearTimeout(cut)
-      }
+      await drainListener(app)
       await control?.close()
       await metricsApp?.close()
       await lineProtocol?.close()

@@ -16,7 +16,7 @@ import type { Config, ConfigOverrides } from './config.ts'
 import { ConfigReloader } from './config-reload.ts'
 import type { ReloadSummary } from './config-reload.ts'
 import { loadCookieKeys } from './cookie-key.ts'
-import { SHUTDOWN_DRAIN_MS } from './daemon.ts'
+import { drainListener } from './drain-listener.ts'
 import { ensureDemoUser } from './demo-user.ts'
 import { ConfigError } from './errors.ts'
 import { listenHttpRedirect } from './http-redirect.ts'
@@ -101,14 +101,7 @@ export async function startGatewayDaemon (config: Config, logger: Logger, overri
       clearInterval(socketSweep)
       await httpRedirect?.close()
       // In-flight requests finish (their supervisors are elsewhere and stay up), then the connections close.
-      const sweep = setInterval(() => app.server.closeIdleConnections(), 50)
-      const cut = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_DRAIN_MS)
-      try {
-        await app.close()
-      } finally {
-        clearInterval(sweep)
-        clearTimeout(cut)
-      }
+      await drainListener(app)
       await control?.close()
       await metricsApp?.close()
       await lineProtocol?.close()

@@ -278,21 +278,18 @@ export class Supervisor implements Dispatcher {
   }
 
   static #upgrade (gate: RequestGate, worker: Worker, req: DispatchUpgrade): Promise<UpgradeResult> {
-    return worker.upgrade(req).then((res) => {
-      const body = res.type === 'refused' ? res.response.body : null
-      if (body !== null && !(body instanceof Uint8Array)) (body as Readable).once('close', () => gate.leave())
-      else gate.leave()
-      return res
-    }, (err: unknown) => {
-      gate.leave()
-      throw err
-    })
+    return Supervisor.#holding(gate, worker.upgrade(req), refusalOf)
   }
 
   /** The request through an admitted slot of the gate, which it gives back once the response is over. */
   static #send (gate: RequestGate, worker: Worker, req: WorkerRequest): Promise<WorkerResponse> {
-    return worker.request(req).then((res) => {
-      const body = res.body
+    return Supervisor.#holding(gate, worker.request(req), itself)
+  }
+
+  /** Holds the gate's slot until the answer's streamed body is over (a whole one at once), and gives it back on failure. */
+  static #holding<T> (gate: RequestGate, answer: Promise<T>, responseOf: (t: T) => WorkerResponse | null): Promise<T> {
+    return answer.then((res) => {
+      const body = responseOf(res)?.body ?? null
       if (body !== null && !(body instanceof Uint8Array)) (body as Readable).once('close', () => gate.leave())
       else gate.leave()
       return res
@@ -791,6 +788,10 @@ interface SlotRecord {
   /** When its worker last hibernated; null once a new worker resumed. */
   hibernatedAt: number | null
 }
+
+const itself = (res: WorkerResponse): WorkerResponse => res
+/** An upgrade holds the gate like a request only while its refusal's body streams. */
+const refusalOf = (res: UpgradeResult): WorkerResponse | null => res.type === 'refused' ? res.response : null
 
 /** Whether two definitions of a realm start the same workers: only the supervisor's own settings count. */
 function sameWorkerDefinition (a: WorkerRealm, b: WorkerRealm): boolean {

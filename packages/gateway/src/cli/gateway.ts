@@ -1,22 +1,18 @@
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../config.ts'
-import { SHUTDOWN_DRAIN_MS } from '../daemon.ts'
+import { SHUTDOWN_DRAIN_MS } from '../drain-listener.ts'
 import { startGatewayDaemon } from '../gateway-daemon.ts'
 import { createLogger } from '../logger.ts'
 import { notifyReady } from '../sd-notify.ts'
 import { clusterOverrides } from './cluster-overrides.ts'
-import { serveUntilSignal } from './serve-until-signal.ts'
+import { LISTENER_OPTIONS, serveUntilSignal } from './serve-until-signal.ts'
 import { GATEWAY_USAGE } from './cluster-commands.ts'
 
 /** A cluster's front: login, cookies, realms; the workers are on the supervisor hosts (docs/deploy/cluster.md). */
 export async function gateway (argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: {
-      config: { type: 'string', short: 'c' },
-      listen: { type: 'string', short: 'l' },
-      data: { type: 'string', short: 'd' }
-    },
+    options: LISTENER_OPTIONS,
     strict: true
   })
   if (!values.config) throw new Error(`--config is required: ${GATEWAY_USAGE}`)

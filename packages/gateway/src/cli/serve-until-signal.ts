@@ -1,6 +1,13 @@
 import closeWithGrace from 'close-with-grace'
 import type { Logger } from 'pino'
 
+/** The options of the commands that serve on a listener (start, gateway), for parseArgs. */
+export const LISTENER_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  listen: { type: 'string', short: 'l' },
+  data: { type: 'string', short: 'd' }
+} as const
+
 /**
  * Stops on SIGINT and SIGTERM (close-with-grace, `delay` as the last
  * resort) and reloads on SIGHUP, as most daemons do (close-with-grace would

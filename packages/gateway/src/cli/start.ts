@@ -5,21 +5,18 @@ import { envOverrides } from './env-overrides.ts'
 
 // Where the one place that reads the environment lives (tests import it from here too).
 export { envOverrides }
-import { SHUTDOWN_DRAIN_MS, startDaemon } from '../daemon.ts'
+import { startDaemon } from '../daemon.ts'
+import { SHUTDOWN_DRAIN_MS } from '../drain-listener.ts'
 import { createLogger } from '../logger.ts'
 import { notifyReady } from '../sd-notify.ts'
 import { START_USAGE } from './commands.ts'
-import { serveUntilSignal } from './serve-until-signal.ts'
+import { LISTENER_OPTIONS, serveUntilSignal } from './serve-until-signal.ts'
 
 
 export async function start (argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: {
-      config: { type: 'string', short: 'c' },
-      listen: { type: 'string', short: 'l' },
-      data: { type: 'string', short: 'd' }
-    },
+    options: LISTENER_OPTIONS,
     strict: true
   })
   if (!values.config) throw new Error(`--config is required: ${START_USAGE}`)
@@ -30,7 +27,7 @@ export async function start (argv: string[]): Promise<void> {
   }
   const config = loadConfig(values.config, overrides)
   const logger = createLogger(config.log.level, { pretty: config.log.pretty })
-  // `sessiond stop` takes the same path as SIGTERM: close-with-grace below.
+  // `sessiond stop` takes the same path as SIGTERM (serveUntilSignal below).
   const daemon = await startDaemon(config, logger, overrides, { onStopRequest: () => process.kill(process.pid, 'SIGTERM') })
   // Signal handling first: a supervisor that reads the banner may signal at once.
   // The last resort only: a shutdown drains requests, then gives each worker its stopTimeout.

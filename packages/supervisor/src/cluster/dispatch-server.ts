@@ -109,19 +109,25 @@ export class DispatchServer {
   async #handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
     // A gateway that gives up mid-body makes the stream fail: whoever reads it hears that; this keeps it from being uncaught.
     req.on('error', () => {})
-    const value = header(req, CALL_HEADER)
-    let call: DispatchCall | ControlCall
-    try {
-      call = decodeCall(value)
-      this.#verifier.check(req.socket, req.method ?? '', value!, header(req, SIG_HEADER), call)
-    } catch (err) {
-      this.#log.warn({ err, remote: req.socket.remoteAddress }, 'refused a call that is not from an authenticated gateway')
-      return this.#fail(req, res, undefined, err)
-    }
+    const call = this.#authenticate(req)
+    if (call instanceof Error) return this.#fail(req, res, undefined, call)
     const url = req.url ?? ''
     if (call.k === 'dispatch' && url.startsWith(DISPATCH_PATH)) return this.#dispatch(req, res, call)
     if (call.k === 'control' && url === CONTROL_PATH + call.op) return this.#control(req, res, call)
     return this.#fail(req, res, call.n, new ClusterCallInvalidError(`nothing at ${req.method} ${url} for this call`))
+  }
+
+  /** The call a request carries, once it is known to come from an authenticated gateway; else why not (logged). */
+  #authenticate (req: IncomingMessage): DispatchCall | ControlCall | Error {
+    const value = header(req, CALL_HEADER)
+    try {
+      const call = decodeCall(value)
+      this.#verifier.check(req.socket, req.method ?? '', value!, header(req, SIG_HEADER), call)
+      return call
+    } catch (err) {
+      this.#log.warn({ err, remote: req.socket.remoteAddress }, 'refused a call that is not from an authenticated gateway')
+      return err as Error
+    }
   }
 
   async #dispatch (req: IncomingMessage, res: ServerResponse, call: DispatchCall): Promise<void> {
@@ -170,15 +176,8 @@ export class DispatchServer {
 
   async #upgrade (req: IncomingMessage, socket: Duplex, rest: Buffer): Promise<void> {
     socket.on('error', () => { /* the gateway went away: 'close' ends whatever the connection carried */ })
-    const value = header(req, CALL_HEADER)
-    let call: DispatchCall | ControlCall
-    try {
-      call = decodeCall(value)
-      this.#verifier.check(req.socket, req.method ?? '', value!, header(req, SIG_HEADER), call)
-    } catch (err) {
-      this.#log.warn({ err, remote: req.socket.remoteAddress }, 'refused a call that is not from an authenticated gateway')
-      return this.#failRaw(socket, undefined, err)
-    }
+    const call = this.#authenticate(req)
+    if (call instanceof Error) return this.#failRaw(socket, undefined, call)
     if (call.k !== 'upgrade' || req.url !== UPGRADE_PATH + call.realm || req.headers.upgrade !== SOCKET_UPGRADE) {
       return this.#failRaw(socket, call.n, new ClusterCallInvalidError(`nothing at ${req.method} ${req.url} for this upgrade`))
     }

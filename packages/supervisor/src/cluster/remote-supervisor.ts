@@ -67,6 +67,24 @@ function hasHost (headers: string[]): boolean {
   return false
 }
 
+/** The call header's content for a request (or a handshake) to a worker, as this gateway resolved it. */
+function dispatchCall (k: DispatchCall['k'], req: DispatchRequest | DispatchUpgrade, epoch: number): DispatchCall {
+  return {
+    v: WIRE_VERSION,
+    k,
+    sid: req.identity.sessionId,
+    user: req.identity.user,
+    realm: req.realm,
+    epoch,
+    url: req.url,
+    ts: Date.now(),
+    n: nonce(),
+    ...(req.requestId !== undefined && { rid: req.requestId }),
+    ...(req.deadline !== undefined && { dl: req.deadline }),
+    ...(!hasHost(req.headers) && { nh: 1 as const })
+  }
+}
+
 export class RemoteSupervisor {
   readonly host: string
   readonly address: string
@@ -108,20 +126,7 @@ export class RemoteSupervisor {
 
   /** One request for a worker on this host, under the placement `epoch`; `body` is this attempt's. */
   async dispatch (req: DispatchRequest, epoch: number, body: Readable | null): Promise<WorkerResponse> {
-    const call: DispatchCall = {
-      v: WIRE_VERSION,
-      k: 'dispatch',
-      sid: req.identity.sessionId,
-      user: req.identity.user,
-      realm: req.realm,
-      epoch,
-      url: req.url,
-      ts: Date.now(),
-      n: nonce(),
-      ...(req.requestId !== undefined && { rid: req.requestId }),
-      ...(req.deadline !== undefined && { dl: req.deadline }),
-      ...(!hasHost(req.headers) && { nh: 1 as const })
-    }
+    const call = dispatchCall('dispatch', req, epoch)
     const value = encodeCall(call)
     const headers = req.headers.concat(CALL_HEADER, value)
     const sig = this.#signer.sign(req.method, value)
@@ -157,20 +162,9 @@ export class RemoteSupervisor {
    */
   async upgrade (req: DispatchUpgrade, epoch: number): Promise<UpgradeResult> {
     const call: DispatchCall = {
-      v: WIRE_VERSION,
-      k: 'upgrade',
-      sid: req.identity.sessionId,
-      user: req.identity.user,
-      realm: req.realm,
-      epoch,
-      url: req.url,
-      ts: Date.now(),
-      n: nonce(),
+      ...dispatchCall('upgrade', req, epoch),
       sb: req.sendBuffer,
-      ...(req.resumed && { rs: serialize(req.resumed.attachment).toString('base64url') }),
-      ...(req.requestId !== undefined && { rid: req.requestId }),
-      ...(req.deadline !== undefined && { dl: req.deadline }),
-      ...(!hasHost(req.headers) && { nh: 1 as const })
+      ...(req.resumed && { rs: serialize(req.resumed.attachment).toString('base64url') })
     }
     const value = encodeCall(call)
     // The wire's own upgrade, in place of the client's (the supervisor says websocket to its worker again).
