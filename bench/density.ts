@@ -83,13 +83,16 @@ export async function measureDensity (daemon: SessiondDaemon, mount: string, ses
         await Promise.all(batch.map(c => getHello(daemon.url, c, mount)))
       } catch (err) {
         // The daemon's own limit (a thread it could not start, the process gone): the figure is over what it reached.
-        stoppedBy = `a first request failed: ${(err as Error).message}${daemonAlive(daemon.pid) ? '' : ' (the daemon exited)'}`
+        stoppedBy = `a first request failed: ${(err as Error).message}${exitOf(daemon)}`
         break
       }
       started += batch.length
     }
-    if (!daemonAlive(daemon.pid)) break
     await sleep(SETTLE_MS)
+    if (exitOf(daemon) !== '') {
+      stoppedBy ??= `the daemon stopped${exitOf(daemon)}`
+      break
+    }
     points.push({ sessions: started, rss: await vmRss(daemon.pid) })
     print(`  ${String(started).padStart(6)} live sessions: daemon RSS ${fmt(points.at(-1)!.rss / MIB, 0)} MiB (${fmt((performance.now() - t0) / 1000, 0)} s)`)
     if (stoppedBy !== undefined) break
@@ -127,13 +130,11 @@ async function densityOf (realm: BenchRealm, sessions: number, goalMib: number |
   }
 }
 
-function daemonAlive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
+/** '' while the daemon runs; else how it ended, with the last thing it printed. */
+function exitOf (daemon: SessiondDaemon): string {
+  const { exitCode, signalCode } = daemon.child
+  if (exitCode === null && signalCode === null) return ''
+  return ` (the daemon exited with ${signalCode ?? exitCode}: ${daemon.tail().split('\n').filter(Boolean).slice(-3).join(' | ').slice(0, 600)})`
 }
 
 async function run (opts: BenchOptions): Promise<SummaryRow[]> {

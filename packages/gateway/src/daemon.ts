@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { mkdir, readFile } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
@@ -11,20 +11,15 @@ import { ConfigReloader } from './config-reload.ts'
 import type { ReloadSummary } from './config-reload.ts'
 import { loadCookieKeys } from './cookie-key.ts'
 import { ensureDemoUser } from './demo-user.ts'
-import { drainListener } from './drain-listener.ts'
+import { listenFront, readTlsFile } from './front-listeners.ts'
+import type { FrontListeners } from './front-listeners.ts'
 import { assertHandlersLoad } from './handler-preflight.ts'
 import { ConfigError } from './errors.ts'
-import { listenHttpRedirect } from './http-redirect.ts'
 import type { HttpRedirect } from './http-redirect.ts'
-import { listenLineProtocol } from './line-protocol-listen.ts'
 import { ORPHAN_SWEEP_EVERY_MS, stopOrphanedWorkers } from './orphan-sweep.ts'
 import { RunningConfig } from './running-config.ts'
 import { buildServer, gatewayOps } from './server.ts'
 import type { GatewayOps } from './server.ts'
-import { adminApi } from './admin/admin-api.ts'
-import { SOCKET_CALLER } from './admin/admin-auth.ts'
-import { controlSocketPath, listenControlSocket } from './control-socket.ts'
-import { listenMetrics } from './metrics/metrics-listener.ts'
 import { TimedStore } from './metrics/timed-store.ts'
 import { storeTokenKey } from './store-token-key.ts'
 import { openUserDirectory } from './user-source.ts'
@@ -132,47 +127,25 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
   }, ORPHAN_SWEEP_EVERY_MS)
   orphanSweep.unref()
 
-  let lineProtocol: LineProtocolListener | null = null
-  let httpRedirect: HttpRedirect | null = null
-  let metricsApp: FastifyInstance | null = null
-  let control: FastifyInstance | null = null
+  let front: FrontListeners | null = null
   let closing: Promise<void> | null = null
   const close = (): Promise<void> => {
     closing ??= (async () => {
       ops.readiness.state = 'draining'
       clearInterval(gc)
       clearInterval(orphanSweep)
-      await httpRedirect?.close()
       // Stop taking requests and let in-flight ones finish, then stop every worker, then the store.
-      await drainListener(app)
-      await control?.close()
-      await metricsApp?.close()
-      await lineProtocol?.close()
+      await front?.close()
       await supervisor.close()
       await store.close()
     })()
     return closing
   }
   try {
-    await app.listen({ host: config.host, port: config.port })
-    if (config.metrics.listen) metricsApp = await listenMetrics(ops.metrics, config.metrics.listen, logger)
-    control = await listenControlSocket({
-      dataDir: config.dataDir,
-      logger,
-      routes: (socket) => adminApi(socket, { dispatcher: supervisor, store, metrics: ops.metrics, reload: ops.reload, caller: async () => SOCKET_CALLER, logger }),
-      stop: onStopRequest ?? (() => { void close() })
-    })
-    if (config.httpRedirect && tls) {
-      httpRedirect = await listenHttpRedirect({ ...config.httpRedirect, httpsPort: (app.server.address() as AddressInfo).port, cert: tls.cert, limits: config.limits })
-    }
-    lineProtocol = await listenLineProtocol(config, store)
+    front = await listenFront({ config, app, logger, store, dispatcher: supervisor, ops, tls, stop: onStopRequest ?? (() => { void close() }) })
   } catch (err) {
     clearInterval(gc)
     clearInterval(orphanSweep)
-    await httpRedirect?.close()
-    await control?.close()
-    await metricsApp?.close()
-    await app.close()
     await supervisor.close()
     await store.close()
     throw err
@@ -182,28 +155,19 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
   const loopback = addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address === '::' ? '[::1]' : host
   storeBase = `${tls ? 'https' : 'http'}://${loopback}:${addr.port}${config.basePath ?? ''}/_sessiond/store`
   ops.readiness.state = 'ready'
-  const metricsAddr = metricsApp?.server.address() as AddressInfo | undefined
   return {
     app,
-    url: `${tls ? 'https' : 'http'}://${host}:${addr.port}`,
+    url: front.url,
     supervisor,
     store,
     storeLocks,
-    lineProtocol,
-    httpRedirect,
+    lineProtocol: front.lineProtocol,
+    httpRedirect: front.httpRedirect,
     demo,
     ops,
-    metricsUrl: metricsAddr ? `http://${metricsAddr.family === 'IPv6' ? `[${metricsAddr.address}]` : metricsAddr.address}:${metricsAddr.port}/metrics` : null,
-    controlSocket: control ? controlSocketPath(config.dataDir) : null,
+    metricsUrl: front.metricsUrl,
+    controlSocket: front.controlSocket,
     reload: () => reloader.reload(),
     close
-  }
-}
-
-async function readTlsFile (file: string): Promise<Buffer> {
-  try {
-    return await readFile(file)
-  } catch (err) {
-    throw new ConfigError(`cannot read TLS file ${file}: ${(err as Error).message}`, { cause: err })
   }
 }

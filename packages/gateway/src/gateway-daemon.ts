@@ -4,32 +4,25 @@
 // caches: placements and sessions live in Redis, so a gateway restart loses
 // no route, and several gateways behind one front server serve the same
 // sessions (they share the cookie key file).
-import { mkdir, readFile } from 'node:fs/promises'
-import type { AddressInfo } from 'node:net'
+import { mkdir } from 'node:fs/promises'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { HttpLockTable, openStore } from '@sessiond/session-store'
-import type { LineProtocolListener, RedisStore } from '@sessiond/session-store'
+import type { RedisStore } from '@sessiond/session-store'
 import { CallSigner, ClusterDispatcher, GATEWAY_ROLE } from '@sessiond/supervisor'
 import { readClusterAuth } from './cluster-auth-files.ts'
 import type { Config, ConfigOverrides } from './config.ts'
 import { ConfigReloader } from './config-reload.ts'
 import type { ReloadSummary } from './config-reload.ts'
 import { loadCookieKeys } from './cookie-key.ts'
-import { drainListener } from './drain-listener.ts'
 import { ensureDemoUser } from './demo-user.ts'
 import { ConfigError } from './errors.ts'
-import { listenHttpRedirect } from './http-redirect.ts'
-import type { HttpRedirect } from './http-redirect.ts'
-import { listenLineProtocol } from './line-protocol-listen.ts'
+import { listenFront, readTlsFile } from './front-listeners.ts'
+import type { FrontListeners } from './front-listeners.ts'
 import { ORPHAN_SWEEP_EVERY_MS, closeOrphanedSockets } from './orphan-sweep.ts'
 import { RunningConfig } from './running-config.ts'
 import { buildServer, gatewayOps } from './server.ts'
 import type { GatewayOps } from './server.ts'
-import { adminApi } from './admin/admin-api.ts'
-import { SOCKET_CALLER } from './admin/admin-auth.ts'
-import { controlSocketPath, listenControlSocket } from './control-socket.ts'
-import { listenMetrics } from './metrics/metrics-listener.ts'
 import { TimedStore } from './metrics/timed-store.ts'
 import { storeTokenKey } from './store-token-key.ts'
 import { openUserDirectory } from './user-source.ts'
@@ -58,7 +51,7 @@ export async function startGatewayDaemon (config: Config, logger: Logger, overri
   if (!cluster) throw new ConfigError(`invalid config ${config.file}:\n  /cluster: expected a cluster section for sessiond gateway, got nothing`)
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
   const [cookieKey, ...previousCookieKeys] = await loadCookieKeys(config.dataDir)
-  const tls = config.tls && { cert: await readTls(config.tls.cert), key: await readTls(config.tls.key) }
+  const tls = config.tls && { cert: await readTlsFile(config.tls.cert), key: await readTlsFile(config.tls.key) }
   const auth = await readClusterAuth(cluster, GATEWAY_ROLE)
   const users = openUserDirectory(config)
   // The stand-in hash for unknown users is ready before the first login, as in the daemon.
@@ -90,74 +83,51 @@ export async function startGatewayDaemon (config: Config, logger: Logger, overri
   }, ORPHAN_SWEEP_EVERY_MS)
   socketSweep.unref()
 
-  let httpRedirect: HttpRedirect | null = null
-  let lineProtocol: LineProtocolListener | null = null
-  let metricsApp: FastifyInstance | null = null
-  let control: FastifyInstance | null = null
+  let front: FrontListeners | null = null
   let closing: Promise<void> | null = null
   const close = (): Promise<void> => {
     closing ??= (async () => {
       ops.readiness.state = 'draining'
       clearInterval(socketSweep)
-      await httpRedirect?.close()
       // In-flight requests finish (their supervisors are elsewhere and stay up), then the connections close.
-      await drainListener(app)
-      await control?.close()
-      await metricsApp?.close()
-      await lineProtocol?.close()
+      await front?.close()
       await dispatcher.close()
       await directory.close()
       await store.close()
     })()
     return closing
   }
-  try {
-    await dispatcher.start()
-    await app.listen({ host: config.host, port: config.port })
-    if (config.metrics.listen) metricsApp = await listenMetrics(ops.metrics, config.metrics.listen, logger)
-    control = await listenControlSocket({
-      dataDir: config.dataDir,
-      logger,
-      routes: (socket) => adminApi(socket, { dispatcher, store: timed, metrics: ops.metrics, reload: ops.reload, caller: async () => SOCKET_CALLER, logger }),
-      stop: onStopRequest ?? (() => { void close() })
-    })
-    if (config.httpRedirect && tls) {
-      httpRedirect = await listenHttpRedirect({ ...config.httpRedirect, httpsPort: (app.server.address() as AddressInfo).port, cert: tls.cert, limits: config.limits })
-    }
-    lineProtocol = await listenLineProtocol(config, store)
-  } catch (err) {
+  const abandon = async () => {
     clearInterval(socketSweep)
-    await httpRedirect?.close()
-    await control?.close()
-    await metricsApp?.close()
-    await app.close()
     await dispatcher.close()
     await directory.close()
     await store.close()
+  }
+  try {
+    await dispatcher.start()
+  } catch (err) {
+    await app.close()
+    await abandon()
     throw err
   }
-  const addr = app.server.address() as AddressInfo
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
+  try {
+    // listenFront closes the app when it fails.
+    front = await listenFront({ config, app, logger, store: timed, dispatcher, ops, tls, stop: onStopRequest ?? (() => { void close() }) })
+  } catch (err) {
+    await abandon()
+    throw err
+  }
   ops.readiness.state = 'ready'
-  const metricsAddr = metricsApp?.server.address() as AddressInfo | undefined
   return {
     app,
-    url: `${tls ? 'https' : 'http'}://${host}:${addr.port}`,
+    url: front.url,
     dispatcher,
     store,
     demo,
     ops,
-    metricsUrl: metricsAddr ? `http://${metricsAddr.family === 'IPv6' ? `[${metricsAddr.address}]` : metricsAddr.address}:${metricsAddr.port}/metrics` : null,
-    controlSocket: control ? controlSocketPath(config.dataDir) : null,
+    metricsUrl: front.metricsUrl,
+    controlSocket: front.controlSocket,
     reload: () => reloader.reload(),
     close
-  }
-}
-
-async function readTls (file: string): Promise<Buffer> {
-  try {
-    return await readFile(file)
-  } catch (err) {
-    throw new ConfigError(`cannot read TLS file ${file}: ${(err as Error).message}`, { cause: err })
   }
 }
