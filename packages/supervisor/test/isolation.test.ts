@@ -5,7 +5,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { readFile } from 'node:fs/promises'
+import { chmod, copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DEFAULT_TRANSIENT_RANGE } from '../src/transient-accounts.ts'
 import { eventually, fixture, realm, setupKinds } from './helpers.ts'
@@ -120,4 +121,22 @@ test('a worker gets no descriptor its supervisor inherited, runs with no-new-pri
   assert.notEqual(out.n.uid, 0, 'without runAs a root supervisor runs its worker under a transient uid')
   assert.notEqual(out.n.read['/etc/shadow'], 'read', 'which cannot read what only root can')
   assert.equal(out.r.uid, 0, 'runAs root, said in so many words, is root')
+})
+
+test('a private /tmp still shows the worker its own code when that lies under /tmp (a checkout there), read-only, and nothing else of the host\'s /tmp', { skip }, async (t) => {
+  assert.ok(ROOT)
+  const code = await mkdtemp('/tmp/sd-code-')
+  const other = await mkdtemp('/tmp/sd-other-')
+  t.after(() => Promise.all([rm(code, { recursive: true, force: true }), rm(other, { recursive: true, force: true })]))
+  await chmod(code, 0o755)
+  const script = join(code, 'neighbour.py')
+  await copyFile(NEIGHBOUR, script)
+  await writeFile(join(other, 'secret'), 'not yours')
+  const { store, call } = await setupKinds(t, [realm({ name: 'n', kind: 'exec', handler: undefined, command: [PYTHON, script] })])
+  const s = await store.create('alice', 60_000)
+  const answer = await call(s.id, 'alice', 'n', '/listing')
+  assert.equal(answer.status, 200, answer.text)
+  const { tmp } = JSON.parse(answer.text) as { tmp: string[] }
+  assert.ok(tmp.includes(basename(code)), `its code's directory is there: ${tmp.join(' ')}`)
+  assert.ok(!tmp.includes(basename(other)), 'the rest of the host\'s /tmp is not')
 })

@@ -13,6 +13,7 @@
 // (or SIGTERM for exec) and kills the whole process group after stopTimeout,
 // so helpers the child started go too.
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { connect } from 'node:net'
@@ -59,6 +60,17 @@ function upgradeHeaders (headers: string[], protocol: string, marker: string | n
   }
   if (marker !== null) out.push(SOCKET_HEADER, marker)
   return out
+}
+
+/**
+ * What the child must still see of /tmp once its own covers it: Node, its
+ * argv's files (the runtime, an exec command and its script) and the
+ * handler, when they lie under /tmp (a checkout there); never its private
+ * directory, which is its /tmp.
+ */
+function codeUnderTmp ({ argv, env, cwd }: ChildSpawn): string[] {
+  return [process.execPath, ...argv, env.SESSIOND_HANDLER ?? '']
+    .filter(p => p.startsWith('/tmp/') && !p.startsWith(cwd + '/') && existsSync(p))
 }
 
 /** How to start the child. */
@@ -212,7 +224,7 @@ export class ChildWorker implements Worker {
     this.#releases = how.release ? [how.release] : []
     this.#uid = how.sandbox.account?.uid ?? process.getuid?.()
     this.#gid = how.sandbox.account?.gid ?? process.getgid?.()
-    const [cmd, ...args] = sandboxedArgv(how.argv, how.sandbox)
+    const [cmd, ...args] = sandboxedArgv(how.argv, how.sandbox.privateTmp ? { ...how.sandbox, keep: codeUnderTmp(how) } : how.sandbox)
     this.#child = spawn(cmd, args, {
       env: how.env,
       cwd: how.cwd,
