@@ -16,7 +16,8 @@ import type { FrontListeners } from './front-listeners.ts'
 import { assertHandlersLoad } from './handler-preflight.ts'
 import { ConfigError } from './errors.ts'
 import type { HttpRedirect } from './http-redirect.ts'
-import { ORPHAN_SWEEP_EVERY_MS, stopOrphanedWorkers } from './orphan-sweep.ts'
+import { stopOrphanedWorkers } from './orphan-sweep.ts'
+import { ORPHAN_SWEEP_EVERY_MS, collectExpiredSessions, every } from './upkeep.ts'
 import { RunningConfig } from './running-config.ts'
 import { buildServer, gatewayOps } from './server.ts'
 import type { GatewayOps } from './server.ts'
@@ -56,8 +57,6 @@ export interface Daemon {
   close (): Promise<void>
 }
 
-/** How often expired sessions are collected (every role that owns the store's upkeep). */
-export const GC_EVERY_MS = 10 * 60_000
 /** How often live workers are checked against the store, for session ends whose event never came. */
 export interface DaemonOptions {
   /** `sessiond stop` over the control socket: what stopping means here (the CLI: SIGTERM's graceful path). Default: close(). */
@@ -117,15 +116,8 @@ export async function startDaemon (config: Config, logger: Logger, overrides: Co
   const ops = gatewayOps({ config, store, dispatcher: supervisor, reload: () => reloader.reload() })
   const app = await buildServer({ config: running.view, logger, store, dispatcher: supervisor, users, cookieKey, previousCookieKeys, tls, storeTokenKey: tokenKey, storeLocks, ops })
 
-  const gc = setInterval(() => {
-    store.gc().then(n => { if (n > 0) logger.debug({ removed: n }, 'expired sessions collected') },
-      err => logger.error({ err }, 'session gc failed'))
-  }, GC_EVERY_MS)
-  gc.unref()
-  const orphanSweep = setInterval(() => {
-    stopOrphanedWorkers(supervisor, store, logger, app.webSockets).catch(err => logger.warn({ err }, 'checking live workers against the store failed'))
-  }, ORPHAN_SWEEP_EVERY_MS)
-  orphanSweep.unref()
+  const gc = collectExpiredSessions(store, logger)
+  const orphanSweep = every(ORPHAN_SWEEP_EVERY_MS, 'checking live workers against the store', logger, () => stopOrphanedWorkers(supervisor, store, logger, app.webSockets))
 
   let front: FrontListeners | null = null
   let closing: Promise<void> | null = null

@@ -19,7 +19,8 @@ import { ensureDemoUser } from './demo-user.ts'
 import { ConfigError } from './errors.ts'
 import { listenFront, readTlsFile } from './front-listeners.ts'
 import type { FrontListeners } from './front-listeners.ts'
-import { ORPHAN_SWEEP_EVERY_MS, closeOrphanedSockets } from './orphan-sweep.ts'
+import { closeOrphanedSockets } from './orphan-sweep.ts'
+import { ORPHAN_SWEEP_EVERY_MS, every } from './upkeep.ts'
 import { RunningConfig } from './running-config.ts'
 import { buildServer, gatewayOps } from './server.ts'
 import type { GatewayOps } from './server.ts'
@@ -78,10 +79,7 @@ export async function startGatewayDaemon (config: Config, logger: Logger, overri
     config: running.view, logger, store: timed, dispatcher, users, cookieKey, previousCookieKeys, tls, storeTokenKey: storeTokenKey(cookieKey), storeLocks: new HttpLockTable(store), ops
   })
 
-  const socketSweep = setInterval(() => {
-    closeOrphanedSockets(store, app.webSockets, logger).catch(err => logger.warn({ err }, 'checking parked sockets against the store failed'))
-  }, ORPHAN_SWEEP_EVERY_MS)
-  socketSweep.unref()
+  const socketSweep = every(ORPHAN_SWEEP_EVERY_MS, 'checking parked sockets against the store', logger, () => closeOrphanedSockets(store, app.webSockets, logger))
 
   let front: FrontListeners | null = null
   let closing: Promise<void> | null = null

@@ -3,9 +3,6 @@ import type { SessionStore } from '@sessiond/session-store'
 import type { Dispatcher } from '@sessiond/supervisor'
 import type { SocketHub } from './socket-hub.ts'
 
-/** How often each role compares what it runs with the sessions the store has. */
-export const ORPHAN_SWEEP_EVERY_MS = 60_000
-
 /**
  * Stops the workers of sessions the store no longer has. Session ends
  * normally arrive as events (onSessionEnd, and Redis pub/sub between

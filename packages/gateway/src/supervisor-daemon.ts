@@ -20,8 +20,8 @@ import { ConfigReloader } from './config-reload.ts'
 import type { ReloadSummary } from './config-reload.ts'
 import { ConfigError } from './errors.ts'
 import { assertHandlersLoad } from './handler-preflight.ts'
-import { ORPHAN_SWEEP_EVERY_MS, stopOrphanedWorkers } from './orphan-sweep.ts'
-import { GC_EVERY_MS } from './daemon.ts'
+import { stopOrphanedWorkers } from './orphan-sweep.ts'
+import { ORPHAN_SWEEP_EVERY_MS, collectExpiredSessions, every } from './upkeep.ts'
 import { RunningConfig } from './running-config.ts'
 
 export interface SupervisorDaemon {
@@ -112,14 +112,8 @@ export async function startSupervisorDaemon (config: Config, logger: Logger, ove
     log.warn('the session store lost data: stopping the workers of sessions it no longer has')
     stopOrphanedWorkers(supervisor, store, log).catch(err => log.warn({ err }, 'checking live workers against the store failed'))
   })
-  const gc = setInterval(() => {
-    store.gc().catch(err => log.error({ err }, 'session gc failed'))
-  }, GC_EVERY_MS)
-  gc.unref()
-  const orphanSweep = setInterval(() => {
-    stopOrphanedWorkers(supervisor, store, log).catch(err => log.warn({ err }, 'checking live workers against the store failed'))
-  }, ORPHAN_SWEEP_EVERY_MS)
-  orphanSweep.unref()
+  const gc = collectExpiredSessions(store, log)
+  const orphanSweep = every(ORPHAN_SWEEP_EVERY_MS, 'checking live workers against the store', log, () => stopOrphanedWorkers(supervisor, store, log))
 
   let server: DispatchServer | undefined
   let url: string

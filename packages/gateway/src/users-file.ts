@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { readFile, stat } from 'node:fs/promises'
-import writeFileAtomic from 'write-file-atomic'
 import { InvalidGroupNameError, InvalidUserNameError, PasswordPolicyError, UnknownUserError, UserExistsError } from './errors.ts'
 import { MAX_PASSWORD_BYTES, MIN_PASSWORD_BYTES, OWASP_COST, hashPassword, verifyPassword } from './password-hash.ts'
 import type { HashCost } from './password-hash.ts'
+import { JsonFileCache } from './json-file-cache.ts'
 import type { UserDirectory } from './user-directory.ts'
 import { ACCOUNT_NAME } from '@sessiond/supervisor'
 
@@ -15,13 +14,6 @@ export interface UserRecord {
 interface FileShape { users: Record<string, UserRecord> }
 
 /** POSIX-portable account names, so that a login can map to a system user. */
-
-/**
- * File timestamps are coarse (a few ms on ext4, 1 s or 2 s elsewhere): two
- * writes within one tick share an mtime. An mtime younger than this is not
- * trusted to mean "unchanged" (git's "racily clean" rule); the file is read again.
- */
-const RACY_MS = 2000
 
 /** A group name as the users file keeps it, portable like the system's. */
 const GROUP_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/
@@ -42,13 +34,14 @@ export function checkPassword (password: string): void {
  */
 export class UsersFile implements UserDirectory {
   readonly path: string
+  readonly #file: JsonFileCache<FileShape>
   #users: Record<string, UserRecord> = {}
-  #mtimeMs = -1
   // Unknown users are checked against this so that they cost the same time.
   #dummy: Promise<string> | null = null
 
   constructor (path: string) {
     this.path = path
+    this.#file = new JsonFileCache<FileShape>(path, () => ({ users: {} }))
   }
 
   /** Computes the stand-in hash for unknown users ahead of the first login. */
@@ -58,23 +51,7 @@ export class UsersFile implements UserDirectory {
   }
 
   async #refresh (): Promise<void> {
-    let mtimeMs: number
-    try {
-      mtimeMs = (await stat(this.path)).mtimeMs
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-      this.#users = {}
-      this.#mtimeMs = -1
-      return
-    }
-    if (mtimeMs === this.#mtimeMs) return
-    const parsed = JSON.parse(await readFile(this.path, 'utf8')) as FileShape
-    this.#users = parsed.users ?? {}
-    this.#remember(mtimeMs)
-  }
-
-  #remember (mtimeMs: number): void {
-    this.#mtimeMs = Date.now() - mtimeMs > RACY_MS ? mtimeMs : -1
+    this.#users = (await this.#file.read()).users ?? {}
   }
 
   async has (name: string): Promise<boolean> {
@@ -123,9 +100,8 @@ export class UsersFile implements UserDirectory {
   }
 
   async #write (users: Record<string, UserRecord>): Promise<void> {
-    await writeFileAtomic(this.path, JSON.stringify({ users }, null, 2) + '\n', { mode: 0o600 })
+    await this.#file.write({ users })
     this.#users = users
-    this.#remember((await stat(this.path)).mtimeMs)
   }
 
   async add (name: string, password: string, { replace = false, cost = OWASP_COST }: { replace?: boolean, cost?: HashCost } = {}): Promise<void> {

@@ -1,8 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import writeFileAtomic from 'write-file-atomic'
 import { AdminTokenError } from '../errors.ts'
+import { JsonFileCache } from '../json-file-cache.ts'
 
 /** read: every GET of the admin API and /_sessiond/metrics. act: the actions too (stop, end, reload). */
 export type AdminScope = 'read' | 'act'
@@ -37,27 +36,16 @@ function digest (token: string): Buffer {
  */
 export class AdminTokens {
   readonly path: string
+  readonly #file: JsonFileCache<FileShape>
   #tokens: AdminTokenRecord[] = []
-  #mtimeMs = -2
 
   constructor (path: string) {
     this.path = path
+    this.#file = new JsonFileCache<FileShape>(path, () => ({ tokens: [] }))
   }
 
   async #refresh (): Promise<void> {
-    let mtimeMs: number
-    try {
-      mtimeMs = (await stat(this.path)).mtimeMs
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-      this.#tokens = []
-      this.#mtimeMs = -1
-      return
-    }
-    // A write within the same mtime tick as the last read is caught by always re-reading a young file.
-    if (mtimeMs === this.#mtimeMs && Date.now() - mtimeMs > 2000) return
-    this.#tokens = (JSON.parse(await readFile(this.path, 'utf8')) as FileShape).tokens ?? []
-    this.#mtimeMs = mtimeMs
+    this.#tokens = (await this.#file.read()).tokens ?? []
   }
 
   async list (): Promise<AdminTokenRecord[]> {
@@ -97,8 +85,7 @@ export class AdminTokens {
   }
 
   async #write (tokens: AdminTokenRecord[]): Promise<void> {
-    await writeFileAtomic(this.path, JSON.stringify({ tokens }, null, 2) + '\n', { mode: 0o600 })
+    await this.#file.write({ tokens })
     this.#tokens = tokens
-    this.#mtimeMs = -2
   }
 }
